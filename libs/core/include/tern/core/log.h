@@ -1,0 +1,46 @@
+// JSON-lines logging. Every line is one JSON object on stdout (or a configured sink) with
+// "ts", "level", "service", "msg", and optional "conn" (connection id), "req" (request/trace id)
+// and extra string fields. Never log passwords or message bodies.
+//
+//   tern::log::Info("delivered", {{"recipients", "3"}}, ctx);
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <initializer_list>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace tern::log {
+
+enum class Level { kDebug = 0, kInfo = 1, kWarn = 2, kError = 3 };
+
+// Correlation ids attached to a log line.
+struct Context {
+  std::string conn;  // connection id, e.g. "c-3f2a"
+  std::string req;   // request or trace id
+};
+
+using Fields = std::initializer_list<std::pair<std::string_view, std::string_view>>;
+
+// Process-wide settings. Set once at start-up.
+void SetService(std::string service);
+void SetMinLevel(Level level);
+// Replaces the sink (default: stdout). For tests.
+void SetSink(std::function<void(std::string_view line)> sink);
+bool ParseLevel(std::string_view text, Level* out);
+
+void Write(Level level, std::string_view msg, Fields fields = {}, const Context* ctx = nullptr);
+inline void Debug(std::string_view m, Fields f = {}, const Context* c = nullptr) { Write(Level::kDebug, m, f, c); }
+inline void Info(std::string_view m, Fields f = {}, const Context* c = nullptr) { Write(Level::kInfo, m, f, c); }
+inline void Warn(std::string_view m, Fields f = {}, const Context* c = nullptr) { Write(Level::kWarn, m, f, c); }
+inline void Error(std::string_view m, Fields f = {}, const Context* c = nullptr) { Write(Level::kError, m, f, c); }
+
+// Appends `s` to `out` as a JSON string literal (quotes included), escaping as RFC 8259 asks.
+void AppendJsonString(std::string& out, std::string_view s);
+
+// A short random id ("c-" + 12 hex digits) for connections and requests.
+std::string NewId(std::string_view prefix);
+
+}  // namespace tern::log
