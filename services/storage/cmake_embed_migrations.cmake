@@ -1,0 +1,16 @@
+# Writes a .cc with every migrations/NNNN_name.sql as a raw string literal (run at configure time;
+# editing a .sql file re-runs CMake).
+function(tern_embed_migrations out_cc)
+  file(GLOB files CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/migrations/*.sql)
+  list(SORT files)
+  set(body "#include \"migrations.h\"\n\nnamespace tern::storage {\n\nconst std::vector<Migration>& Migrations() {\n  static const std::vector<Migration> kAll = {\n")
+  foreach(f ${files})
+    get_filename_component(stem ${f} NAME_WE)
+    string(REGEX MATCH "^[0-9]+" version ${stem})
+    math(EXPR version "${version}")
+    file(READ ${f} sql)
+    string(APPEND body "    {${version}, \"${stem}\", R\"TERN_SQL(${sql})TERN_SQL\"},\n")
+  endforeach()
+  string(APPEND body "  };\n  return kAll;\n}\n\n}  // namespace tern::storage\n")
+  file(CONFIGURE OUTPUT ${out_cc} CONTENT "${body}" @ONLY)
+endfunction()

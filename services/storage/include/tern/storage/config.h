@@ -1,0 +1,34 @@
+// The storage service's configuration, declared once: each key with its default beside it in
+// config.cc. Every key can be set in the YAML/JSON file or overridden by TERN_STORAGE_<KEY>
+// (or TERN_STORAGE_<KEY>_FILE, for secrets mounted as files).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+namespace tern::storage {
+
+struct StorageConfig {
+  std::string grpc_listen;
+  std::string http_listen;
+  std::string database_url;
+  int64_t database_pool_size = 0;
+  absl::Duration database_acquire_timeout;
+  int64_t max_message_bytes = 0;
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  std::string tls_client_ca_file;
+  std::string log_level;
+};
+
+// Loads from `path` ("" = defaults) and the environment; errors name the key.
+absl::StatusOr<StorageConfig> LoadConfig(const std::string& path);
+// Defaults only (plus environment), for tests and the all-in-one.
+StorageConfig DefaultConfig();
+// Every key with its default, type, environment variable and help.
+std::string DescribeConfig();
+
+}  // namespace tern::storage

@@ -1,0 +1,28 @@
+// What storage keeps of a message's parse: converted once at delivery from tern::mime.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "absl/time/time.h"
+#include "tern/storage/v1/storage.pb.h"
+
+namespace tern::storage {
+
+struct ParsedMessage {
+  uint64_t size = 0;
+  uint64_t header_size = 0;
+  std::string envelope;        // serialized pb::Envelope
+  std::string body_structure;  // serialized pb::BodyPart
+  std::optional<absl::Time> sent_date;
+  std::string header_text;     // UTF-8, for SEARCH HEADER/TEXT
+  std::string body_text;       // UTF-8, for SEARCH BODY/TEXT
+  bool malformed = false;
+};
+
+ParsedMessage ParseForStorage(const std::string& content);
+
+// RFC 5322 date-time (lenient: optional weekday and seconds, obsolete zone names).
+std::optional<absl::Time> ParseMailDate(std::string_view text);
+
+}  // namespace tern::storage

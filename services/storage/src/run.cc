@@ -1,0 +1,85 @@
+#include "tern/storage/run.h"
+
+#include "db.h"
+#include "migrations.h"
+#include "probe.h"
+#include "service.h"
+#include "store.h"
+#include "tern/core/log.h"
+#include "tern/core/status.h"
+#include "tern/metrics/http_server.h"
+#include "tern/rpc/server.h"
+#include "watch_hub.h"
+
+namespace tern::storage {
+
+struct StorageServer::Impl {
+  StorageConfig config;
+  std::shared_ptr<prometheus::Registry> registry = std::make_shared<prometheus::Registry>();
+  std::unique_ptr<Probe> probe;
+  std::unique_ptr<Db> db;
+  std::unique_ptr<MailStore> store;
+  std::unique_ptr<WatchHub> hub;
+  std::unique_ptr<StorageService> service;
+  std::unique_ptr<rpc::Server> grpc;
+  std::unique_ptr<metrics::HttpServer> http;
+  bool stopped = false;
+};
+
+StorageServer::StorageServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+StorageServer::~StorageServer() { Stop(0); }
+
+int StorageServer::grpc_port() const { return impl_->grpc->port(); }
+int StorageServer::http_port() const { return impl_->http->port(); }
+
+absl::StatusOr<std::unique_ptr<StorageServer>> StorageServer::Start(const StorageConfig& config) {
+  auto impl = std::make_unique<Impl>();
+  impl->config = config;
+  TERN_RETURN_IF_ERROR(Annotate(Migrate(config.database_url), "migrations"));
+  impl->probe = std::make_unique<Probe>(impl->registry);
+  impl->db = std::make_unique<Db>(config.database_url, static_cast<int>(config.database_pool_size),
+                                  config.database_acquire_timeout, *impl->probe);
+  StoreLimits limits;
+  limits.max_message_bytes = static_cast<uint64_t>(config.max_message_bytes);
+  impl->store = std::make_unique<MailStore>(*impl->db, *impl->probe, limits);
+  impl->hub = std::make_unique<WatchHub>(config.database_url, *impl->probe);
+  impl->hub->Start();
+  impl->service = std::make_unique<StorageService>(*impl->store, *impl->hub, *impl->probe);
+  rpc::ServerOptions options;
+  options.listen = config.grpc_listen;
+  options.tls = {config.tls_cert_file, config.tls_key_file, config.tls_client_ca_file};
+  options.max_message_bytes = static_cast<int>(std::min<int64_t>(
+      config.max_message_bytes + (1 << 20), std::numeric_limits<int>::max()));
+  TERN_ASSIGN_OR_RETURN(impl->grpc, rpc::Server::Start(options, {impl->service.get()}));
+  Db* db = impl->db.get();
+  WatchHub* hub = impl->hub.get();
+  impl->http = std::make_unique<metrics::HttpServer>(impl->registry, [db, hub]() -> absl::Status {
+    TERN_RETURN_IF_ERROR(Annotate(db->Ping(), "database"));
+    if (!hub->listening()) return absl::UnavailableError("change feed: not listening");
+    return absl::OkStatus();
+  });
+  TERN_RETURN_IF_ERROR(Annotate(impl->http->Start(config.http_listen), "http.listen"));
+  log::Info("storage started", {{"grpc", config.grpc_listen.substr(0, config.grpc_listen.rfind(':')) +
+                                             ":" + std::to_string(impl->grpc->port())},
+                                {"http", std::to_string(impl->http->port())}});
+  return std::unique_ptr<StorageServer>(new StorageServer(std::move(impl)));
+}
+
+void StorageServer::Stop(int grace_ms) {
+  if (!impl_ || impl_->stopped) return;
+  impl_->stopped = true;
+  impl_->grpc->Shutdown(grace_ms);
+  impl_->hub->Stop();
+  impl_->http->Stop();
+  log::Info("storage stopped");
+}
+
+absl::Status Run(const StorageConfig& config, const StopToken& stop) {
+  TERN_ASSIGN_OR_RETURN(auto server, StorageServer::Start(config));
+  stop.Wait();
+  server->Stop();
+  return absl::OkStatus();
+}
+
+}  // namespace tern::storage

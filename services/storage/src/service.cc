@@ -1,0 +1,131 @@
+#include "service.h"
+
+#include <chrono>
+#include <deque>
+
+#include "tern/core/log.h"
+#include "tern/core/status.h"
+#include "tern/rpc/status.h"
+
+namespace tern::storage {
+
+template <typename Fn>
+grpc::Status StorageService::Serve(const char* method, Ctx* ctx, Fn&& fn) {
+  auto start = std::chrono::steady_clock::now();
+  absl::Status s = fn();
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  probe_.Rpc(method, std::string(CodeLabel(s.code())), secs);
+  if (s.code() == absl::StatusCode::kInternal || s.code() == absl::StatusCode::kDataLoss) {
+    log::Context lc;
+    for (const auto& [k, v] : ctx->client_metadata()) {
+      if (k == "x-request-id") lc.req = std::string(v.data(), v.size());
+    }
+    log::Error("rpc failed", {{"method", method}, {"error", std::string(s.message())}}, &lc);
+  }
+  return rpc::ToGrpc(s);
+}
+
+#define TERN_UNARY(Name, Req, Resp, body)                                      \
+  grpc::Status StorageService::Name(Ctx* ctx, const Req* req, Resp* resp) {    \
+    return Serve(#Name, ctx, [&]() -> absl::Status { body; });                 \
+  }
+
+TERN_UNARY(EnsureAccount, pb::EnsureAccountRequest, pb::EnsureAccountResponse, {
+  TERN_ASSIGN_OR_RETURN(bool created, store_.EnsureAccount(req->account()));
+  resp->set_created(created);
+  return absl::OkStatus();
+})
+TERN_UNARY(CreateMailbox, pb::CreateMailboxRequest, pb::CreateMailboxResponse,
+           return store_.CreateMailbox(*req, resp))
+TERN_UNARY(RenameMailbox, pb::RenameMailboxRequest, pb::RenameMailboxResponse,
+           (void)resp; return store_.RenameMailbox(*req))
+TERN_UNARY(DeleteMailbox, pb::DeleteMailboxRequest, pb::DeleteMailboxResponse,
+           (void)resp; return store_.DeleteMailbox(*req))
+TERN_UNARY(ListMailboxes, pb::ListMailboxesRequest, pb::ListMailboxesResponse,
+           return store_.ListMailboxes(*req, resp))
+TERN_UNARY(SetSubscribed, pb::SetSubscribedRequest, pb::SetSubscribedResponse,
+           (void)resp; return store_.SetSubscribed(*req))
+TERN_UNARY(Deliver, pb::DeliverRequest, pb::DeliverResponse, return store_.Deliver(*req, resp))
+TERN_UNARY(Append, pb::AppendRequest, pb::AppendResponse, return store_.Append(*req, resp))
+TERN_UNARY(Status, pb::StatusRequest, pb::StatusResponse, return store_.Status(*req, resp))
+TERN_UNARY(StoreFlags, pb::StoreFlagsRequest, pb::StoreFlagsResponse,
+           return store_.StoreFlags(*req, resp))
+TERN_UNARY(Copy, pb::CopyRequest, pb::CopyResponse, return store_.Copy(*req, false, resp))
+TERN_UNARY(Move, pb::CopyRequest, pb::CopyResponse, return store_.Copy(*req, true, resp))
+TERN_UNARY(Expunge, pb::ExpungeRequest, pb::ExpungeResponse, return store_.Expunge(*req, resp))
+TERN_UNARY(ChangesSince, pb::ChangesSinceRequest, pb::ChangesSinceResponse,
+           return store_.ChangesSince(*req, resp))
+TERN_UNARY(Search, pb::SearchRequest, pb::SearchResponse, return store_.Search(*req, resp))
+TERN_UNARY(GetQuota, pb::GetQuotaRequest, pb::Quota, return store_.GetQuota(req->account(), resp))
+TERN_UNARY(SetQuota, pb::SetQuotaRequest, pb::Quota, return store_.SetQuota(*req, resp))
+
+#undef TERN_UNARY
+
+grpc::Status StorageService::Select(Ctx* ctx, const pb::SelectRequest* req,
+                                    grpc::ServerWriter<pb::SelectResponse>* w) {
+  return Serve("Select", ctx, [&] {
+    return store_.Select(*req, [&](const pb::SelectResponse& r) { return w->Write(r); });
+  });
+}
+
+grpc::Status StorageService::FetchMetadata(Ctx* ctx, const pb::FetchMetadataRequest* req,
+                                           grpc::ServerWriter<pb::FetchMetadataResponse>* w) {
+  return Serve("FetchMetadata", ctx, [&] {
+    return store_.FetchMetadata(*req, [&](const pb::FetchMetadataResponse& r) { return w->Write(r); });
+  });
+}
+
+grpc::Status StorageService::FetchContent(Ctx* ctx, const pb::FetchContentRequest* req,
+                                          grpc::ServerWriter<pb::FetchContentResponse>* w) {
+  return Serve("FetchContent", ctx, [&] {
+    return store_.FetchContent(*req, [&](const pb::FetchContentResponse& r) { return w->Write(r); });
+  });
+}
+
+grpc::Status StorageService::Watch(Ctx* ctx, const pb::WatchRequest* req,
+                                   grpc::ServerWriter<pb::ChangeHint>* w) {
+  auto account_id = store_.AccountId(req->account());
+  if (!account_id.ok()) return rpc::ToGrpc(account_id.status());
+  std::vector<std::string> wanted;
+  for (const auto& name : req->mailboxes()) {
+    auto n = NormalizeMailbox(name);
+    if (!n.ok()) return rpc::ToGrpc(n.status());
+    wanted.push_back(*n);
+  }
+  absl::Mutex mu;
+  std::deque<pb::ChangeHint> queue;
+  constexpr size_t kMaxQueued = 1000;
+  uint64_t sub = hub_.Subscribe(*account_id, [&](const pb::ChangeHint& h) {
+    if (!h.mailbox().empty() && !wanted.empty() &&
+        std::find(wanted.begin(), wanted.end(), h.mailbox()) == wanted.end()) {
+      return;
+    }
+    absl::MutexLock lock(&mu);
+    if (queue.size() >= kMaxQueued) {
+      // A slow reader gets one resync hint instead of an unbounded queue.
+      queue.clear();
+      queue.emplace_back();
+    }
+    queue.push_back(h);
+  });
+  probe_.WatchStreams(1);
+  // The first message says the watch is live: a change committed after it will be reported.
+  bool ok = w->Write(pb::ChangeHint());
+  while (ok && !ctx->IsCancelled()) {
+    std::deque<pb::ChangeHint> batch;
+    {
+      absl::MutexLock lock(&mu);
+      auto ready = [&]() { return !queue.empty(); };
+      mu.AwaitWithTimeout(absl::Condition(&ready), absl::Milliseconds(250));
+      batch.swap(queue);
+    }
+    for (const auto& h : batch) {
+      if (!(ok = w->Write(h))) break;
+    }
+  }
+  hub_.Unsubscribe(sub);
+  probe_.WatchStreams(-1);
+  return grpc::Status::OK;
+}
+
+}  // namespace tern::storage

@@ -1,0 +1,51 @@
+// The gRPC face of MailStore: each method is one line through Serve(), which records the
+// method's latency and status code in exactly one place.
+#pragma once
+
+#include "probe.h"
+#include "store.h"
+#include "tern/storage/v1/storage.grpc.pb.h"
+#include "watch_hub.h"
+
+namespace tern::storage {
+
+class StorageService final : public pb::Storage::Service {
+ public:
+  StorageService(MailStore& store, WatchHub& hub, Probe& probe)
+      : store_(store), hub_(hub), probe_(probe) {}
+
+  using Ctx = grpc::ServerContext;
+  grpc::Status EnsureAccount(Ctx*, const pb::EnsureAccountRequest*, pb::EnsureAccountResponse*) override;
+  grpc::Status CreateMailbox(Ctx*, const pb::CreateMailboxRequest*, pb::CreateMailboxResponse*) override;
+  grpc::Status RenameMailbox(Ctx*, const pb::RenameMailboxRequest*, pb::RenameMailboxResponse*) override;
+  grpc::Status DeleteMailbox(Ctx*, const pb::DeleteMailboxRequest*, pb::DeleteMailboxResponse*) override;
+  grpc::Status ListMailboxes(Ctx*, const pb::ListMailboxesRequest*, pb::ListMailboxesResponse*) override;
+  grpc::Status SetSubscribed(Ctx*, const pb::SetSubscribedRequest*, pb::SetSubscribedResponse*) override;
+  grpc::Status Deliver(Ctx*, const pb::DeliverRequest*, pb::DeliverResponse*) override;
+  grpc::Status Append(Ctx*, const pb::AppendRequest*, pb::AppendResponse*) override;
+  grpc::Status Select(Ctx*, const pb::SelectRequest*, grpc::ServerWriter<pb::SelectResponse>*) override;
+  grpc::Status Status(Ctx*, const pb::StatusRequest*, pb::StatusResponse*) override;
+  grpc::Status FetchMetadata(Ctx*, const pb::FetchMetadataRequest*,
+                             grpc::ServerWriter<pb::FetchMetadataResponse>*) override;
+  grpc::Status FetchContent(Ctx*, const pb::FetchContentRequest*,
+                            grpc::ServerWriter<pb::FetchContentResponse>*) override;
+  grpc::Status StoreFlags(Ctx*, const pb::StoreFlagsRequest*, pb::StoreFlagsResponse*) override;
+  grpc::Status Copy(Ctx*, const pb::CopyRequest*, pb::CopyResponse*) override;
+  grpc::Status Move(Ctx*, const pb::CopyRequest*, pb::CopyResponse*) override;
+  grpc::Status Expunge(Ctx*, const pb::ExpungeRequest*, pb::ExpungeResponse*) override;
+  grpc::Status ChangesSince(Ctx*, const pb::ChangesSinceRequest*, pb::ChangesSinceResponse*) override;
+  grpc::Status Watch(Ctx*, const pb::WatchRequest*, grpc::ServerWriter<pb::ChangeHint>*) override;
+  grpc::Status Search(Ctx*, const pb::SearchRequest*, pb::SearchResponse*) override;
+  grpc::Status GetQuota(Ctx*, const pb::GetQuotaRequest*, pb::Quota*) override;
+  grpc::Status SetQuota(Ctx*, const pb::SetQuotaRequest*, pb::Quota*) override;
+
+ private:
+  template <typename Fn>
+  grpc::Status Serve(const char* method, Ctx* ctx, Fn&& fn);
+
+  MailStore& store_;
+  WatchHub& hub_;
+  Probe& probe_;
+};
+
+}  // namespace tern::storage

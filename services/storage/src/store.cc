@@ -1,0 +1,916 @@
+#include "store.h"
+
+#include <openssl/sha.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "absl/strings/str_join.h"
+#include "parsed.h"
+#include "probe.h"
+#include "search.h"
+#include "tern/core/status.h"
+
+namespace tern::storage {
+namespace {
+
+constexpr uint32_t kAllFlags = pb::FLAG_SEEN | pb::FLAG_ANSWERED | pb::FLAG_FLAGGED |
+                               pb::FLAG_DELETED | pb::FLAG_DRAFT;
+
+struct Mailbox {
+  int64_t id = 0;
+  std::string name;
+  uint32_t uidvalidity = 0;
+  uint32_t uidnext = 0;
+  uint64_t highestmodseq = 0;
+  int special_use = 0;
+  bool noselect = false;
+};
+
+std::string Sha256(const std::string& data) {
+  unsigned char md[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), md);
+  return std::string(reinterpret_cast<char*>(md), sizeof(md));
+}
+
+std::string Bytes(const pqxx::field& f) { return pqxx::binarystring(f).str(); }
+
+absl::Status ValidateFlags(uint32_t flags, const google::protobuf::RepeatedPtrField<std::string>& kw) {
+  if (flags & ~kAllFlags) return absl::InvalidArgumentError("flags: unknown system flag bits");
+  if (kw.size() > 64) return absl::InvalidArgumentError("keywords: more than 64");
+  for (const auto& k : kw) {
+    if (k.empty() || k.size() > 128) return absl::InvalidArgumentError("keyword: empty or too long");
+    for (unsigned char c : k) {
+      if (c <= 0x20 || c >= 0x7f || c == '(' || c == ')' || c == '{' || c == '%' || c == '*' ||
+          c == '"' || c == '\\' || c == ']') {
+        return absl::InvalidArgumentError("keyword: not an IMAP atom: " + k);
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+std::string TimestampSql(const google::protobuf::Timestamp& t) {
+  if (t.seconds() == 0 && t.nanos() == 0) return "";
+  return std::to_string(t.seconds());
+}
+
+absl::StatusOr<Mailbox> LoadMailbox(pqxx::transaction_base& tx, int64_t account_id,
+                                    const std::string& name, bool for_update) {
+  std::string sql =
+      "SELECT id, name, uidvalidity, uidnext, highestmodseq, special_use, noselect FROM mailboxes "
+      "WHERE account_id = $1 AND name = $2";
+  if (for_update) sql += " FOR UPDATE";
+  pqxx::result r = tx.exec_params(sql, account_id, name);
+  if (r.empty()) return absl::NotFoundError("no such mailbox: " + name);
+  Mailbox m;
+  m.id = r[0][0].as<int64_t>();
+  m.name = r[0][1].as<std::string>();
+  m.uidvalidity = r[0][2].as<uint32_t>();
+  m.uidnext = r[0][3].as<uint32_t>();
+  m.highestmodseq = r[0][4].as<uint64_t>();
+  m.special_use = r[0][5].as<int>();
+  m.noselect = r[0][6].as<bool>();
+  return m;
+}
+
+absl::StatusOr<Mailbox> LoadSelectable(pqxx::transaction_base& tx, int64_t account_id,
+                                       const std::string& name, bool for_update) {
+  TERN_ASSIGN_OR_RETURN(Mailbox m, LoadMailbox(tx, account_id, name, for_update));
+  if (m.noselect) return absl::NotFoundError("mailbox cannot be selected: " + name);
+  return m;
+}
+
+// The largest UID in use, the value of "*" in UID sets.
+uint32_t MaxUid(pqxx::transaction_base& tx, int64_t mailbox_id) {
+  pqxx::result r =
+      tx.exec_params("SELECT coalesce(max(uid), 0) FROM mailbox_messages WHERE mailbox_id = $1",
+                     mailbox_id);
+  return r[0][0].as<uint32_t>();
+}
+
+void Notify(pqxx::transaction_base& tx, int64_t account_id, const Mailbox& m,
+            uint64_t modseq, uint32_t uidnext) {
+  tx.exec_params("SELECT pg_notify('tern_changes', $1)",
+                 std::to_string(account_id) + ":" + std::to_string(modseq) + ":" +
+                     std::to_string(uidnext) + ":" + m.name);
+}
+
+void FillCounts(pqxx::transaction_base& tx, const Mailbox& m, pb::MailboxInfo* info) {
+  info->set_name(m.name);
+  info->set_uidvalidity(m.uidvalidity);
+  info->set_uidnext(m.uidnext);
+  info->set_highestmodseq(m.highestmodseq);
+  info->set_special_use(static_cast<pb::SpecialUse>(m.special_use));
+  info->set_noselect(m.noselect);
+  pqxx::result r = tx.exec_params(
+      "SELECT count(*), count(*) FILTER (WHERE flags & 1 = 0), count(*) FILTER (WHERE flags & 8 "
+      "<> 0), coalesce(sum(size), 0), (SELECT min(uid) FROM mailbox_messages WHERE mailbox_id = "
+      "$1 AND flags & 1 = 0) FROM mailbox_messages WHERE mailbox_id = $1",
+      m.id);
+  info->set_messages(r[0][0].as<uint32_t>());
+  info->set_unseen(r[0][1].as<uint32_t>());
+  info->set_deleted(r[0][2].as<uint32_t>());
+  info->set_size(r[0][3].as<uint64_t>());
+  if (!r[0][4].is_null()) {
+    pqxx::result s = tx.exec_params(
+        "SELECT count(*) FROM mailbox_messages WHERE mailbox_id = $1 AND uid <= $2", m.id,
+        r[0][4].as<uint32_t>());
+    info->set_first_unseen_seq(s[0][0].as<uint32_t>());
+  }
+}
+
+void FillFlagState(const pqxx::row& row, pb::FlagState* out) {
+  out->set_uid(row[0].as<uint32_t>());
+  out->set_flags(row[1].as<uint32_t>());
+  for (auto& k : ParseTextArray(row[2])) out->add_keywords(std::move(k));
+  out->set_modseq(row[3].as<uint64_t>());
+}
+
+std::vector<std::string> Keywords(const google::protobuf::RepeatedPtrField<std::string>& kw) {
+  std::set<std::string> s(kw.begin(), kw.end());
+  return {s.begin(), s.end()};
+}
+
+// Finds the part an IMAP section path names (see FetchContentRequest).
+absl::StatusOr<const pb::BodyPart*> FindPart(const pb::BodyPart& root,
+                                             const google::protobuf::RepeatedField<uint32_t>& path) {
+  const pb::BodyPart* cur = &root;
+  for (int i = 0; i < path.size(); ++i) {
+    uint32_t n = path[i];
+    if (n == 0) return absl::InvalidArgumentError("part numbers start at 1");
+    if (i > 0 && cur->type() == "message" && cur->subtype() == "rfc822" &&
+        cur->children_size() == 1) {
+      cur = &cur->children(0);
+    }
+    if (cur->type() == "multipart") {
+      if (n > static_cast<uint32_t>(cur->children_size())) {
+        return absl::NotFoundError("no such body part");
+      }
+      cur = &cur->children(n - 1);
+    } else if (n != 1) {
+      return absl::NotFoundError("no such body part");
+    }
+  }
+  return cur;
+}
+
+}  // namespace
+
+MailStore::MailStore(Db& db, Probe& probe, StoreLimits limits)
+    : db_(db), probe_(probe), limits_(limits) {}
+
+absl::StatusOr<int64_t> MailStore::AccountId(const std::string& account) {
+  TERN_ASSIGN_OR_RETURN(std::string name, NormalizeAccount(account));
+  {
+    absl::MutexLock lock(&cache_mu_);
+    auto it = account_ids_.find(name);
+    if (it != account_ids_.end()) return it->second;
+  }
+  int64_t id = 0;
+  TERN_RETURN_IF_ERROR(db_.Run("account", TxMode::kAutocommit, [&](pqxx::transaction_base& tx) {
+    id = tx.exec_params("SELECT tern_account_id($1)", name)[0][0].as<int64_t>();
+    return absl::OkStatus();
+  }));
+  absl::MutexLock lock(&cache_mu_);
+  if (account_ids_.size() > 100000) account_ids_.clear();
+  account_ids_[name] = id;
+  return id;
+}
+
+absl::StatusOr<bool> MailStore::EnsureAccount(const std::string& account) {
+  TERN_ASSIGN_OR_RETURN(std::string name, NormalizeAccount(account));
+  bool created = false;
+  TERN_RETURN_IF_ERROR(db_.Run("account", TxMode::kReadWrite, [&](pqxx::transaction_base& tx) {
+    created = tx.exec_params("SELECT 1 FROM mail_accounts WHERE name = $1", name).empty();
+    tx.exec_params("SELECT tern_account_id($1)", name);
+    return absl::OkStatus();
+  }));
+  return created;
+}
+
+absl::Status MailStore::CreateMailbox(const pb::CreateMailboxRequest& req,
+                                      pb::CreateMailboxResponse* resp) {
+  TERN_ASSIGN_OR_RETURN(int64_t account_id, AccountId(req.account()));
+  TERN_ASSIGN_OR_RETURN(std::string name, NormalizeMailbox(req.name()));
+  if (req.special_use() < 0 || req.special_use() > pb::SpecialUse_MAX) {
+    return absl::InvalidArgumentError("special_use: unknown value");
+  }
+  return db_.Run("create_mailbox", TxMode::kReadWrite, [&](pqxx::transaction_base& tx) {
+    auto existing = LoadMailbox(tx, account_id, name, true);
+    if (existing.ok() && !existing->noselect) {
+      return absl::AlreadyExistsError("mailbox exists: " + name);
+    }
+    if (existing.ok()) {
+      tx.exec_params("UPDATE mailboxes SET noselect = false, special_use = $2 WHERE id = $1",
+                     existing->id, static_cast<int>(req.special_use()));
+    } else {
+      // Superior levels are created as needed (RFC 3501 CREATE).
+      for (size_t pos = name.find('/'); pos != std::string::npos; pos = name.find('/', pos + 1)) {
+        tx.exec_params(
+            "INSERT INTO mailboxes (account_id, name, uidvalidity) VALUES ($1, $2, "
+            "nextval('uidvalidity_seq')) ON CONFLICT (account_id, name) DO NOTHING",
+            account_id, name.substr(0, pos));
+      }
+      tx.exec_params(
+          "INSERT INTO mailboxes (account_id, name, uidvalidity, special_use) VALUES ($1, $2, "
+          "nextval('uidvalidity_seq'), $3)",
+          account_id, name, static_cast<int>(req.special_use()));
+    }
+    TERN_ASSIGN_OR_RETURN(Mailbox m, LoadMailbox(tx, account_id, name, false));
+    FillCounts(tx, m, resp->mutable_mailbox());
+    return absl::OkStatus();
+  });
+}
+
+absl::Status MailStore::RenameMailbox(const pb::RenameMailboxRequest& req) {
+  TERN_ASSIGN_OR_RETURN(int64_t account_id, AccountId(req.account()));
+  TERN_ASSIGN_OR_RETURN(std::string from, NormalizeMailbox(req.from()));
+  TERN_ASSIGN_OR_RETURN(std::string to, NormalizeMailbox(req.to()));
+  if (from == to) return absl::AlreadyExistsError("mailbox exists: " + to);
+  if (to.rfind(from + "/", 0) == 0) {
+    return absl::InvalidArgumentError("cannot rename a mailbox into its own child");
+  }
+  if (to == "INBOX") return absl::AlreadyExistsError("mailbox exists: INBOX");
+  return db_.Run("rename_mailbox", TxMode::kReadWrite, [&](pqxx::transaction_base& tx) {
+    TERN_ASSIGN_OR_RETURN(Mailbox src, LoadMailbox(tx, account_id, from, true));
+    if (LoadMailbox(tx, account_id, to, false).ok()) {
+      return absl::AlreadyExistsError("mailbox exists: " + to);
+    }
+    for (size_t pos = to.find('/'); pos != std::string::npos; pos = to.find('/', pos + 1)) {
+      tx.exec_params(
+          "INSERT INTO mailboxes (account_id, name, uidvalidity) VALUES ($1, $2, "
+          "nextval('uidvalidity_seq')) ON CONFLICT (account_id, name) DO NOTHING",
+          account_id, to.substr(0, pos));
+    }
+    if (from == "INBOX") {
+      // RFC 3501: renaming INBOX moves its messages to the new name and leaves INBOX empty.
+      pqxx::result r = tx.exec_params(
+          "INSERT INTO mailboxes (account_id, name, uidvalidity, uidnext, highestmodseq) VALUES "
+          "($1, $2, nextval('uidvalidity_seq'), $3, $4) RETURNING id",
+          account_id, to, src.uidnext, src.highestmodseq);
+      int64_t new_id = r[0][0].as<int64_t>();
+      uint64_t modseq = src.highestmodseq + 1;
+      tx.exec_params(
+          "INSERT INTO expunged (mailbox_id, uid, modseq) SELECT mailbox_id, uid, $2 FROM "
+          "mailbox_messages WHERE mailbox_id = $1 ON CONFLICT (mailbox_id, uid) DO UPDATE SET "
+          "modseq = EXCLUDED.modseq",
+          src.id, modseq);
+      tx.exec_params("UPDATE mailbox_messages SET mailbox_id = $2 WHERE mailbox_id = $1", src.id,
+                     new_id);
+      tx.exec_params("UPDATE mailboxes SET highestmodseq = $2 WHERE id = $1", src.id, modseq);
+      Notify(tx, account_id, src, modseq, src.uidnext);
+      return absl::OkStatus();
+    }
+    tx.exec_params(
+        "UPDATE mailboxes SET name = $3 || substr(name, length($2) + 1) WHERE account_id = $1 AND "
+        "(name = $2 OR starts_with(name, $2 || '/'))",
+        account_id, from, to);
+    tx.exec_params(
+        "UPDATE subscriptions SET name = $3 || substr(name, length($2) + 1) WHERE account_id = $1 "
+        "AND (name = $2 OR starts_with(name, $2 || '/')) AND NOT EXISTS (SELECT 1 FROM "
+        "subscriptions s WHERE s.account_id = $1 AND s.name = $3 || substr(subscriptions.name, "
+        "length($2) + 1))",
+        account_id, from, to);
+    return absl::OkStatus();
+  });
+}
+
+absl::Status MailStore::DeleteMailbox(const pb::DeleteMailboxRequest& req) {
+  TERN_ASSIGN_OR_RETURN(int64_t account_id, AccountId(req.account()));
+  TERN_ASSIGN_OR_RETURN(std::string name, NormalizeMailbox(req.name()));
+  if (name == "INBOX") return absl::FailedPreconditionError("INBOX cannot be deleted");
+  std::vector<int64_t> freed;
+  TERN_RETURN_IF_ERROR(db_.Run("delete_mailbox", TxMode::kReadWrite, [&](pqxx::transaction_base& tx) {
+    freed.clear();
+    TERN_ASSIGN_OR_RETURN(Mailbox m, LoadMailbox(tx, account_id, name, true));
+    bool children = !tx.exec_params(
+                           "SELECT 1 FROM mailboxes WHERE account_id = $1 AND starts_with(name, "
+                           "$2 || '/') LIMIT 1",
+                           account_id, name)
+                         .empty();
+    if (children && m.noselect) {
+      return absl::FailedPreconditionError("mailbox has children and holds no messages");
+    }
+    pqxx::result gone = tx.exec_params(
+        "DELETE FROM mailbox_messages WHERE mailbox_id = $1 RETURNING message_id, size", m.id);
+    int64_t bytes = 0;
+    for (const auto& row : gone) {
+      freed.push_back(row[0].as<int64_t>());
+      bytes += row[1].as<int64_t>();
+    }
+    tx.exec_params(
+        "UPDATE mail_accounts SET used_bytes = greatest(used_bytes - $2, 0), used_messages = "
+        "greatest(used_messages - $3, 0) WHERE id = $1",
+        account_id, bytes, static_cast<int64_t>(gone.size()));
+    if (children) {
+      // RFC 3501: the mailbox stays as a \Noselect level for its children.
+      tx.exec_params(
+          "UPDATE mailboxes SET noselect = true, highestmodseq = highestmodseq + 1 WHERE id = $1",
+          m.id);
+      tx.exec_params("DELETE FROM expunged WHERE mailbox_id = $1", m.id);
+    } else {
+      tx.exec_params("DELETE FROM mailboxes WHERE id = $1", m.id);
+    }
+    Notify(tx, account_id, m, m.highestmodseq + 1, m.uidnext);
+    return absl::OkStatus();
+  }));
+  probe_.MessagesExpunged(static_cast<int>(freed.size()));
+  CollectGarbage(freed);
+  return absl::OkStatus();
+}
+
+absl::Status MailStore::ListMailboxes(const pb::ListMailboxesRequest& req,
+                                      pb::ListMailboxesResponse* resp) {
+  TERN_ASSIGN_OR_RETURN(int64_t account_id, AccountId(req.account()));
+  std::string pattern = req.reference() + (req.pattern().empty() ? "*" : req.pattern());
+  if (pattern.size() > 1000) return absl::InvalidArgumentError("pattern: too long");
+  // INBOX is case-insensitive in patterns too.
+  if (pattern.size() >= 5 && strncasecmp(pattern.c_str(), "INBOX", 5) == 0 &&
+      (pattern.size() == 5 || pattern[5] == '/' || pattern[5] == '*' || pattern[5] == '%')) {
+    pattern.replace(0, 5, "INBOX");
+  }
+  return db_.Run("list_mailboxes", TxMode::kSnapshot, [&](pqxx::transaction_base& tx) {
+    pqxx::result boxes = tx.exec_params(
+        "SELECT id, name, uidvalidity, uidnext, highestmodseq, special_use, noselect FROM "
+        "mailboxes WHERE account_id = $1 ORDER BY name",
+        account_id);
+    std::set<std::string> subscribed;
+    for (const auto& row :
+         tx.exec_params("SELECT name FROM subscriptions WHERE account_id = $1", account_id)) {
+      subscribed.insert(row[0].as<std::string>());
+    }
+    std::set<std::string> names;
+    for (const auto& row : boxes) names.insert(row[1].as<std::string>());
+    for (const auto& row : boxes) {
+      Mailbox m;
+      m.id = row[0].as<int64_t>();
+      m.name = row[1].as<std::string>();
+      m.uidvalidity = row[2].as<uint32_t>();
+      m.uidnext = row[3].as<uint32_t>();
+      m.highestmodseq = row[4].as<uint64_t>();
+      m.special_use = row[5].as<int>();
+      m.noselect = row[6].as<bool>();
+      if (!MatchPattern(pattern, m.name)) continue;
+      bool is_subscribed = subscribed.count(m.name) > 0;
+      if (req.subscribed_only() && !is_subscribed) continue;
+      pb::MailboxInfo* info = resp->add_mailboxes();
+      if (req.with_counts() && !m.noselect) {
+        FillCounts(tx, m, info);
+      } else {
+        info->set_name(m.name);
+        info->set_uidvalidity(m.uidvalidity);
+        info->set_uidnext(m.uidnext);
+        info->set_highestmodseq(m.highestmodseq);
+        info->set_special_use(static_cast<pb::SpecialUse>(m.special_use));
+        info->set_noselect(m.noselect);
+      }
+      info->set_subscribed(is_subscribed);
+      auto next = names.upper_bound(m.name + "/");
+      auto child = names.lower_bound(m.name + "/");
+      (void)next;
+      info->set_has_children(child != names.end() && child->rfind(m.name + "/", 0) == 0);
+    }
+    for (const auto& s : subscribed) {
+      if (!names.count(s) && MatchPattern(pattern, s)) resp->add_subscribed_nonexistent(s);
+    }
+    return absl::OkStatus();
+  });
+}
+
+absl::Status MailStore::SetSubscribed(const pb::SetSubscribedRequest& req) {
+  TERN_ASSIGN_OR_RETURN(int64_t account_id, AccountId(req.account()));
+  TERN_ASSIGN_OR_RETURN(std::string name, NormalizeMailbox(req.name()));
+  return db_.Run("subscribe", TxMode::kAutocommit, [&](pqxx::transaction_base& tx) {
+    if (req.subscribed()) {
+      tx.exec_params(
+          "INSERT INTO subscriptions (account_id, name) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+          account_id, name);
+    } else {
+      tx.exec_params("DELETE FROM subscriptions WHERE account_id = $1 AND name = $2", account_id,
+                     name);
+    }
+    return absl::OkStatus();
+  });
+}
+
+absl::Status MailStore::WriteMessage(const std::vector<std::string>& accounts,
+                                     const std::string& mailbox, const std::string& content,
+                                     const google::protobuf::Timestamp& date, uint32_t flags,
+                                     const std::vector<std::string>& keywords,
+                                     pb::DeliverResponse* resp) {
+  if (content.empty()) return absl::InvalidArgumentError("message: empty");
+  if (content.size() > limits_.max_message_bytes) {
+    return absl::ResourceExhaustedError("size: message larger than " +
+                                        std::to_string(limits_.max_message_bytes) + " bytes");
+  }
+  ParsedMessage parsed = ParseForStorage(content);
+  const std::string sha = Sha256(content);
+  const std::string when = TimestampSql(date);
+  std::optional<std::string> sent;
+  if (parsed.sent_date) sent = std::to_string(absl::ToUnixSeconds(*parsed.sent_date));
+  TERN_RETURN_IF_ERROR(db_.Run("deliver", TxMode::kAutocommit, [&](pqxx::transaction_base& tx) {
+    resp->Clear();
+    pqxx::result r = tx.exec_params(
+        "SELECT message_id, account, uidvalidity, uid FROM tern_deliver($1::text[], $2, $3, $4, "
+        "$5, $6, $7, $8, to_timestamp($9::bigint), $10, $11, coalesce(to_timestamp($12::bigint), "
+        "now()), $13, $14::text[])",
+        TextArray(accounts), mailbox, pqxx::binarystring(sha), static_cast<int64_t>(parsed.size),
+        static_cast<int64_t>(parsed.header_size), pqxx::binarystring(content),
+        pqxx::binarystring(parsed.envelope), pqxx::binarystring(parsed.body_structure),
+        sent ? sent->c_str() : nullptr, parsed.header_text, parsed.body_text,
+        when.empty() ? nullptr : when.c_str(), static_cast<int>(flags), TextArray(keywords));
+    for (const auto& row : r) {
+      resp->set_message_id(row[0].as<uint64_t>());
+      pb::DeliveredCopy* c = resp->add_copies();
+      c->set_account(row[1].as<std::string>());
+      c->set_mailbox(mailbox);
+      c->set_uidvalidity(row[2].as<uint32_t>());
+      c->set_uid(row[3].as<uint32_t>());
+    }
+    return absl::OkStatus();
+  }));
+  probe_.MessagesStored(static_cast<int>(accounts.size()), content.size());
+  return absl::OkStatus();
+}
+
+absl::Status MailStore::Deliver(const pb::DeliverRequest& req, pb::DeliverResponse* resp) {
+  if (req.accounts().empty()) return absl::InvalidArgumentError("accounts: none given");
+  if (req.accounts_size() > 1000) return absl::InvalidArgumentError("accounts: more than 1000");
+  std::set<std::string> accounts;  // sorted and unique: mailboxes are locked in one order
+  for (const auto& a : req.accounts()) {
+    TERN_ASSIGN_OR_RETURN(std::string n, NormalizeAccount(a));
+    accounts.insert(n);
+  }
+  std::string mailbox = "INBOX";
+  if (!req.mailbox().empty()) {
+    TERN_ASSIGN_OR_RETURN(mailbox, NormalizeMailbox(req.mailbox()));
+  }
+  TERN_RETURN_IF_ERROR(ValidateFlags(req.flags(), req.keywords()));
+  return WriteMessage({accounts.begin(), accounts.end()}, mailbox, req.content(),
+                      req.internal_date(), req.flags(), Keywords(req.keywords()), resp);
+}
+
+absl::Status MailStore::Append(const pb::AppendRequest& req, pb::AppendResponse* resp) {
+  TERN_ASSIGN_OR_RETURN(std::string account, NormalizeAccount(req.account()));
+  TERN_ASSIGN_OR_RETURN(std::string mailbox, NormalizeMailbox(req.mailbox()));
+  TERN_RETURN_IF_ERROR(ValidateFlags(req.flags(), req.keywords()));
+  pb::DeliverResponse d;
+  TERN_RETURN_IF_ERROR(WriteMessage({account}, mailbox, req.content(), req.internal_date(),
+                                    req.flags(), Keywords(req.keywords()), &d));
+  if (d.copies_size() != 1) return absl::InternalError("append stored no copy");
+  resp->set_uidvalidity(d.copies(0).uidvalidity());
+  resp->set_uid(d.copies(0).uid());
+  return absl::OkStatus();
+}
+
+absl::Status MailStore::Select(const pb::SelectRequest& req,
+                               const std::function<bool(const pb::SelectResponse&)>& emit) {
+  TERN_ASSIGN_OR_RETURN(int64_t account_id, AccountId(req.account()));
+  TERN_ASSIGN_OR_RETURN(std::string name, NormalizeMailbox(req.mailbox()));
+  return db_.Run("select", TxMode::kSnapshot, [&](pqxx::transaction_base& tx) {
+    TERN_ASSIGN_OR_RETURN(Mailbox m, LoadSelectable(tx, account_id, name, false));
+    pb::SelectResponse head;
+    FillCounts(tx, m, head.mutable_mailbox());
+    for (const auto& row : tx.exec_params(
+             "SELECT DISTINCT unnest(keywords) AS k FROM mailbox_messages WHERE mailbox_id = $1 "
+             "ORDER BY k LIMIT 1000",
+             m.id)) {
+      head.add_permanent_keywords(row[0].as<std::string>());
+    }
+    if (!emit(head)) return absl::CancelledError("client went away");
+    if (!req.with_messages()) return absl::OkStatus();
+    int64_t last = 0;
+    for (;;) {
+      pqxx::result r = tx.exec_params(
+          "SELECT uid, flags, modseq, array_to_string(keywords, ' ') FROM mailbox_messages WHERE "
+          "mailbox_id = $1 AND uid > $2 ORDER BY uid LIMIT $3",
+          m.id, last, static_cast<int64_t>(limits_.select_chunk));
+      if (r.empty()) break;
+      pb::SelectResponse chunk;
+      for (const auto& row : r) {
+        chunk.add_uids(row[0].as<uint32_t>());
+        chunk.add_flags(row[1].as<uint32_t>());
+        chunk.add_modseqs(row[2].as<uint64_t>());
+        chunk.add_keywords(row[3].as<std::string>());
+      }
+      last = chunk.uids(chunk.uids_size() - 1);
+      if (!emit(chunk)) return absl::CancelledError("client went away");
+      if (r.size() < limits_.select_chunk) break;
+    }
+    return absl::OkStatus();
+  });
+}
+
+absl::Status MailStore::Status(const pb::StatusRequest& req, pb::StatusResponse* resp) {
+  TERN_ASSIGN_OR_RETURN(int64_t account_id, AccountId(req.account()));
+  TERN_ASSIGN_OR_RETURN(std::string name, NormalizeMailbox(req.mailbox()));
+  return db_.Run("status", TxMode::kSnapshot, [&](pqxx::transaction_base& tx) {
+    TERN_ASSIGN_OR_RETURN(Mailbox m, LoadSelectable(tx, account_id, name, false));
+    FillCounts(tx, m, resp->mutable_mailbox());
+    return absl::OkStatus();
+  });
+}
+
+absl::Status MailStore::FetchMetadata(
+    const pb::FetchMetadataRequest& req,
+    const std::function<bool(const pb::FetchMetadataResponse&)>& emit) {
+  TERN_ASSIGN_OR_RETURN(int64_t account_id, AccountId(req.account()));
+  TERN_ASSIGN_OR_RETURN(std::string name, NormalizeMailbox(req.mailbox()));
+  return db_.Run("fetch_metadata", TxMode::kSnapshot, [&](pqxx::transaction_base& tx) {
+    TERN_ASSIGN_OR_RETURN(Mailbox m, LoadSelectable(tx, account_id, name, false));
+    TERN_ASSIGN_OR_RETURN(std::string cond,
+                          IdSetSql(req.uids(), "mm.uid", MaxUid(tx, m.id), limits_.max_ranges));
+    std::string cols =
+        "mm.uid, mm.flags, mm.keywords, extract(epoch FROM mm.internal_date)::bigint, mm.size, "
+        "mm.modseq, m.header_size, mm.message_id";
+    if (req.envelope()) cols += ", m.envelope";
+    if (req.body_structure()) cols += ", m.body_structure";
+    int64_t last = 0;
+    for (;;) {
+      pqxx::result r = tx.exec_params(
+          "SELECT " + cols +
+              " FROM mailbox_messages mm JOIN messages m ON m.id = mm.message_id WHERE "
+              "mm.mailbox_id = $1 AND mm.uid > $2 AND mm.modseq > $3 AND " + cond +
+              " ORDER BY mm.uid LIMIT $4",
+          m.id, last, static_cast<int64_t>(req.changed_since()),
+          static_cast<int64_t>(limits_.fetch_chunk));
+      if (r.empty()) break;
+      pb::FetchMetadataResponse chunk;
+      for (const auto& row : r) {
+        pb::MessageMetadata* md = chunk.add_messages();
+        md->set_uid(row[0].as<uint32_t>());
+        md->set_flags(row[1].as<uint32_t>());
+        for (auto& k : ParseTextArray(row[2])) md->add_keywords(std::move(k));
+        md->mutable_internal_date()->set_seconds(row[3].as<int64_t>());
+        md->set_size(row[4].as<uint64_t>());
+        md->set_modseq(row[5].as<uint64_t>());
+        md->set_header_size(row[6].as<uint64_t>());
+        md->set_message_id(row[7].as<uint64_t>());
+        int col = 8;
+        if (req.envelope()) md->mutable_envelope()->ParseFromString(Bytes(row[col++]));
+        if (req.body_structure()) md->mutable_body_structure()->ParseFromString(Bytes(row[col++]));
+        last = md->uid();
+      }
+      if (!emit(chunk)) return absl::CancelledError("client went away");
+      if (r.size() < limits_.fetch_chunk) break;
+    }
+    return absl::OkStatus();
+  });
+}
+
+absl::Status MailStore::FetchContent(
+    const pb::FetchContentRequest& req,
+    const std::function<bool(const pb::FetchContentResponse&)>& emit) {
+  TERN_ASSIGN_OR_RETURN(int64_t account_id, AccountId(req.account()));
+  TERN_ASSIGN_OR_RETURN(std::string name, NormalizeMailbox(req.mailbox()));
+  if (req.uid() == 0) return absl::InvalidArgumentError("uid: 0 is not a UID");
+  return db_.Run("fetch_content", TxMode::kSnapshot, [&](pqxx::transaction_base& tx) {
+    TERN_ASSIGN_OR_RETURN(Mailbox m, LoadSelectable(tx, account_id, name, false));
+    const bool needs_parts = req.what() >= pb::FetchContentRequest::PART;
+    pqxx::result r = tx.exec_params(
+        std::string("SELECT mm.message_id, m.size, m.header_size") +
+            (needs_parts ? ", m.body_structure" : "") +
+            " FROM mailbox_messages mm JOIN messages m ON m.id = mm.message_id WHERE "
+            "mm.mailbox_id = $1 AND mm.uid = $2",
+        m.id, static_cast<int64_t>(req.uid()));
+    if (r.empty()) return absl::NotFoundError("no message with UID " + std::to_string(req.uid()));
+    const int64_t message_id = r[0][0].as<int64_t>();
+    const uint64_t size = r[0][1].as<uint64_t>();
+    const uint64_t header_size = r[0][2].as<uint64_t>();
+    uint64_t start = 0, len = size;
+    switch (req.what()) {
+      case pb::FetchContentRequest::FULL: break;
+      case pb::FetchContentRequest::HEADER: len = header_size; break;
+      case pb::FetchContentRequest::TEXT: start = header_size; len = size - header_size; break;
+      default: {
+        pb::BodyPart root;
+        if (!root.ParseFromString(Bytes(r[0][3]))) return absl::DataLossError("bad structure");
+        TERN_ASSIGN_OR_RETURN(const pb::BodyPart* part, FindPart(root, req.part()));
+        const pb::BodyPart* msg_body =
+            part->children_size() == 1 && part->type() == "message" ? &part->children(0) : nullptr;
+        switch (req.what()) {
+          case pb::FetchContentRequest::PART:
+            start = part->body_offset(), len = part->body_size();
+            break;
+          case pb::FetchContentRequest::PART_HEADER:
+            start = part->header_offset(), len = part->header_size();
+            break;
+          case pb::FetchContentRequest::PART_MESSAGE_HEADER:
+          case pb::FetchContentRequest::PART_MESSAGE_TEXT:
+            if (msg_body == nullptr) {
+              return absl::InvalidArgumentError("part is not a message/rfc822");
+            }
+            if (req.what() == pb::FetchContentRequest::PART_MESSAGE_HEADER) {
+              start = msg_body->header_offset(), len = msg_body->header_size();
+            } else {
+              start = msg_body->body_offset(), len = msg_body->body_size();
+            }
+            break;
+          default:
+            return absl::InvalidArgumentError("what: unknown section");
+        }
+      }
+    }
+    start = std::min(start, size);
+    len = std::min(len, size - start);
+    const uint64_t total = len;
+    // Apply the partial range (IMAP <offset.length>).
+    uint64_t off = std::min<uint64_t>(req.offset(), len);
+    start += off;
+    len -= off;
+    if (req.length() > 0) len = std::min<uint64_t>(len, req.length());
+    bool first = true;
+    do {
+      uint64_t n = std::min<uint64_t>(len, limits_.content_chunk);
+      pb::FetchContentResponse chunk;
+      if (first) chunk.set_total_size(total);
+      if (n > 0) {
+        pqxx::result c = tx.exec_params("SELECT substring(content FROM $2 FOR $3) FROM messages WHERE id = $1",
+                                        message_id, static_cast<int64_t>(start + 1),
+                                        static_cast<int64_t>(n));
+        chunk.set_data(Bytes(c[0][0]));
+      }
+      if (!emit(chunk)) return absl::CancelledError("client went away");
+      first = false;
+      start += n;
+      len -= n;
+    } while (len > 0);
+    return absl::OkStatus();
+  });
+}
+
+absl::Status MailStore::StoreFlags(const pb::StoreFlagsRequest& req, pb::StoreFlagsResponse* resp) {
+  TERN_ASSIGN_OR_RETURN(int64_t account_id, AccountId(req.account()));
+  TERN_ASSIGN_OR_RETURN(std::string name, NormalizeMailbox(req.mailbox()));
+  TERN_RETURN_IF_ERROR(ValidateFlags(req.flags(), req.keywords()));
+  const std::string kw = TextArray(Keywords(req.keywords()));
+  std::string flags_expr, kw_expr;
+  switch (req.mode()) {
+    case pb::STORE_ADD:
+      flags_expr = "flags | $3";
+      kw_expr = "ARRAY(SELECT DISTINCT k FROM unnest(keywords || $4::text[]) k ORDER BY k)";
+      break;
+    case pb::STORE_REMOVE:
+      flags_expr = "flags & ~$3";
+      kw_expr = "ARRAY(SELECT k FROM unnest(keywords) k WHERE k <> ALL($4::text[]) ORDER BY k)";
+      break;
+    case pb::STORE_REPLACE:
+      flags_expr = "$3";
+      kw_expr = "$4::text[]";
+      break;
+    default:
+      return absl::InvalidArgumentError("mode: unknown");
+  }
+  return db_.Run("store_flags", TxMode::kReadWrite, [&](pqxx::transaction_base& tx) {
+    resp->Clear();
+    TERN_ASSIGN_OR_RETURN(Mailbox m, LoadSelectable(tx, account_id, name, true));
+    TERN_ASSIGN_OR_RETURN(std::string cond,
+                          IdSetSql(req.uids(), "uid", MaxUid(tx, m.id), limits_.max_ranges));
+    const uint64_t modseq = m.highestmodseq + 1;
+    std::string guard = req.unchanged_since() > 0
+                            ? " AND modseq <= " + std::to_string(req.unchanged_since())
+                            : std::string();
+    if (req.unchanged_since() > 0) {
+      for (const auto& row : tx.exec_params("SELECT uid FROM mailbox_messages WHERE mailbox_id = $1 AND " +
+                                                cond + " AND modseq > $2 ORDER BY uid",
+                                            m.id, static_cast<int64_t>(req.unchanged_since()))) {
+        resp->add_modified(row[0].as<uint32_t>());
+      }
+    }
+    pqxx::result r = tx.exec_params(
+        "UPDATE mailbox_messages SET flags = " + flags_expr + ", keywords = " + kw_expr +
+            ", modseq = $2 WHERE mailbox_id = $1 AND " + cond + guard + " AND (flags, keywords) IS "
+            "DISTINCT FROM (" + flags_expr + ", " + kw_expr + ") RETURNING uid, flags, keywords, "
+            "modseq",
+        m.id, static_cast<int64_t>(modseq), static_cast<int>(req.flags()), kw);
+    for (const auto& row : r) FillFlagState(row, resp->add_updated());
+    std::sort(resp->mutable_updated()->begin(), resp->mutable_updated()->end(),
+              [](const pb::FlagState& a, const pb::FlagState& b) { return a.uid() < b.uid(); });
+    if (!r.empty()) {
+      tx.exec_params("UPDATE mailboxes SET highestmodseq = $2 WHERE id = $1", m.id,
+                     static_cast<int64_t>(modseq));
+      Notify(tx, account_id, m, modseq, m.uidnext);
+      resp->set_highestmodseq(modseq);
+    } else {
+      resp->set_highestmodseq(m.highestmodseq);
+    }
+    return absl::OkStatus();
+  });
+}
+
+absl::Status MailStore::Copy(const pb::CopyRequest& req, bool move, pb::CopyResponse* resp) {
+  TERN_ASSIGN_OR_RETURN(int64_t account_id, AccountId(req.account()));
+  TERN_ASSIGN_OR_RETURN(std::string from, NormalizeMailbox(req.mailbox()));
+  TERN_ASSIGN_OR_RETURN(std::string to, NormalizeMailbox(req.to_mailbox()));
+  return db_.Run(move ? "move" : "copy", TxMode::kReadWrite, [&](pqxx::transaction_base& tx) {
+    resp->Clear();
+    // Lock both mailboxes in id order so that concurrent copies cannot deadlock.
+    TERN_ASSIGN_OR_RETURN(Mailbox src, LoadSelectable(tx, account_id, from, false));
+    auto dst_or = LoadSelectable(tx, account_id, to, false);
+    if (!dst_or.ok()) return absl::NotFoundError("no such mailbox: " + to + " [TRYCREATE]");
+    Mailbox dst = *dst_or;
+    tx.exec_params("SELECT id FROM mailboxes WHERE id IN ($1, $2) ORDER BY id FOR UPDATE", src.id,
+                   dst.id);
+    TERN_ASSIGN_OR_RETURN(src, LoadMailbox(tx, account_id, from, false));
+    TERN_ASSIGN_OR_RETURN(dst, LoadMailbox(tx, account_id, to, false));
+    TERN_ASSIGN_OR_RETURN(std::string cond,
+                          IdSetSql(req.uids(), "uid", MaxUid(tx, src.id), limits_.max_ranges));
+    pqxx::result rows = tx.exec_params(
+        "SELECT uid, size FROM mailbox_messages WHERE mailbox_id = $1 AND " + cond + " ORDER BY uid",
+        src.id);
+    resp->set_uidvalidity(dst.uidvalidity);
+    if (rows.empty()) return absl::OkStatus();
+    std::vector<int64_t> src_uids, dst_uids;
+    int64_t bytes = 0;
+    for (const auto& row : rows) {
+      src_uids.push_back(row[0].as<int64_t>());
+      dst_uids.push_back(dst.uidnext + static_cast<int64_t>(dst_uids.size()));
+      bytes += row[1].as<int64_t>();
+    }
+    const int64_t n = static_cast<int64_t>(rows.size());
+    if (src.id == dst.id && move) return absl::OkStatus();
+    if (!move) {
+      pqxx::result q = tx.exec_params(
+          "UPDATE mail_accounts SET used_bytes = used_bytes + $2, used_messages = used_messages + "
+          "$3 WHERE id = $1 AND (quota_bytes = 0 OR used_bytes + $2 <= quota_bytes) AND "
+          "(quota_messages = 0 OR used_messages + $3 <= quota_messages) RETURNING id",
+          account_id, bytes, n);
+      if (q.empty()) return absl::ResourceExhaustedError("quota exceeded for " + req.account());
+    }
+    const uint64_t dst_modseq = dst.highestmodseq + 1;
+    tx.exec_params(
+        "INSERT INTO mailbox_messages (mailbox_id, uid, message_id, flags, keywords, "
+        "internal_date, modseq, size) SELECT $2, d.uid, mm.message_id, mm.flags, mm.keywords, "
+        "mm.internal_date, $3, mm.size FROM mailbox_messages mm JOIN unnest($4::bigint[], "
+        "$5::bigint[]) AS d(src, uid) ON d.src = mm.uid WHERE mm.mailbox_id = $1",
+        src.id, dst.id, static_cast<int64_t>(dst_modseq), IntArray(src_uids), IntArray(dst_uids));
+    tx.exec_params("UPDATE mailboxes SET uidnext = uidnext + $2, highestmodseq = $3 WHERE id = $1",
+                   dst.id, n, static_cast<int64_t>(dst_modseq));
+    Notify(tx, account_id, dst, dst_modseq, static_cast<uint32_t>(dst.uidnext + n));
+    if (move) {
+      const uint64_t src_modseq = (src.id == dst.id ? dst_modseq : src.highestmodseq) + 1;
+      tx.exec_params("DELETE FROM mailbox_messages WHERE mailbox_id = $1 AND uid = ANY($2::bigint[])",
+                     src.id, IntArray(src_uids));
+      tx.exec_params(
+          "INSERT INTO expunged (mailbox_id, uid, modseq) SELECT $1, u, $2 FROM "
+          "unnest($3::bigint[]) u ON CONFLICT (mailbox_id, uid) DO UPDATE SET modseq = "
+          "EXCLUDED.modseq",
+          src.id, static_cast<int64_t>(src_modseq), IntArray(src_uids));
+      tx.exec_params("UPDATE mailboxes SET highestmodseq = $2 WHERE id = $1", src.id,
+                     static_cast<int64_t>(src_modseq));
+      Notify(tx, account_id, src, src_modseq, src.uidnext);
+    }
+    for (auto u : src_uids) resp->add_source_uids(static_cast<uint32_t>(u));
+    for (auto u : dst_uids) resp->add_dest_uids(static_cast<uint32_t>(u));
+    return absl::OkStatus();
+  });
+}
+
+absl::Status MailStore::Expunge(const pb::ExpungeRequest& req, pb::ExpungeResponse* resp) {
+  TERN_ASSIGN_OR_RETURN(int64_t account_id, AccountId(req.account()));
+  TERN_ASSIGN_OR_RETURN(std::string name, NormalizeMailbox(req.mailbox()));
+  if (req.ignore_deleted_flag() && req.uids().ranges().empty()) {
+    return absl::InvalidArgumentError("uids: required when ignoring the \\Deleted flag");
+  }
+  std::vector<int64_t> freed;
+  TERN_RETURN_IF_ERROR(db_.Run("expunge", TxMode::kReadWrite, [&](pqxx::transaction_base& tx) {
+    resp->Clear();
+    freed.clear();
+    TERN_ASSIGN_OR_RETURN(Mailbox m, LoadSelectable(tx, account_id, name, true));
+    std::string cond = "TRUE";
+    if (!req.uids().ranges().empty()) {
+      TERN_ASSIGN_OR_RETURN(cond, IdSetSql(req.uids(), "uid", MaxUid(tx, m.id), limits_.max_ranges));
+    }
+    if (!req.ignore_deleted_flag()) cond += " AND flags & 8 <> 0";
+    const uint64_t modseq = m.highestmodseq + 1;
+    pqxx::result gone = tx.exec_params(
+        "DELETE FROM mailbox_messages WHERE mailbox_id = $1 AND " + cond +
+            " RETURNING uid, message_id, size",
+        m.id);
+    if (gone.empty()) {
+      resp->set_highestmodseq(m.highestmodseq);
+      return absl::OkStatus();
+    }
+    std::vector<int64_t> uids;
+    int64_t bytes = 0;
+    for (const auto& row : gone) {
+      uids.push_back(row[0].as<int64_t>());
+      freed.push_back(row[1].as<int64_t>());
+      bytes += row[2].as<int64_t>();
+    }
+    std::sort(uids.begin(), uids.end());
+    tx.exec_params(
+        "INSERT INTO expunged (mailbox_id, uid, modseq) SELECT $1, u, $2 FROM unnest($3::bigint[]) "
+        "u ON CONFLICT (mailbox_id, uid) DO UPDATE SET modseq = EXCLUDED.modseq",
+        m.id, static_cast<int64_t>(modseq), IntArray(uids));
+    tx.exec_params("UPDATE mailboxes SET highestmodseq = $2 WHERE id = $1", m.id,
+                   static_cast<int64_t>(modseq));
+    tx.exec_params(
+        "UPDATE mail_accounts SET used_bytes = greatest(used_bytes - $2, 0), used_messages = "
+        "greatest(used_messages - $3, 0) WHERE id = $1",
+        account_id, bytes, static_cast<int64_t>(uids.size()));
+    Notify(tx, account_id, m, modseq, m.uidnext);
+    for (auto u : uids) resp->add_expunged(static_cast<uint32_t>(u));
+    resp->set_highestmodseq(modseq);
+    return absl::OkStatus();
+  }));
+  probe_.MessagesExpunged(static_cast<int>(freed.size()));
+  CollectGarbage(freed);
+  return absl::OkStatus();
+}
+
+void MailStore::CollectGarbage(const std::vector<int64_t>& message_ids) {
+  if (message_ids.empty()) return;
+  // Best effort, after the expunge committed: content no copy refers to any more. A delivery of
+  // identical content racing with this makes the DELETE fail its foreign-key check; the row then
+  // stays, which is right.
+  (void)db_.Run("gc", TxMode::kAutocommit, [&](pqxx::transaction_base& tx) {
+    tx.exec_params(
+        "DELETE FROM messages m WHERE m.id = ANY($1::bigint[]) AND NOT EXISTS (SELECT 1 FROM "
+        "mailbox_messages mm WHERE mm.message_id = m.id)",
+        IntArray(message_ids));
+    return absl::OkStatus();
+  });
+}
+
+absl::Status MailStore::ChangesSince(const pb::ChangesSinceRequest& req,
+                                     pb::ChangesSinceResponse* resp) {
+  TERN_ASSIGN_OR_RETURN(int64_t account_id, AccountId(req.account()));
+  TERN_ASSIGN_OR_RETURN(std::string name, NormalizeMailbox(req.mailbox()));
+  return db_.Run("changes_since", TxMode::kSnapshot, [&](pqxx::transaction_base& tx) {
+    TERN_ASSIGN_OR_RETURN(Mailbox m, LoadSelectable(tx, account_id, name, false));
+    const auto since = static_cast<int64_t>(req.modseq());
+    for (const auto& row : tx.exec_params(
+             "SELECT uid, flags, keywords, modseq FROM mailbox_messages WHERE mailbox_id = $1 AND "
+             "modseq > $2 ORDER BY uid",
+             m.id, since)) {
+      FillFlagState(row, resp->add_changed());
+    }
+    for (const auto& row : tx.exec_params(
+             "SELECT uid FROM expunged WHERE mailbox_id = $1 AND modseq > $2 ORDER BY uid", m.id,
+             since)) {
+      resp->add_vanished(row[0].as<uint32_t>());
+    }
+    resp->set_highestmodseq(m.highestmodseq);
+    resp->set_uidvalidity(m.uidvalidity);
+    return absl::OkStatus();
+  });
+}
+
+absl::Status MailStore::Search(const pb::SearchRequest& req, pb::SearchResponse* resp) {
+  TERN_ASSIGN_OR_RETURN(int64_t account_id, AccountId(req.account()));
+  TERN_ASSIGN_OR_RETURN(std::string name, NormalizeMailbox(req.mailbox()));
+  return db_.Run("search", TxMode::kSnapshot, [&](pqxx::transaction_base& tx) {
+    TERN_ASSIGN_OR_RETURN(Mailbox m, LoadSelectable(tx, account_id, name, false));
+    SearchBuilder b(m.id, MaxUid(tx, m.id), limits_);
+    // Sequence numbers need the count of messages for "*".
+    b.set_max_seq(tx.exec_params("SELECT count(*) FROM mailbox_messages WHERE mailbox_id = $1",
+                                 m.id)[0][0].as<uint32_t>());
+    TERN_ASSIGN_OR_RETURN(std::string cond, b.Build(req.key()));
+    pqxx::result r = tx.exec_params(
+        "SELECT mm.uid, mm.modseq FROM mailbox_messages mm JOIN messages m ON m.id = "
+        "mm.message_id WHERE mm.mailbox_id = $1 AND (" + cond + ") ORDER BY mm.uid",
+        pqxx::prepare::make_dynamic_params(b.params()));
+    uint64_t highest = 0;
+    for (const auto& row : r) {
+      resp->add_uids(row[0].as<uint32_t>());
+      highest = std::max(highest, row[1].as<uint64_t>());
+    }
+    resp->set_highestmodseq(highest);
+    return absl::OkStatus();
+  });
+}
+
+absl::Status MailStore::GetQuota(const std::string& account, pb::Quota* resp) {
+  TERN_ASSIGN_OR_RETURN(int64_t account_id, AccountId(account));
+  return db_.Run("get_quota", TxMode::kAutocommit, [&](pqxx::transaction_base& tx) {
+    pqxx::result r = tx.exec_params(
+        "SELECT quota_bytes, used_bytes, quota_messages, used_messages FROM mail_accounts WHERE "
+        "id = $1",
+        account_id);
+    if (r.empty()) return absl::NotFoundError("no such account");
+    resp->set_storage_bytes_limit(r[0][0].as<uint64_t>());
+    resp->set_storage_bytes_used(r[0][1].as<uint64_t>());
+    resp->set_messages_limit(r[0][2].as<uint64_t>());
+    resp->set_messages_used(r[0][3].as<uint64_t>());
+    return absl::OkStatus();
+  });
+}
+
+absl::Status MailStore::SetQuota(const pb::SetQuotaRequest& req, pb::Quota* resp) {
+  TERN_ASSIGN_OR_RETURN(int64_t account_id, AccountId(req.account()));
+  if (req.storage_bytes() > (1ull << 62) || req.messages() > (1ull << 62)) {
+    return absl::InvalidArgumentError("quota: value too large");
+  }
+  TERN_RETURN_IF_ERROR(db_.Run("set_quota", TxMode::kAutocommit, [&](pqxx::transaction_base& tx) {
+    tx.exec_params("UPDATE mail_accounts SET quota_bytes = $2, quota_messages = $3 WHERE id = $1",
+                   account_id, static_cast<int64_t>(req.storage_bytes()),
+                   static_cast<int64_t>(req.messages()));
+    return absl::OkStatus();
+  }));
+  return GetQuota(req.account(), resp);
+}
+
+}  // namespace tern::storage

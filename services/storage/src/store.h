@@ -1,0 +1,92 @@
+// MailStore: the storage service's logic over PostgreSQL. Every method validates its input,
+// runs in one transaction and returns absl::Status; the gRPC layer (service.cc) only adapts.
+// Streaming reads hand chunks to an `emit` callback that returns false when the client is gone.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/container/flat_hash_map.h"
+#include "db.h"
+#include "tern/storage/v1/storage.pb.h"
+
+namespace tern::storage {
+
+namespace pb = ::tern::storage::v1;
+
+struct StoreLimits {
+  uint64_t max_message_bytes = 50 << 20;
+  size_t max_ranges = 10000;         // ranges in one UID/sequence set
+  size_t max_search_keys = 1000;     // nodes in one SEARCH tree
+  size_t max_search_depth = 64;
+  size_t select_chunk = 10000;       // UIDs per Select stream message
+  size_t fetch_chunk = 500;          // messages per FetchMetadata stream message
+  size_t content_chunk = 256 << 10;  // bytes per FetchContent stream message
+};
+
+class Probe;
+
+class MailStore {
+ public:
+  MailStore(Db& db, Probe& probe, StoreLimits limits = {});
+
+  absl::StatusOr<bool> EnsureAccount(const std::string& account);
+  absl::Status CreateMailbox(const pb::CreateMailboxRequest& req, pb::CreateMailboxResponse* resp);
+  absl::Status RenameMailbox(const pb::RenameMailboxRequest& req);
+  absl::Status DeleteMailbox(const pb::DeleteMailboxRequest& req);
+  absl::Status ListMailboxes(const pb::ListMailboxesRequest& req, pb::ListMailboxesResponse* resp);
+  absl::Status SetSubscribed(const pb::SetSubscribedRequest& req);
+
+  absl::Status Deliver(const pb::DeliverRequest& req, pb::DeliverResponse* resp);
+  absl::Status Append(const pb::AppendRequest& req, pb::AppendResponse* resp);
+
+  absl::Status Select(const pb::SelectRequest& req,
+                      const std::function<bool(const pb::SelectResponse&)>& emit);
+  absl::Status Status(const pb::StatusRequest& req, pb::StatusResponse* resp);
+  absl::Status FetchMetadata(const pb::FetchMetadataRequest& req,
+                             const std::function<bool(const pb::FetchMetadataResponse&)>& emit);
+  absl::Status FetchContent(const pb::FetchContentRequest& req,
+                            const std::function<bool(const pb::FetchContentResponse&)>& emit);
+
+  absl::Status StoreFlags(const pb::StoreFlagsRequest& req, pb::StoreFlagsResponse* resp);
+  absl::Status Copy(const pb::CopyRequest& req, bool move, pb::CopyResponse* resp);
+  absl::Status Expunge(const pb::ExpungeRequest& req, pb::ExpungeResponse* resp);
+  absl::Status ChangesSince(const pb::ChangesSinceRequest& req, pb::ChangesSinceResponse* resp);
+  absl::Status Search(const pb::SearchRequest& req, pb::SearchResponse* resp);
+
+  absl::Status GetQuota(const std::string& account, pb::Quota* resp);
+  absl::Status SetQuota(const pb::SetQuotaRequest& req, pb::Quota* resp);
+
+  // The account id of a mail store (created on first use); cached.
+  absl::StatusOr<int64_t> AccountId(const std::string& account);
+
+ private:
+  absl::Status WriteMessage(const std::vector<std::string>& accounts, const std::string& mailbox,
+                            const std::string& content, const google::protobuf::Timestamp& date,
+                            uint32_t flags, const std::vector<std::string>& keywords,
+                            pb::DeliverResponse* resp);
+  void CollectGarbage(const std::vector<int64_t>& message_ids);
+
+  Db& db_;
+  Probe& probe_;
+  const StoreLimits limits_;
+  absl::Mutex cache_mu_;
+  absl::flat_hash_map<std::string, int64_t> account_ids_ ABSL_GUARDED_BY(cache_mu_);
+};
+
+// Validation and normalisation shared with tests.
+// Account names are lower-cased; at most 320 bytes, printable, no spaces.
+absl::StatusOr<std::string> NormalizeAccount(const std::string& account);
+// Mailbox names: UTF-8, "/" delimiter, "INBOX" case-insensitive (returned as "INBOX"); no empty
+// levels, no wildcards or control characters, at most 1000 bytes and 255 per level.
+absl::StatusOr<std::string> NormalizeMailbox(const std::string& name);
+// IMAP LIST matching: "*" matches anything, "%" anything but "/".
+bool MatchPattern(const std::string& pattern, const std::string& name);
+// Replaces invalid UTF-8 with U+FFFD and drops NUL, so text fits a PostgreSQL text column.
+std::string SanitizeUtf8(const std::string& in);
+
+}  // namespace tern::storage

@@ -1,0 +1,89 @@
+#include "watch_hub.h"
+
+#include "pqxx/pqxx"
+#include "probe.h"
+#include "tern/core/log.h"
+
+namespace tern::storage {
+namespace {
+
+class Receiver final : public pqxx::notification_receiver {
+ public:
+  Receiver(pqxx::connection_base& c, std::function<void(const std::string&)> fn)
+      : pqxx::notification_receiver(c, "tern_changes"), fn_(std::move(fn)) {}
+  void operator()(const std::string& payload, int) override { fn_(payload); }
+
+ private:
+  std::function<void(const std::string&)> fn_;
+};
+
+}  // namespace
+
+WatchHub::WatchHub(std::string db_url, Probe& probe) : url_(std::move(db_url)), probe_(probe) {}
+
+WatchHub::~WatchHub() { Stop(); }
+
+void WatchHub::Start() { thread_ = std::thread([this] { Loop(); }); }
+
+void WatchHub::Stop() {
+  stop_ = true;
+  if (thread_.joinable()) thread_.join();
+}
+
+uint64_t WatchHub::Subscribe(int64_t account_id, Callback cb) {
+  absl::MutexLock lock(&mu_);
+  uint64_t id = next_id_++;
+  subs_.emplace(id, std::make_pair(account_id, std::move(cb)));
+  return id;
+}
+
+void WatchHub::Unsubscribe(uint64_t id) {
+  absl::MutexLock lock(&mu_);
+  subs_.erase(id);
+}
+
+void WatchHub::Dispatch(const std::string& payload) {
+  probe_.NotifyReceived();
+  // account_id:modseq:uidnext:mailbox name (the name may contain ':')
+  size_t a = payload.find(':');
+  size_t b = a == std::string::npos ? a : payload.find(':', a + 1);
+  size_t c = b == std::string::npos ? b : payload.find(':', b + 1);
+  if (c == std::string::npos) return;
+  int64_t account_id = std::strtoll(payload.c_str(), nullptr, 10);
+  v1::ChangeHint hint;
+  hint.set_highestmodseq(std::strtoull(payload.c_str() + a + 1, nullptr, 10));
+  hint.set_uidnext(static_cast<uint32_t>(std::strtoul(payload.c_str() + b + 1, nullptr, 10)));
+  hint.set_mailbox(payload.substr(c + 1));
+  absl::MutexLock lock(&mu_);
+  for (auto& [id, sub] : subs_) {
+    if (sub.first == account_id) sub.second(hint);
+  }
+}
+
+void WatchHub::ResyncAll() {
+  v1::ChangeHint hint;  // empty mailbox: "re-read everything"
+  absl::MutexLock lock(&mu_);
+  for (auto& [id, sub] : subs_) sub.second(hint);
+}
+
+void WatchHub::Loop() {
+  bool was_connected = false;
+  while (!stop_) {
+    try {
+      pqxx::connection conn(url_);
+      Receiver receiver(conn, [this](const std::string& p) { Dispatch(p); });
+      conn.get_notifs();  // LISTEN is issued by the receiver; make sure it went out
+      listening_ = true;
+      if (was_connected) ResyncAll();
+      was_connected = true;
+      while (!stop_) conn.await_notification(0, 200000);
+    } catch (const std::exception& e) {
+      if (listening_) log::Warn("change feed connection lost", {{"error", e.what()}});
+      listening_ = false;
+      for (int i = 0; i < 10 && !stop_; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
+  listening_ = false;
+}
+
+}  // namespace tern::storage

@@ -1,0 +1,50 @@
+// One LISTEN connection per storage replica, fanned out to the Watch streams of this process.
+// Notifications are hints (invariant 8): after a reconnect every subscriber gets a resync hint
+// (empty mailbox name) so it catches up from the database by MODSEQ.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <thread>
+
+#include "absl/synchronization/mutex.h"
+#include "tern/storage/v1/storage.pb.h"
+
+namespace tern::storage {
+
+class Probe;
+
+class WatchHub {
+ public:
+  using Callback = std::function<void(const ::tern::storage::v1::ChangeHint&)>;
+
+  WatchHub(std::string db_url, Probe& probe);
+  ~WatchHub();
+  void Start();
+  void Stop();
+
+  // Calls `cb` (on the hub's thread; keep it short) for every change to `account_id`.
+  uint64_t Subscribe(int64_t account_id, Callback cb);
+  void Unsubscribe(uint64_t id);
+  // True while the LISTEN connection is up.
+  bool listening() const { return listening_; }
+
+ private:
+  void Loop();
+  void Dispatch(const std::string& payload);
+  void ResyncAll();
+
+  const std::string url_;
+  Probe& probe_;
+  std::atomic<bool> stop_{false};
+  std::atomic<bool> listening_{false};
+  std::thread thread_;
+  absl::Mutex mu_;
+  uint64_t next_id_ ABSL_GUARDED_BY(mu_) = 1;
+  std::map<uint64_t, std::pair<int64_t, Callback>> subs_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace tern::storage

@@ -1,0 +1,52 @@
+#include "parsed.h"
+
+#include "gtest/gtest.h"
+
+namespace tern::storage {
+namespace {
+
+TEST(ParseMailDateTest, ParsesRfc5322AndObsoleteForms) {
+  auto t = ParseMailDate("Mon, 2 Jan 2006 15:04:05 -0700");
+  ASSERT_TRUE(t.has_value());
+  EXPECT_EQ(absl::ToUnixSeconds(*t), 1136239445);
+  EXPECT_EQ(ParseMailDate("2 Jan 2006 22:04:05 +0000"), t);
+  EXPECT_EQ(ParseMailDate("Mon, 02 Jan 06 22:04:05 GMT"), t);
+  EXPECT_EQ(ParseMailDate("Mon, 2 Jan 2006 17:04:05 EST"), t);
+  EXPECT_EQ(ParseMailDate("Mon, 2 Jan 2006 22:04:05 +0000 (UTC)"), t);
+  auto no_secs = ParseMailDate("2 Jan 2006 22:04 +0000");
+  ASSERT_TRUE(no_secs.has_value());
+  EXPECT_EQ(absl::ToUnixSeconds(*no_secs), 1136239440);
+}
+
+TEST(ParseMailDateTest, RefusesGarbage) {
+  for (const char* bad : {"", "yesterday", "Mon, 2 Foo 2006 15:04:05", "32 Jan 2006 10:00:00",
+                          "2 Jan 2006", "2 Jan 2006 25:00:00 +0000"}) {
+    EXPECT_FALSE(ParseMailDate(bad).has_value()) << bad;
+  }
+}
+
+TEST(ParseForStorageTest, KeepsWhatImapAndSearchNeed) {
+  std::string msg =
+      "From: Alice <alice@example.org>\r\nTo: bob@example.org\r\nSubject: =?UTF-8?Q?caf=C3=A9?=\r\n"
+      "Date: Mon, 2 Jan 2006 15:04:05 -0700\r\n\r\nHello world\r\n";
+  ParsedMessage p = ParseForStorage(msg);
+  EXPECT_EQ(p.size, msg.size());
+  EXPECT_EQ(p.header_size, msg.find("\r\n\r\n") + 4);
+  ASSERT_TRUE(p.sent_date.has_value());
+  EXPECT_EQ(absl::ToUnixSeconds(*p.sent_date), 1136239445);
+  EXPECT_NE(p.header_text.find("café"), std::string::npos);
+  EXPECT_NE(p.body_text.find("Hello world"), std::string::npos);
+  v1::Envelope env;
+  ASSERT_TRUE(env.ParseFromString(p.envelope));
+  EXPECT_EQ(env.subject(), "=?UTF-8?Q?caf=C3=A9?=");
+  ASSERT_EQ(env.from_size(), 1);
+  EXPECT_EQ(env.from(0).mailbox(), "alice");
+  EXPECT_EQ(env.from(0).host(), "example.org");
+  v1::BodyPart body;
+  ASSERT_TRUE(body.ParseFromString(p.body_structure));
+  EXPECT_EQ(body.type(), "text");
+  EXPECT_EQ(body.body_size(), 13u);
+}
+
+}  // namespace
+}  // namespace tern::storage

@@ -1,0 +1,440 @@
+// The storage gRPC API through a real server on port 0: behaviour and bad input.
+#include <boost/asio.hpp>
+
+#include "storage_fixture.h"
+#include "tern/rpc/channel.h"
+
+namespace tern::storage::testing {
+namespace {
+
+class StorageApiTest : public StorageTest {
+ protected:
+  std::vector<std::string> ListNames(const std::string& account, const std::string& pattern,
+                                     bool subscribed_only = false) {
+    pb::ListMailboxesRequest req;
+    req.set_account(account);
+    req.set_pattern(pattern);
+    req.set_subscribed_only(subscribed_only);
+    pb::ListMailboxesResponse resp;
+    auto ctx = rpc::ContextWithDeadline();
+    grpc::Status s = stub().ListMailboxes(ctx.get(), req, &resp);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    std::vector<std::string> names;
+    for (const auto& m : resp.mailboxes()) names.push_back(m.name());
+    return names;
+  }
+  grpc::Status Create(const std::string& account, const std::string& name) {
+    pb::CreateMailboxRequest req;
+    req.set_account(account);
+    req.set_name(name);
+    pb::CreateMailboxResponse resp;
+    auto ctx = rpc::ContextWithDeadline();
+    return stub().CreateMailbox(ctx.get(), req, &resp);
+  }
+  grpc::Status Rename(const std::string& account, const std::string& from, const std::string& to) {
+    pb::RenameMailboxRequest req;
+    req.set_account(account);
+    req.set_from(from);
+    req.set_to(to);
+    pb::RenameMailboxResponse resp;
+    auto ctx = rpc::ContextWithDeadline();
+    return stub().RenameMailbox(ctx.get(), req, &resp);
+  }
+  grpc::Status Delete(const std::string& account, const std::string& name) {
+    pb::DeleteMailboxRequest req;
+    req.set_account(account);
+    req.set_name(name);
+    pb::DeleteMailboxResponse resp;
+    auto ctx = rpc::ContextWithDeadline();
+    return stub().DeleteMailbox(ctx.get(), req, &resp);
+  }
+  std::vector<uint32_t> Search(const std::string& account, const pb::SearchKey& key,
+                               grpc::Status* status = nullptr) {
+    pb::SearchRequest req;
+    req.set_account(account);
+    req.set_mailbox("INBOX");
+    *req.mutable_key() = key;
+    pb::SearchResponse resp;
+    auto ctx = rpc::ContextWithDeadline();
+    grpc::Status s = stub().Search(ctx.get(), req, &resp);
+    if (status) *status = s;
+    else EXPECT_TRUE(s.ok()) << s.error_message();
+    return {resp.uids().begin(), resp.uids().end()};
+  }
+  static std::string HttpGet(int port, const std::string& path, int* code) {
+    namespace asio = boost::asio;
+    asio::io_context io;
+    asio::ip::tcp::socket sock(io);
+    sock.connect({asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)});
+    std::string req = "GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+    asio::write(sock, asio::buffer(req));
+    std::string resp;
+    boost::system::error_code ec;
+    char buf[4096];
+    for (;;) {
+      size_t n = sock.read_some(asio::buffer(buf), ec);
+      resp.append(buf, n);
+      if (ec) break;
+    }
+    *code = std::atoi(resp.substr(9, 3).c_str());
+    return resp;
+  }
+};
+
+TEST_F(StorageApiTest, FirstUseCreatesSpecialUseMailboxesSubscribed) {
+  const std::string account = NewAccount();
+  pb::ListMailboxesRequest req;
+  req.set_account(account);
+  pb::ListMailboxesResponse resp;
+  auto ctx = rpc::ContextWithDeadline();
+  ASSERT_TRUE(stub().ListMailboxes(ctx.get(), req, &resp).ok());
+  std::map<std::string, pb::SpecialUse> got;
+  for (const auto& m : resp.mailboxes()) {
+    got[m.name()] = m.special_use();
+    EXPECT_TRUE(m.subscribed()) << m.name();
+    EXPECT_GT(m.uidvalidity(), 0u);
+  }
+  EXPECT_EQ(got, (std::map<std::string, pb::SpecialUse>{
+                     {"INBOX", pb::SPECIAL_USE_NONE}, {"Sent", pb::SPECIAL_USE_SENT},
+                     {"Drafts", pb::SPECIAL_USE_DRAFTS}, {"Trash", pb::SPECIAL_USE_TRASH},
+                     {"Junk", pb::SPECIAL_USE_JUNK}, {"Archive", pb::SPECIAL_USE_ARCHIVE}}));
+}
+
+TEST_F(StorageApiTest, CreateRenameDeleteAndListWithPatterns) {
+  const std::string account = NewAccount();
+  ASSERT_TRUE(Create(account, "Projects/Tern/Design").ok());  // parents created as needed
+  EXPECT_EQ(ListNames(account, "Projects/%"), std::vector<std::string>{"Projects/Tern"});
+  EXPECT_EQ(ListNames(account, "Projects/*"),
+            (std::vector<std::string>{"Projects/Tern", "Projects/Tern/Design"}));
+  EXPECT_EQ(Create(account, "Projects/Tern").error_code(), grpc::StatusCode::ALREADY_EXISTS);
+
+  pb::AppendResponse a;
+  ASSERT_TRUE(Append(account, "Projects/Tern/Design", Message("design"), &a).ok());
+  const uint32_t validity = StatusOf(account, "Projects/Tern/Design").uidvalidity();
+  ASSERT_TRUE(Rename(account, "Projects", "Work").ok());
+  EXPECT_EQ(ListNames(account, "Work*"),
+            (std::vector<std::string>{"Work", "Work/Tern", "Work/Tern/Design"}));
+  EXPECT_TRUE(ListNames(account, "Projects*").empty());
+  EXPECT_EQ(StatusOf(account, "Work/Tern/Design").messages(), 1u) << "children keep their mail";
+  EXPECT_EQ(StatusOf(account, "Work/Tern/Design").uidvalidity(), validity);
+  EXPECT_EQ(Rename(account, "Work", "Work/Inside").error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(Rename(account, "Nope", "Other").error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(Rename(account, "Work", "Sent").error_code(), grpc::StatusCode::ALREADY_EXISTS);
+
+  // A mailbox with children becomes \Noselect; deleting a leaf removes it.
+  ASSERT_TRUE(Delete(account, "Work/Tern").ok());
+  pb::ListMailboxesRequest lr;
+  lr.set_account(account);
+  lr.set_pattern("Work/Tern");
+  pb::ListMailboxesResponse lresp;
+  auto ctx = rpc::ContextWithDeadline();
+  ASSERT_TRUE(stub().ListMailboxes(ctx.get(), lr, &lresp).ok());
+  ASSERT_EQ(lresp.mailboxes_size(), 1);
+  EXPECT_TRUE(lresp.mailboxes(0).noselect());
+  EXPECT_TRUE(lresp.mailboxes(0).has_children());
+  ASSERT_TRUE(Delete(account, "Work/Tern/Design").ok());
+  EXPECT_EQ(ListNames(account, "Work/Tern/*"), std::vector<std::string>{});
+  EXPECT_EQ(Delete(account, "INBOX").error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(Delete(account, "Missing").error_code(), grpc::StatusCode::NOT_FOUND);
+
+  // A recreated name gets a new UIDVALIDITY.
+  ASSERT_TRUE(Create(account, "Work/Tern/Design").ok());
+  EXPECT_NE(StatusOf(account, "Work/Tern/Design").uidvalidity(), validity);
+}
+
+TEST_F(StorageApiTest, RenamingInboxMovesItsMessagesAndLeavesItEmpty) {
+  const std::string account = NewAccount();
+  ASSERT_TRUE(Append(account, "INBOX", Message("old-1"), nullptr).ok());
+  ASSERT_TRUE(Append(account, "INBOX", Message("old-2"), nullptr).ok());
+  ASSERT_TRUE(Rename(account, "inbox", "Old Inbox").ok());
+  EXPECT_EQ(StatusOf(account, "INBOX").messages(), 0u);
+  EXPECT_EQ(StatusOf(account, "Old Inbox").messages(), 2u);
+  pb::AppendResponse a;
+  ASSERT_TRUE(Append(account, "INBOX", Message("new"), &a).ok());
+  EXPECT_EQ(a.uid(), 3u) << "INBOX keeps its UIDVALIDITY, so UIDs continue";
+}
+
+TEST_F(StorageApiTest, SubscriptionsIncludeNamesThatDoNotExist) {
+  const std::string account = NewAccount();
+  pb::SetSubscribedRequest req;
+  req.set_account(account);
+  req.set_name("Elsewhere/Shared");
+  req.set_subscribed(true);
+  pb::SetSubscribedResponse resp;
+  auto ctx = rpc::ContextWithDeadline();
+  ASSERT_TRUE(stub().SetSubscribed(ctx.get(), req, &resp).ok());
+  req.set_name("Junk");
+  req.set_subscribed(false);
+  ctx = rpc::ContextWithDeadline();
+  ASSERT_TRUE(stub().SetSubscribed(ctx.get(), req, &resp).ok());
+  pb::ListMailboxesRequest lr;
+  lr.set_account(account);
+  lr.set_subscribed_only(true);
+  pb::ListMailboxesResponse lresp;
+  ctx = rpc::ContextWithDeadline();
+  ASSERT_TRUE(stub().ListMailboxes(ctx.get(), lr, &lresp).ok());
+  std::vector<std::string> names;
+  for (const auto& m : lresp.mailboxes()) names.push_back(m.name());
+  EXPECT_EQ(std::find(names.begin(), names.end(), "Junk"), names.end());
+  EXPECT_NE(std::find(names.begin(), names.end(), "INBOX"), names.end());
+  ASSERT_EQ(lresp.subscribed_nonexistent_size(), 1);
+  EXPECT_EQ(lresp.subscribed_nonexistent(0), "Elsewhere/Shared");
+}
+
+TEST_F(StorageApiTest, FetchesSectionsRangesAndStreamsLargeMessagesInChunks) {
+  const std::string account = NewAccount();
+  const std::string msg =
+      "From: a@example.org\r\nSubject: parts\r\nMIME-Version: 1.0\r\n"
+      "Content-Type: multipart/mixed; boundary=\"XX\"\r\n\r\npreamble\r\n--XX\r\n"
+      "Content-Type: text/plain\r\n\r\nfirst part\r\n--XX\r\nContent-Type: message/rfc822\r\n\r\n"
+      "Subject: inner\r\n\r\ninner body\r\n--XX--\r\n";
+  pb::AppendResponse a;
+  ASSERT_TRUE(Append(account, "INBOX", msg, &a).ok());
+  const size_t hdr = msg.find("\r\n\r\n") + 4;
+  EXPECT_EQ(FetchWhole(account, "INBOX", a.uid()), msg);
+  EXPECT_EQ(FetchWhole(account, "INBOX", a.uid(), pb::FetchContentRequest::HEADER), msg.substr(0, hdr));
+  EXPECT_EQ(FetchWhole(account, "INBOX", a.uid(), pb::FetchContentRequest::TEXT), msg.substr(hdr));
+  EXPECT_EQ(FetchWhole(account, "INBOX", a.uid(), pb::FetchContentRequest::PART, {1}), "first part");
+  EXPECT_EQ(FetchWhole(account, "INBOX", a.uid(), pb::FetchContentRequest::PART_HEADER, {1}),
+            "Content-Type: text/plain\r\n\r\n");
+  EXPECT_EQ(FetchWhole(account, "INBOX", a.uid(), pb::FetchContentRequest::PART_MESSAGE_HEADER, {2}),
+            "Subject: inner\r\n\r\n");
+  EXPECT_EQ(FetchWhole(account, "INBOX", a.uid(), pb::FetchContentRequest::PART_MESSAGE_TEXT, {2}),
+            "inner body");
+  EXPECT_EQ(FetchWhole(account, "INBOX", a.uid(), pb::FetchContentRequest::PART, {2, 1}), "inner body");
+  EXPECT_EQ(FetchWhole(account, "INBOX", a.uid(), pb::FetchContentRequest::FULL, {}, 6, 7),
+            msg.substr(6, 7));
+  EXPECT_EQ(FetchWhole(account, "INBOX", a.uid(), pb::FetchContentRequest::FULL, {}, 100000, 5), "");
+  grpc::Status s;
+  FetchWhole(account, "INBOX", a.uid(), pb::FetchContentRequest::PART, {3}, 0, 0, &s);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND);
+  FetchWhole(account, "INBOX", a.uid() + 100, pb::FetchContentRequest::FULL, {}, 0, 0, &s);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND);
+
+  const std::string big = Message("big", "start\r\n", 1 << 20);
+  ASSERT_TRUE(Append(account, "INBOX", big, &a).ok());
+  int chunks = 0;
+  EXPECT_EQ(FetchWhole(account, "INBOX", a.uid(), pb::FetchContentRequest::FULL, {}, 0, 0, nullptr,
+                       &chunks),
+            big);
+  EXPECT_GE(chunks, 4);
+}
+
+TEST_F(StorageApiTest, FetchMetadataReturnsParsedEnvelopeAndStructure) {
+  const std::string account = NewAccount();
+  pb::AppendResponse a;
+  ASSERT_TRUE(Append(account, "INBOX", Message("meta"), &a, pb::FLAG_SEEN).ok());
+  pb::FetchMetadataRequest req;
+  req.set_account(account);
+  req.set_mailbox("INBOX");
+  *req.mutable_uids() = Uids({{1, 0}});
+  req.set_envelope(true);
+  req.set_body_structure(true);
+  auto ctx = rpc::ContextWithDeadline();
+  auto reader = stub().FetchMetadata(ctx.get(), req);
+  pb::FetchMetadataResponse r;
+  std::vector<pb::MessageMetadata> got;
+  while (reader->Read(&r)) got.insert(got.end(), r.messages().begin(), r.messages().end());
+  ASSERT_TRUE(reader->Finish().ok());
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].uid(), a.uid());
+  EXPECT_EQ(got[0].flags(), static_cast<uint32_t>(pb::FLAG_SEEN));
+  EXPECT_EQ(got[0].envelope().subject(), "meta");
+  EXPECT_EQ(got[0].envelope().message_id(), "<meta@example.org>");
+  ASSERT_EQ(got[0].envelope().from_size(), 1);
+  EXPECT_EQ(got[0].envelope().from(0).name(), "Sender");
+  EXPECT_EQ(got[0].body_structure().type(), "text");
+  EXPECT_EQ(got[0].size(), Message("meta").size());
+  EXPECT_GT(got[0].internal_date().seconds(), 1700000000);
+}
+
+TEST_F(StorageApiTest, StoreWithUnchangedSinceRefusesNewerMessages) {
+  const std::string account = NewAccount();
+  pb::AppendResponse a, b;
+  ASSERT_TRUE(Append(account, "INBOX", Message("u1"), &a).ok());
+  const uint64_t base = StatusOf(account, "INBOX").highestmodseq();
+  ASSERT_TRUE(Append(account, "INBOX", Message("u2"), &b).ok());
+  pb::StoreFlagsRequest st;
+  st.set_account(account);
+  st.set_mailbox("INBOX");
+  *st.mutable_uids() = Uids({{a.uid(), b.uid()}});
+  st.set_mode(pb::STORE_REPLACE);
+  st.set_flags(pb::FLAG_FLAGGED);
+  st.set_unchanged_since(base);
+  pb::StoreFlagsResponse r;
+  auto ctx = rpc::ContextWithDeadline();
+  ASSERT_TRUE(stub().StoreFlags(ctx.get(), st, &r).ok());
+  ASSERT_EQ(r.updated_size(), 1);
+  EXPECT_EQ(r.updated(0).uid(), a.uid());
+  ASSERT_EQ(r.modified_size(), 1);
+  EXPECT_EQ(r.modified(0), b.uid());
+}
+
+TEST_F(StorageApiTest, CopyAssignsNewUidsInTheTarget) {
+  const std::string account = NewAccount();
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(Append(account, "INBOX", Message("c" + std::to_string(i)), nullptr).ok());
+  pb::CopyRequest cp;
+  cp.set_account(account);
+  cp.set_mailbox("INBOX");
+  *cp.mutable_uids() = Uids({{2, 0}});
+  cp.set_to_mailbox("Archive");
+  pb::CopyResponse r;
+  auto ctx = rpc::ContextWithDeadline();
+  ASSERT_TRUE(stub().Copy(ctx.get(), cp, &r).ok());
+  EXPECT_EQ(std::vector<uint32_t>(r.source_uids().begin(), r.source_uids().end()),
+            (std::vector<uint32_t>{2, 3}));
+  EXPECT_EQ(std::vector<uint32_t>(r.dest_uids().begin(), r.dest_uids().end()),
+            (std::vector<uint32_t>{1, 2}));
+  EXPECT_EQ(r.uidvalidity(), StatusOf(account, "Archive").uidvalidity());
+  EXPECT_EQ(StatusOf(account, "INBOX").messages(), 3u);
+  EXPECT_EQ(FetchWhole(account, "Archive", 2), Message("c2"));
+  cp.set_to_mailbox("NoSuchBox");
+  ctx = rpc::ContextWithDeadline();
+  grpc::Status s = stub().Copy(ctx.get(), cp, &r);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_NE(s.error_message().find("TRYCREATE"), std::string::npos);
+}
+
+TEST_F(StorageApiTest, SearchCriteria) {
+  const std::string account = NewAccount();
+  auto add = [&](const std::string& subject, const std::string& body, uint32_t flags) {
+    pb::AppendResponse a;
+    EXPECT_TRUE(Append(account, "INBOX", Message(subject, body), &a, flags).ok());
+    return a.uid();
+  };
+  uint32_t u1 = add("Invoice March", "Please pay 100 EUR.\r\n", pb::FLAG_SEEN);
+  uint32_t u2 = add("Lunch", "Pizza at noon?\r\n", 0);
+  uint32_t u3 = add("=?UTF-8?Q?R=C3=A9union?=", "Agenda attached.\r\n", pb::FLAG_FLAGGED);
+  pb::SearchKey k;
+  k.set_all(true);
+  EXPECT_EQ(Search(account, k), (std::vector<uint32_t>{u1, u2, u3}));
+  k.set_flag_unset(pb::FLAG_SEEN);
+  EXPECT_EQ(Search(account, k), (std::vector<uint32_t>{u2, u3}));
+  k.mutable_header()->set_field("subject");
+  k.mutable_header()->set_value("invoice");
+  EXPECT_EQ(Search(account, k), (std::vector<uint32_t>{u1}));
+  k.mutable_header()->set_value("réunion");  // encoded words are decoded for search
+  EXPECT_EQ(Search(account, k), (std::vector<uint32_t>{u3}));
+  k.mutable_header()->set_field("from");
+  k.mutable_header()->set_value("sender@example");
+  EXPECT_EQ(Search(account, k).size(), 3u);
+  k.set_body("PIZZA");
+  EXPECT_EQ(Search(account, k), (std::vector<uint32_t>{u2}));
+  k.set_text("agenda");
+  EXPECT_EQ(Search(account, k), (std::vector<uint32_t>{u3}));
+  k.set_text("a.c");  // regex characters are literal
+  EXPECT_TRUE(Search(account, k).empty());
+  pb::SearchKey orkey;
+  orkey.mutable_or_()->add_keys()->set_flag_set(pb::FLAG_FLAGGED);
+  orkey.mutable_or_()->add_keys()->set_body("pizza");
+  EXPECT_EQ(Search(account, orkey), (std::vector<uint32_t>{u2, u3}));
+  pb::SearchKey notkey;
+  *notkey.mutable_not_() = orkey;
+  EXPECT_EQ(Search(account, notkey), (std::vector<uint32_t>{u1}));
+  pb::SearchKey seq;
+  auto* r = seq.mutable_seq()->add_ranges();
+  r->set_first(2);
+  r->set_last(0);
+  EXPECT_EQ(Search(account, seq), (std::vector<uint32_t>{u2, u3}));
+  pb::SearchKey sent;
+  sent.mutable_sent_on()->set_seconds(1772532000);  // 2026-03-03
+  EXPECT_EQ(Search(account, sent).size(), 3u);
+  sent.mutable_sent_before()->set_seconds(1772532000);
+  EXPECT_TRUE(Search(account, sent).empty());
+  pb::SearchKey larger;
+  larger.set_larger(Message("Invoice March", "Please pay 100 EUR.\r\n").size() - 1);
+  EXPECT_EQ(Search(account, larger), (std::vector<uint32_t>{u1, u3}));
+  // A hostile, deeply nested tree is refused, not recursed without bound.
+  pb::SearchKey deep;
+  pb::SearchKey* cur = &deep;
+  for (int i = 0; i < 100; ++i) cur = cur->mutable_not_();
+  cur->set_all(true);
+  grpc::Status s;
+  Search(account, deep, &s);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_F(StorageApiTest, BadInputGetsAClearStatusAndChangesNothing) {
+  const std::string account = NewAccount();
+  StatusOf(account, "INBOX");
+  const std::string messages_before = Sql("SELECT count(*) FROM mailbox_messages");
+  pb::AppendResponse a;
+  grpc::Status s = Append(account, "NoSuchBox", Message("x"), &a);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND);
+  s = Append(account, "bad//name", Message("x"), &a);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  s = Append(account, "INBOX", "", &a);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  s = Append("", "INBOX", Message("x"), &a);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  s = Append(account, "INBOX", Message("x"), &a, 1u << 10);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << "unknown flag bits";
+  s = Append(account, "INBOX", Message("huge", "", (2 << 20) + 10), &a);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_NE(s.error_message().find("size"), std::string::npos);
+  EXPECT_EQ(Create(account, "a*b").error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(Create(account, "").error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(Create(account, std::string("x\0y", 3)).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  pb::SelectRequest sel;
+  sel.set_account(account);
+  sel.set_mailbox("Missing");
+  auto ctx = rpc::ContextWithDeadline();
+  auto reader = stub().Select(ctx.get(), sel);
+  pb::SelectResponse sr;
+  EXPECT_FALSE(reader->Read(&sr));
+  EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::NOT_FOUND);
+  pb::StoreFlagsRequest st;
+  st.set_account(account);
+  st.set_mailbox("INBOX");  // no UID set
+  pb::StoreFlagsResponse str;
+  ctx = rpc::ContextWithDeadline();
+  EXPECT_EQ(stub().StoreFlags(ctx.get(), st, &str).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  *st.mutable_uids() = Uids({{1, 0}});
+  st.add_keywords("bad keyword");
+  ctx = rpc::ContextWithDeadline();
+  EXPECT_EQ(stub().StoreFlags(ctx.get(), st, &str).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(Sql("SELECT count(*) FROM mailbox_messages"), messages_before);
+  EXPECT_EQ(StatusOf(account, "INBOX").uidnext(), 1u);
+  EXPECT_EQ(ListNames(account, "*").size(), 6u);
+}
+
+TEST_F(StorageApiTest, MalformedMimeIsStoredByteExactWithABestEffortStructure) {
+  const std::string account = NewAccount();
+  const std::string msg =
+      "Subject: broken\r\nContent-Type: multipart/mixed; boundary=\"never-closed\"\r\n\r\n"
+      "--never-closed\r\nContent-Type: text/plain\r\n\r\nbody without end\r\n\xff\xfe\x00 raw";
+  const std::string content(msg.data(), msg.size());
+  pb::AppendResponse a;
+  ASSERT_TRUE(Append(account, "INBOX", content, &a).ok());
+  EXPECT_EQ(FetchWhole(account, "INBOX", a.uid()), content);
+  pb::FetchMetadataRequest req;
+  req.set_account(account);
+  req.set_mailbox("INBOX");
+  *req.mutable_uids() = Uids({{a.uid(), a.uid()}});
+  req.set_body_structure(true);
+  auto ctx = rpc::ContextWithDeadline();
+  auto reader = stub().FetchMetadata(ctx.get(), req);
+  pb::FetchMetadataResponse r;
+  ASSERT_TRUE(reader->Read(&r));
+  EXPECT_EQ(r.messages(0).body_structure().type(), "multipart");
+  EXPECT_GE(r.messages(0).body_structure().children_size(), 1);
+}
+
+TEST_F(StorageApiTest, HttpEndpointServesMetricsAndReadiness) {
+  const std::string account = NewAccount();
+  ASSERT_TRUE(Deliver({account}, Message("metric"), nullptr).ok());
+  int code = 0;
+  std::string body = HttpGet(server_->http_port(), "/metrics", &code);
+  EXPECT_EQ(code, 200);
+  EXPECT_NE(body.find("tern_storage_rpc_duration_seconds_count{code=\"ok\",method=\"Deliver\"}"),
+            std::string::npos);
+  EXPECT_NE(body.find("tern_storage_messages_stored_total"), std::string::npos);
+  EXPECT_NE(body.find("tern_storage_db_query_duration_seconds"), std::string::npos);
+  body = HttpGet(server_->http_port(), "/readyz", &code);
+  EXPECT_EQ(code, 200) << body;
+  HttpGet(server_->http_port(), "/livez", &code);
+  EXPECT_EQ(code, 200);
+}
+
+}  // namespace
+}  // namespace tern::storage::testing

@@ -1,0 +1,306 @@
+// DESIGN.md invariants 1, 2 and 8 against a real PostgreSQL.
+#include <algorithm>
+#include <set>
+#include <thread>
+
+#include "storage_fixture.h"
+#include "tern/rpc/channel.h"
+
+namespace tern::storage::testing {
+namespace {
+
+class StorageInvariantsTest : public StorageTest {};
+
+TEST_F(StorageInvariantsTest, UidsStrictlyAscendAndAreUniqueUnderConcurrentAppends) {
+  const std::string account = NewAccount();
+  constexpr int kClients = 8, kEach = 40;
+  std::vector<std::vector<uint32_t>> got(kClients);
+  std::vector<std::thread> threads;
+  for (int c = 0; c < kClients; ++c) {
+    threads.emplace_back([&, c] {
+      // Each client has its own channel: separate connections, like separate gateways.
+      auto stub = StubFor(server_->grpc_port());
+      for (int i = 0; i < kEach; ++i) {
+        pb::AppendRequest req;
+        req.set_account(account);
+        req.set_mailbox("INBOX");
+        req.set_content(Message("c" + std::to_string(c) + "-" + std::to_string(i)));
+        pb::AppendResponse resp;
+        auto ctx = rpc::ContextWithDeadline(std::chrono::seconds(30));
+        grpc::Status s = stub->Append(ctx.get(), req, &resp);
+        ASSERT_TRUE(s.ok()) << s.error_message();
+        got[c].push_back(resp.uid());
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  std::set<uint32_t> all;
+  for (const auto& v : got) {
+    EXPECT_TRUE(std::is_sorted(v.begin(), v.end()) &&
+                std::adjacent_find(v.begin(), v.end()) == v.end())
+        << "one client's UIDs must strictly ascend";
+    all.insert(v.begin(), v.end());
+  }
+  ASSERT_EQ(all.size(), static_cast<size_t>(kClients * kEach)) << "UIDs must be unique";
+  std::vector<uint32_t> listed = SelectUids(account, "INBOX");
+  EXPECT_EQ(listed, std::vector<uint32_t>(all.begin(), all.end()));
+  EXPECT_EQ(*all.begin(), 1u);
+  EXPECT_EQ(*all.rbegin(), static_cast<uint32_t>(kClients * kEach)) << "no UID skipped";
+  EXPECT_EQ(StatusOf(account, "INBOX").uidnext(), static_cast<uint32_t>(kClients * kEach + 1));
+}
+
+TEST_F(StorageInvariantsTest, UidsAreNeverReusedAfterExpunge) {
+  const std::string account = NewAccount();
+  pb::AppendResponse a;
+  ASSERT_TRUE(Append(account, "INBOX", Message("one"), &a, pb::FLAG_DELETED).ok());
+  pb::ExpungeRequest ex;
+  ex.set_account(account);
+  ex.set_mailbox("INBOX");
+  pb::ExpungeResponse exr;
+  auto ctx = rpc::ContextWithDeadline();
+  ASSERT_TRUE(stub().Expunge(ctx.get(), ex, &exr).ok());
+  ASSERT_EQ(exr.expunged_size(), 1);
+  pb::AppendResponse b;
+  ASSERT_TRUE(Append(account, "INBOX", Message("two"), &b).ok());
+  EXPECT_GT(b.uid(), a.uid());
+  EXPECT_EQ(b.uidvalidity(), a.uidvalidity());
+}
+
+TEST_F(StorageInvariantsTest, EveryChangeRaisesModseq) {
+  const std::string account = NewAccount();
+  uint64_t last = StatusOf(account, "INBOX").highestmodseq();
+  auto expect_raised = [&](const char* what) {
+    uint64_t now = StatusOf(account, "INBOX").highestmodseq();
+    EXPECT_GT(now, last) << what << " must raise HIGHESTMODSEQ";
+    last = now;
+  };
+  pb::AppendResponse a;
+  ASSERT_TRUE(Append(account, "INBOX", Message("m1"), &a).ok());
+  expect_raised("append");
+  ASSERT_TRUE(Deliver({account}, Message("m2"), nullptr).ok());
+  expect_raised("delivery");
+
+  pb::StoreFlagsRequest st;
+  st.set_account(account);
+  st.set_mailbox("INBOX");
+  *st.mutable_uids() = Uids({{a.uid(), a.uid()}});
+  st.set_mode(pb::STORE_ADD);
+  st.set_flags(pb::FLAG_SEEN);
+  st.add_keywords("$Label1");
+  pb::StoreFlagsResponse str;
+  auto ctx = rpc::ContextWithDeadline();
+  ASSERT_TRUE(stub().StoreFlags(ctx.get(), st, &str).ok());
+  ASSERT_EQ(str.updated_size(), 1);
+  EXPECT_EQ(str.updated(0).modseq(), str.highestmodseq());
+  expect_raised("flag change");
+
+  // Storing the same flags again changes nothing and so must not raise MODSEQ.
+  ctx = rpc::ContextWithDeadline();
+  ASSERT_TRUE(stub().StoreFlags(ctx.get(), st, &str).ok());
+  EXPECT_EQ(str.updated_size(), 0);
+  EXPECT_EQ(StatusOf(account, "INBOX").highestmodseq(), last);
+
+  st.set_mode(pb::STORE_ADD);
+  st.set_flags(pb::FLAG_DELETED);
+  st.clear_keywords();
+  ctx = rpc::ContextWithDeadline();
+  ASSERT_TRUE(stub().StoreFlags(ctx.get(), st, &str).ok());
+  expect_raised("\\Deleted");
+  pb::ExpungeRequest ex;
+  ex.set_account(account);
+  ex.set_mailbox("INBOX");
+  pb::ExpungeResponse exr;
+  ctx = rpc::ContextWithDeadline();
+  ASSERT_TRUE(stub().Expunge(ctx.get(), ex, &exr).ok());
+  EXPECT_EQ(exr.highestmodseq(), StatusOf(account, "INBOX").highestmodseq());
+  expect_raised("expunge");
+
+  uint64_t archive_before = StatusOf(account, "Archive").highestmodseq();
+  pb::CopyRequest cp;
+  cp.set_account(account);
+  cp.set_mailbox("INBOX");
+  *cp.mutable_uids() = Uids({{1, 0}});
+  cp.set_to_mailbox("Archive");
+  pb::CopyResponse cpr;
+  ctx = rpc::ContextWithDeadline();
+  ASSERT_TRUE(stub().Move(ctx.get(), cp, &cpr).ok());
+  EXPECT_EQ(cpr.source_uids_size(), 1);
+  expect_raised("move out");
+  EXPECT_GT(StatusOf(account, "Archive").highestmodseq(), archive_before);
+}
+
+TEST_F(StorageInvariantsTest, ExpungesAndFlagChangesAreVisibleToChangesSince) {
+  const std::string account = NewAccount();
+  std::vector<uint32_t> uids;
+  for (int i = 0; i < 4; ++i) {
+    pb::AppendResponse a;
+    ASSERT_TRUE(Append(account, "INBOX", Message("x" + std::to_string(i)), &a).ok());
+    uids.push_back(a.uid());
+  }
+  const uint64_t since = StatusOf(account, "INBOX").highestmodseq();
+
+  pb::StoreFlagsRequest st;
+  st.set_account(account);
+  st.set_mailbox("INBOX");
+  *st.mutable_uids() = Uids({{uids[1], uids[2]}});
+  st.set_mode(pb::STORE_ADD);
+  st.set_flags(pb::FLAG_DELETED);
+  pb::StoreFlagsResponse str;
+  auto ctx = rpc::ContextWithDeadline();
+  ASSERT_TRUE(stub().StoreFlags(ctx.get(), st, &str).ok());
+  *st.mutable_uids() = Uids({{uids[3], uids[3]}});
+  st.set_flags(pb::FLAG_FLAGGED);
+  ctx = rpc::ContextWithDeadline();
+  ASSERT_TRUE(stub().StoreFlags(ctx.get(), st, &str).ok());
+
+  pb::ExpungeRequest ex;
+  ex.set_account(account);
+  ex.set_mailbox("INBOX");
+  *ex.mutable_uids() = Uids({{uids[1], uids[1]}});  // UID EXPUNGE: only uids[1]
+  pb::ExpungeResponse exr;
+  ctx = rpc::ContextWithDeadline();
+  ASSERT_TRUE(stub().Expunge(ctx.get(), ex, &exr).ok());
+  ASSERT_EQ(std::vector<uint32_t>(exr.expunged().begin(), exr.expunged().end()),
+            std::vector<uint32_t>{uids[1]});
+
+  pb::ChangesSinceRequest cs;
+  cs.set_account(account);
+  cs.set_mailbox("INBOX");
+  cs.set_modseq(since);
+  pb::ChangesSinceResponse csr;
+  ctx = rpc::ContextWithDeadline();
+  ASSERT_TRUE(stub().ChangesSince(ctx.get(), cs, &csr).ok());
+  EXPECT_EQ(std::vector<uint32_t>(csr.vanished().begin(), csr.vanished().end()),
+            std::vector<uint32_t>{uids[1]});
+  std::vector<uint32_t> changed;
+  for (const auto& c : csr.changed()) {
+    changed.push_back(c.uid());
+    EXPECT_GT(c.modseq(), since);
+  }
+  EXPECT_EQ(changed, (std::vector<uint32_t>{uids[2], uids[3]}));
+  EXPECT_EQ(csr.highestmodseq(), StatusOf(account, "INBOX").highestmodseq());
+
+  // Nothing changed since the current HIGHESTMODSEQ.
+  cs.set_modseq(csr.highestmodseq());
+  ctx = rpc::ContextWithDeadline();
+  ASSERT_TRUE(stub().ChangesSince(ctx.get(), cs, &csr).ok());
+  EXPECT_EQ(csr.changed_size(), 0);
+  EXPECT_EQ(csr.vanished_size(), 0);
+}
+
+TEST_F(StorageInvariantsTest, MultiRecipientDeliveryIsAllOrNothing) {
+  const std::string a = NewAccount("a"), b = NewAccount("b"), c = NewAccount("c");
+  // b can take no more messages: the whole delivery must fail and a and c get nothing.
+  pb::SetQuotaRequest q;
+  q.set_account(b);
+  q.set_messages(1);
+  pb::Quota qr;
+  auto ctx = rpc::ContextWithDeadline();
+  ASSERT_TRUE(stub().SetQuota(ctx.get(), q, &qr).ok());
+  ASSERT_TRUE(Deliver({b}, Message("fills-b"), nullptr).ok());
+  const std::string before = Sql("SELECT count(*) FROM messages");
+
+  pb::DeliverResponse dr;
+  grpc::Status s = Deliver({a, b, c}, Message("to-all-three"), &dr);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << s.error_message();
+  EXPECT_EQ(StatusOf(a, "INBOX").messages(), 0u);
+  EXPECT_EQ(StatusOf(c, "INBOX").messages(), 0u);
+  EXPECT_EQ(StatusOf(b, "INBOX").messages(), 1u);
+  EXPECT_EQ(StatusOf(a, "INBOX").uidnext(), 1u) << "no UID may be consumed by a failed delivery";
+  EXPECT_EQ(Sql("SELECT count(*) FROM messages"), before) << "no orphan content";
+
+  // Without the full mailbox the same delivery reaches everyone.
+  ASSERT_TRUE(Deliver({a, c}, Message("to-two"), &dr).ok());
+  EXPECT_EQ(dr.copies_size(), 2);
+  EXPECT_EQ(StatusOf(a, "INBOX").messages(), 1u);
+  EXPECT_EQ(StatusOf(c, "INBOX").messages(), 1u);
+}
+
+TEST_F(StorageInvariantsTest, MessageIsStoredOnceForManyRecipients) {
+  std::vector<std::string> rcpts;
+  for (int i = 0; i < 5; ++i) rcpts.push_back(NewAccount("list"));
+  const std::string content = Message("mailing-list-post", "Body\r\n", 8192);
+  pb::DeliverResponse dr;
+  ASSERT_TRUE(Deliver(rcpts, content, &dr).ok());
+  ASSERT_EQ(dr.copies_size(), 5);
+  const std::string id = std::to_string(dr.message_id());
+  EXPECT_EQ(Sql("SELECT count(*) FROM messages WHERE id = " + id), "1");
+  EXPECT_EQ(Sql("SELECT count(*) FROM mailbox_messages WHERE message_id = " + id), "5");
+  EXPECT_EQ(Sql("SELECT count(*) FROM messages WHERE sha256 = (SELECT sha256 FROM messages WHERE "
+                "id = " + id + ")"),
+            "1");
+  for (const auto& copy : dr.copies()) {
+    EXPECT_EQ(FetchWhole(copy.account(), "INBOX", copy.uid()), content);
+  }
+}
+
+TEST_F(StorageInvariantsTest, DeliveryOverQuotaIsRefusedWithADistinctStatus) {
+  const std::string account = NewAccount();
+  pb::SetQuotaRequest q;
+  q.set_account(account);
+  q.set_storage_bytes(10000);
+  pb::Quota qr;
+  auto ctx = rpc::ContextWithDeadline();
+  ASSERT_TRUE(stub().SetQuota(ctx.get(), q, &qr).ok());
+  EXPECT_EQ(qr.storage_bytes_limit(), 10000u);
+  ASSERT_TRUE(Deliver({account}, Message("fits", "x\r\n", 6000), nullptr).ok());
+  grpc::Status s = Deliver({account}, Message("too-much", "x\r\n", 6000), nullptr);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_NE(s.error_message().find("quota"), std::string::npos) << s.error_message();
+  pb::GetQuotaRequest gq;
+  gq.set_account(account);
+  ctx = rpc::ContextWithDeadline();
+  ASSERT_TRUE(stub().GetQuota(ctx.get(), gq, &qr).ok());
+  EXPECT_EQ(qr.messages_used(), 1u);
+  EXPECT_GE(qr.storage_bytes_used(), 6000u);
+  EXPECT_LE(qr.storage_bytes_used(), 10000u);
+  // Expunging frees the quota.
+  pb::ExpungeRequest ex;
+  ex.set_account(account);
+  ex.set_mailbox("INBOX");
+  *ex.mutable_uids() = Uids({{1, 0}});
+  ex.set_ignore_deleted_flag(true);
+  pb::ExpungeResponse exr;
+  ctx = rpc::ContextWithDeadline();
+  ASSERT_TRUE(stub().Expunge(ctx.get(), ex, &exr).ok());
+  ctx = rpc::ContextWithDeadline();
+  ASSERT_TRUE(stub().GetQuota(ctx.get(), gq, &qr).ok());
+  EXPECT_EQ(qr.messages_used(), 0u);
+  EXPECT_EQ(qr.storage_bytes_used(), 0u);
+  EXPECT_TRUE(Deliver({account}, Message("fits-again", "x\r\n", 6000), nullptr).ok());
+}
+
+TEST_F(StorageInvariantsTest, WatchWakesOnDeliveryThroughAnotherReplica) {
+  const std::string account = NewAccount();
+  StatusOf(account, "INBOX");  // the mail store exists
+  auto replica = StartReplica();
+  ASSERT_NE(replica, nullptr);
+  auto other = StubFor(replica->grpc_port());
+
+  pb::WatchRequest wr;
+  wr.set_account(account);
+  auto ctx = rpc::ContextWithDeadline(std::chrono::seconds(20));
+  auto reader = stub().Watch(ctx.get(), wr);
+  pb::ChangeHint hint;
+  ASSERT_TRUE(reader->Read(&hint)) << "the first message says the watch is live";
+  EXPECT_EQ(hint.mailbox(), "");
+
+  pb::DeliverRequest dr;
+  dr.add_accounts(account);
+  dr.set_content(Message("wake-up"));
+  pb::DeliverResponse dresp;
+  auto dctx = rpc::ContextWithDeadline();
+  ASSERT_TRUE(other->Deliver(dctx.get(), dr, &dresp).ok());
+
+  // Hints are filtered by account: the next one must be ours, for INBOX.
+  ASSERT_TRUE(reader->Read(&hint));
+  EXPECT_EQ(hint.mailbox(), "INBOX");
+  EXPECT_EQ(hint.uidnext(), dresp.copies(0).uid() + 1);
+  EXPECT_EQ(hint.highestmodseq(), StatusOf(account, "INBOX").highestmodseq());
+  ctx->TryCancel();
+  reader->Finish();
+  replica->Stop(100);
+}
+
+}  // namespace
+}  // namespace tern::storage::testing
