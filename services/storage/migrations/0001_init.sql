@@ -103,12 +103,14 @@ END $$;
 -- Stores one message for every account in p_accounts (already sorted, so concurrent deliveries
 -- lock mailboxes in one order) into mailbox p_mailbox, as ONE statement: all copies or none.
 -- Errors: TQ001 over quota (message names the account), TN001 no such mailbox.
+-- No NOTIFY here: the service announces changes after commit (see ChangePublisher).
 CREATE FUNCTION tern_deliver(
     p_accounts text[], p_mailbox text, p_sha256 bytea, p_size bigint, p_header_size bigint,
     p_content bytea, p_envelope bytea, p_body_structure bytea, p_sent_date timestamptz,
     p_header_text text, p_body_text text, p_internal_date timestamptz, p_flags integer,
     p_keywords text[])
-RETURNS TABLE (message_id bigint, account text, uidvalidity bigint, uid bigint, modseq bigint)
+RETURNS TABLE (message_id bigint, account text, account_id bigint, uidvalidity bigint, uid bigint,
+               modseq bigint)
 LANGUAGE plpgsql AS $$
 DECLARE
   v_msg bigint;
@@ -145,10 +147,9 @@ BEGIN
                                   modseq, size)
     VALUES (v_box.id, v_box.uid, v_msg, p_flags, p_keywords, p_internal_date, v_box.highestmodseq,
             p_size);
-    PERFORM pg_notify('tern_changes', v_account_id || ':' || v_box.highestmodseq || ':' ||
-                      v_box.uidnext || ':' || p_mailbox);
     message_id := v_msg;
     account := v_account;
+    account_id := v_account_id;
     uidvalidity := v_box.uidvalidity;
     uid := v_box.uid;
     modseq := v_box.highestmodseq;

@@ -42,9 +42,9 @@ absl::StatusOr<std::unique_ptr<StorageServer>> StorageServer::Start(const Storag
                                   config.database_acquire_timeout, *impl->probe);
   StoreLimits limits;
   limits.max_message_bytes = static_cast<uint64_t>(config.max_message_bytes);
-  impl->store = std::make_unique<MailStore>(*impl->db, *impl->probe, limits);
   impl->hub = std::make_unique<WatchHub>(config.database_url, *impl->probe);
   impl->hub->Start();
+  impl->store = std::make_unique<MailStore>(*impl->db, *impl->probe, *impl->hub, limits);
   impl->service = std::make_unique<StorageService>(*impl->store, *impl->hub, *impl->probe);
   rpc::ServerOptions options;
   options.listen = config.grpc_listen;

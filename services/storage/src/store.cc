@@ -90,13 +90,6 @@ uint32_t MaxUid(pqxx::transaction_base& tx, int64_t mailbox_id) {
   return r[0][0].as<uint32_t>();
 }
 
-void Notify(pqxx::transaction_base& tx, int64_t account_id, const Mailbox& m,
-            uint64_t modseq, uint32_t uidnext) {
-  tx.exec_params("SELECT pg_notify('tern_changes', $1)",
-                 std::to_string(account_id) + ":" + std::to_string(modseq) + ":" +
-                     std::to_string(uidnext) + ":" + m.name);
-}
-
 void FillCounts(pqxx::transaction_base& tx, const Mailbox& m, pb::MailboxInfo* info) {
   info->set_name(m.name);
   info->set_uidvalidity(m.uidvalidity);
@@ -158,8 +151,23 @@ absl::StatusOr<const pb::BodyPart*> FindPart(const pb::BodyPart& root,
 
 }  // namespace
 
-MailStore::MailStore(Db& db, Probe& probe, StoreLimits limits)
-    : db_(db), probe_(probe), limits_(limits) {}
+MailStore::MailStore(Db& db, Probe& probe, ChangePublisher& publisher, StoreLimits limits)
+    : db_(db), probe_(probe), publisher_(publisher), limits_(limits) {}
+
+absl::Status MailStore::Change(
+    const std::string& op,
+    const std::function<absl::Status(pqxx::transaction_base&, std::vector<ChangeNote>&)>& fn) {
+  std::vector<ChangeNote> hints;
+  absl::Status s = db_.Run(op, TxMode::kReadWrite, [&](pqxx::transaction_base& tx) {
+    hints.clear();
+    return fn(tx, hints);
+  });
+  // Hints go out after the commit, batched by the publisher (see ChangePublisher).
+  if (s.ok()) {
+    for (auto& h : hints) publisher_.Publish(std::move(h));
+  }
+  return s;
+}
 
 absl::StatusOr<int64_t> MailStore::AccountId(const std::string& account) {
   TERN_ASSIGN_OR_RETURN(std::string name, NormalizeAccount(account));
@@ -233,7 +241,7 @@ absl::Status MailStore::RenameMailbox(const pb::RenameMailboxRequest& req) {
     return absl::InvalidArgumentError("cannot rename a mailbox into its own child");
   }
   if (to == "INBOX") return absl::AlreadyExistsError("mailbox exists: INBOX");
-  return db_.Run("rename_mailbox", TxMode::kReadWrite, [&](pqxx::transaction_base& tx) {
+  return Change("rename_mailbox", [&](pqxx::transaction_base& tx, std::vector<ChangeNote>& hints) {
     TERN_ASSIGN_OR_RETURN(Mailbox src, LoadMailbox(tx, account_id, from, true));
     if (LoadMailbox(tx, account_id, to, false).ok()) {
       return absl::AlreadyExistsError("mailbox exists: " + to);
@@ -260,7 +268,7 @@ absl::Status MailStore::RenameMailbox(const pb::RenameMailboxRequest& req) {
       tx.exec_params("UPDATE mailbox_messages SET mailbox_id = $2 WHERE mailbox_id = $1", src.id,
                      new_id);
       tx.exec_params("UPDATE mailboxes SET highestmodseq = $2 WHERE id = $1", src.id, modseq);
-      Notify(tx, account_id, src, modseq, src.uidnext);
+      hints.push_back({account_id, src.name, modseq, src.uidnext});
       return absl::OkStatus();
     }
     tx.exec_params(
@@ -282,7 +290,7 @@ absl::Status MailStore::DeleteMailbox(const pb::DeleteMailboxRequest& req) {
   TERN_ASSIGN_OR_RETURN(std::string name, NormalizeMailbox(req.name()));
   if (name == "INBOX") return absl::FailedPreconditionError("INBOX cannot be deleted");
   std::vector<int64_t> freed;
-  TERN_RETURN_IF_ERROR(db_.Run("delete_mailbox", TxMode::kReadWrite, [&](pqxx::transaction_base& tx) {
+  TERN_RETURN_IF_ERROR(Change("delete_mailbox", [&](pqxx::transaction_base& tx, std::vector<ChangeNote>& hints) {
     freed.clear();
     TERN_ASSIGN_OR_RETURN(Mailbox m, LoadMailbox(tx, account_id, name, true));
     bool children = !tx.exec_params(
@@ -313,7 +321,7 @@ absl::Status MailStore::DeleteMailbox(const pb::DeleteMailboxRequest& req) {
     } else {
       tx.exec_params("DELETE FROM mailboxes WHERE id = $1", m.id);
     }
-    Notify(tx, account_id, m, m.highestmodseq + 1, m.uidnext);
+    hints.push_back({account_id, m.name, m.highestmodseq + 1, m.uidnext});
     return absl::OkStatus();
   }));
   probe_.MessagesExpunged(static_cast<int>(freed.size()));
@@ -410,10 +418,12 @@ absl::Status MailStore::WriteMessage(const std::vector<std::string>& accounts,
   const std::string when = TimestampSql(date);
   std::optional<std::string> sent;
   if (parsed.sent_date) sent = std::to_string(absl::ToUnixSeconds(*parsed.sent_date));
+  std::vector<ChangeNote> hints;
   TERN_RETURN_IF_ERROR(db_.Run("deliver", TxMode::kAutocommit, [&](pqxx::transaction_base& tx) {
     resp->Clear();
+    hints.clear();
     pqxx::result r = tx.exec_params(
-        "SELECT message_id, account, uidvalidity, uid FROM tern_deliver($1::text[], $2, $3, $4, "
+        "SELECT message_id, account, uidvalidity, uid, account_id, modseq FROM tern_deliver($1::text[], $2, $3, $4, "
         "$5, $6, $7, $8, to_timestamp($9::bigint), $10, $11, coalesce(to_timestamp($12::bigint), "
         "now()), $13, $14::text[])",
         TextArray(accounts), mailbox, pqxx::binarystring(sha), static_cast<int64_t>(parsed.size),
@@ -428,9 +438,11 @@ absl::Status MailStore::WriteMessage(const std::vector<std::string>& accounts,
       c->set_mailbox(mailbox);
       c->set_uidvalidity(row[2].as<uint32_t>());
       c->set_uid(row[3].as<uint32_t>());
+      hints.push_back({row[4].as<int64_t>(), mailbox, row[5].as<uint64_t>(), c->uid() + 1});
     }
     return absl::OkStatus();
   }));
+  for (auto& h : hints) publisher_.Publish(std::move(h));
   probe_.MessagesStored(static_cast<int>(accounts.size()), content.size());
   return absl::OkStatus();
 }
@@ -663,7 +675,7 @@ absl::Status MailStore::StoreFlags(const pb::StoreFlagsRequest& req, pb::StoreFl
     default:
       return absl::InvalidArgumentError("mode: unknown");
   }
-  return db_.Run("store_flags", TxMode::kReadWrite, [&](pqxx::transaction_base& tx) {
+  return Change("store_flags", [&](pqxx::transaction_base& tx, std::vector<ChangeNote>& hints) {
     resp->Clear();
     TERN_ASSIGN_OR_RETURN(Mailbox m, LoadSelectable(tx, account_id, name, true));
     TERN_ASSIGN_OR_RETURN(std::string cond,
@@ -691,7 +703,7 @@ absl::Status MailStore::StoreFlags(const pb::StoreFlagsRequest& req, pb::StoreFl
     if (!r.empty()) {
       tx.exec_params("UPDATE mailboxes SET highestmodseq = $2 WHERE id = $1", m.id,
                      static_cast<int64_t>(modseq));
-      Notify(tx, account_id, m, modseq, m.uidnext);
+      hints.push_back({account_id, m.name, modseq, m.uidnext});
       resp->set_highestmodseq(modseq);
     } else {
       resp->set_highestmodseq(m.highestmodseq);
@@ -704,7 +716,7 @@ absl::Status MailStore::Copy(const pb::CopyRequest& req, bool move, pb::CopyResp
   TERN_ASSIGN_OR_RETURN(int64_t account_id, AccountId(req.account()));
   TERN_ASSIGN_OR_RETURN(std::string from, NormalizeMailbox(req.mailbox()));
   TERN_ASSIGN_OR_RETURN(std::string to, NormalizeMailbox(req.to_mailbox()));
-  return db_.Run(move ? "move" : "copy", TxMode::kReadWrite, [&](pqxx::transaction_base& tx) {
+  return Change(move ? "move" : "copy", [&](pqxx::transaction_base& tx, std::vector<ChangeNote>& hints) {
     resp->Clear();
     // Lock both mailboxes in id order so that concurrent copies cannot deadlock.
     TERN_ASSIGN_OR_RETURN(Mailbox src, LoadSelectable(tx, account_id, from, false));
@@ -748,7 +760,7 @@ absl::Status MailStore::Copy(const pb::CopyRequest& req, bool move, pb::CopyResp
         src.id, dst.id, static_cast<int64_t>(dst_modseq), IntArray(src_uids), IntArray(dst_uids));
     tx.exec_params("UPDATE mailboxes SET uidnext = uidnext + $2, highestmodseq = $3 WHERE id = $1",
                    dst.id, n, static_cast<int64_t>(dst_modseq));
-    Notify(tx, account_id, dst, dst_modseq, static_cast<uint32_t>(dst.uidnext + n));
+    hints.push_back({account_id, dst.name, dst_modseq, static_cast<uint32_t>(dst.uidnext + n)});
     if (move) {
       const uint64_t src_modseq = (src.id == dst.id ? dst_modseq : src.highestmodseq) + 1;
       tx.exec_params("DELETE FROM mailbox_messages WHERE mailbox_id = $1 AND uid = ANY($2::bigint[])",
@@ -760,7 +772,7 @@ absl::Status MailStore::Copy(const pb::CopyRequest& req, bool move, pb::CopyResp
           src.id, static_cast<int64_t>(src_modseq), IntArray(src_uids));
       tx.exec_params("UPDATE mailboxes SET highestmodseq = $2 WHERE id = $1", src.id,
                      static_cast<int64_t>(src_modseq));
-      Notify(tx, account_id, src, src_modseq, src.uidnext);
+      hints.push_back({account_id, src.name, src_modseq, src.uidnext});
     }
     for (auto u : src_uids) resp->add_source_uids(static_cast<uint32_t>(u));
     for (auto u : dst_uids) resp->add_dest_uids(static_cast<uint32_t>(u));
@@ -775,7 +787,7 @@ absl::Status MailStore::Expunge(const pb::ExpungeRequest& req, pb::ExpungeRespon
     return absl::InvalidArgumentError("uids: required when ignoring the \\Deleted flag");
   }
   std::vector<int64_t> freed;
-  TERN_RETURN_IF_ERROR(db_.Run("expunge", TxMode::kReadWrite, [&](pqxx::transaction_base& tx) {
+  TERN_RETURN_IF_ERROR(Change("expunge", [&](pqxx::transaction_base& tx, std::vector<ChangeNote>& hints) {
     resp->Clear();
     freed.clear();
     TERN_ASSIGN_OR_RETURN(Mailbox m, LoadSelectable(tx, account_id, name, true));
@@ -811,7 +823,7 @@ absl::Status MailStore::Expunge(const pb::ExpungeRequest& req, pb::ExpungeRespon
         "UPDATE mail_accounts SET used_bytes = greatest(used_bytes - $2, 0), used_messages = "
         "greatest(used_messages - $3, 0) WHERE id = $1",
         account_id, bytes, static_cast<int64_t>(uids.size()));
-    Notify(tx, account_id, m, modseq, m.uidnext);
+    hints.push_back({account_id, m.name, modseq, m.uidnext});
     for (auto u : uids) resp->add_expunged(static_cast<uint32_t>(u));
     resp->set_highestmodseq(modseq);
     return absl::OkStatus();

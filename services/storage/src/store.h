@@ -30,9 +30,26 @@ struct StoreLimits {
 
 class Probe;
 
+// A change committed to a mailbox, announced to every replica's Watch streams.
+struct ChangeNote {
+  int64_t account_id = 0;
+  std::string mailbox;
+  uint64_t modseq = 0;
+  uint32_t uidnext = 0;
+};
+
+// Sends change notes after commit. Not inside the transaction: PostgreSQL serialises the
+// commits of transactions that NOTIFY, which would defeat group commit under load. A note lost
+// to a crash between commit and send is harmless: notes are hints (invariant 8).
+class ChangePublisher {
+ public:
+  virtual ~ChangePublisher() = default;
+  virtual void Publish(ChangeNote note) = 0;
+};
+
 class MailStore {
  public:
-  MailStore(Db& db, Probe& probe, StoreLimits limits = {});
+  MailStore(Db& db, Probe& probe, ChangePublisher& publisher, StoreLimits limits = {});
 
   absl::StatusOr<bool> EnsureAccount(const std::string& account);
   absl::Status CreateMailbox(const pb::CreateMailboxRequest& req, pb::CreateMailboxResponse* resp);
@@ -70,9 +87,14 @@ class MailStore {
                             uint32_t flags, const std::vector<std::string>& keywords,
                             pb::DeliverResponse* resp);
   void CollectGarbage(const std::vector<int64_t>& message_ids);
+  // A read-write transaction whose change notes are published after it commits.
+  absl::Status Change(
+      const std::string& op,
+      const std::function<absl::Status(pqxx::transaction_base&, std::vector<ChangeNote>&)>& fn);
 
   Db& db_;
   Probe& probe_;
+  ChangePublisher& publisher_;
   const StoreLimits limits_;
   absl::Mutex cache_mu_;
   absl::flat_hash_map<std::string, int64_t> account_ids_ ABSL_GUARDED_BY(cache_mu_);

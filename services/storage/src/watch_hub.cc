@@ -1,5 +1,6 @@
 #include "watch_hub.h"
 
+#include "db.h"
 #include "pqxx/pqxx"
 #include "probe.h"
 #include "tern/core/log.h"
@@ -23,11 +24,57 @@ WatchHub::WatchHub(std::string db_url, Probe& probe) : url_(std::move(db_url)), 
 
 WatchHub::~WatchHub() { Stop(); }
 
-void WatchHub::Start() { thread_ = std::thread([this] { Loop(); }); }
+void WatchHub::Start() {
+  thread_ = std::thread([this] { Loop(); });
+  sender_ = std::thread([this] { SendLoop(); });
+}
 
 void WatchHub::Stop() {
   stop_ = true;
   if (thread_.joinable()) thread_.join();
+  if (sender_.joinable()) sender_.join();
+}
+
+void WatchHub::Publish(ChangeNote note) {
+  constexpr size_t kMaxOutbox = 100000;
+  absl::MutexLock lock(&out_mu_);
+  if (outbox_.size() < kMaxOutbox) outbox_.push_back(std::move(note));
+}
+
+void WatchHub::SendLoop() {
+  std::unique_ptr<pqxx::connection> conn;
+  while (!stop_) {
+    std::vector<ChangeNote> batch;
+    {
+      absl::MutexLock lock(&out_mu_);
+      auto ready = [this]() ABSL_SHARED_LOCKS_REQUIRED(out_mu_) { return !outbox_.empty(); };
+      out_mu_.AwaitWithTimeout(absl::Condition(&ready), absl::Milliseconds(200));
+      batch.swap(outbox_);
+    }
+    if (batch.empty()) continue;
+    // Keep only the newest note per mailbox.
+    std::map<std::pair<int64_t, std::string>, ChangeNote> latest;
+    for (auto& n : batch) {
+      auto& slot = latest[{n.account_id, n.mailbox}];
+      if (n.modseq >= slot.modseq) slot = std::move(n);
+    }
+    std::vector<std::string> payloads;
+    for (const auto& [key, n] : latest) {
+      payloads.push_back(std::to_string(n.account_id) + ":" + std::to_string(n.modseq) + ":" +
+                         std::to_string(n.uidnext) + ":" + n.mailbox);
+    }
+    try {
+      if (!conn) conn = std::make_unique<pqxx::connection>(url_);
+      pqxx::nontransaction tx(*conn);
+      tx.exec_params("SELECT pg_notify('tern_changes', p) FROM unnest($1::text[]) AS p",
+                     TextArray(payloads));
+    } catch (const std::exception& e) {
+      // Dropped: notes are hints. Watchers resync when the feed reconnects.
+      conn.reset();
+      probe_.DbError("notify");
+      log::Warn("could not send change notes", {{"error", e.what()}});
+    }
+  }
 }
 
 uint64_t WatchHub::Subscribe(int64_t account_id, Callback cb) {

@@ -11,13 +11,16 @@
 #include <thread>
 
 #include "absl/synchronization/mutex.h"
+#include "store.h"
 #include "tern/storage/v1/storage.pb.h"
 
 namespace tern::storage {
 
 class Probe;
 
-class WatchHub {
+// Also the ChangePublisher: notes are queued and sent by one thread, many per NOTIFY
+// transaction, so the cost of NOTIFY's global commit lock is paid once per batch.
+class WatchHub final : public ChangePublisher {
  public:
   using Callback = std::function<void(const ::tern::storage::v1::ChangeHint&)>;
 
@@ -32,8 +35,11 @@ class WatchHub {
   // True while the LISTEN connection is up.
   bool listening() const { return listening_; }
 
+  void Publish(ChangeNote note) override;
+
  private:
   void Loop();
+  void SendLoop();
   void Dispatch(const std::string& payload);
   void ResyncAll();
 
@@ -42,6 +48,9 @@ class WatchHub {
   std::atomic<bool> stop_{false};
   std::atomic<bool> listening_{false};
   std::thread thread_;
+  std::thread sender_;
+  absl::Mutex out_mu_;
+  std::vector<ChangeNote> outbox_ ABSL_GUARDED_BY(out_mu_);
   absl::Mutex mu_;
   uint64_t next_id_ ABSL_GUARDED_BY(mu_) = 1;
   std::map<uint64_t, std::pair<int64_t, Callback>> subs_ ABSL_GUARDED_BY(mu_);
