@@ -18,28 +18,23 @@ class Probe {
   explicit Probe(std::shared_ptr<prometheus::Registry> registry);
 
   void Rpc(const std::string& method, const std::string& code, double seconds);
-  void Query(const std::string& op, double seconds);
-  void DbError(const std::string& kind);
-  void PoolInUse(int in_use, int open);
   void MessagesStored(int copies, uint64_t bytes);
   void MessagesExpunged(int n);
   void WatchStreams(int delta);
   void NotifyReceived();
+  void NotifyFailed();
 
   const std::shared_ptr<prometheus::Registry>& registry() const { return registry_; }
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;
   prometheus::Family<prometheus::Histogram>& rpc_;
-  prometheus::Family<prometheus::Histogram>& query_;
-  prometheus::Family<prometheus::Counter>& db_errors_;
-  prometheus::Gauge& pool_in_use_;
-  prometheus::Gauge& pool_open_;
   prometheus::Counter& messages_;
   prometheus::Counter& bytes_;
   prometheus::Counter& expunged_;
   prometheus::Gauge& watch_streams_;
   prometheus::Counter& notifies_;
+  prometheus::Counter& notify_failures_;
 };
 
 }  // namespace tern::storage

@@ -1,7 +1,7 @@
 #include "tern/storage/run.h"
 
-#include "db.h"
-#include "migrations.h"
+#include "tern/pg/pool.h"
+#include "tern/pg/migrate.h"
 #include "probe.h"
 #include "service.h"
 #include "store.h"
@@ -13,11 +13,14 @@
 
 namespace tern::storage {
 
+// Generated from migrations/*.sql.
+const std::vector<pg::Migration>& Migrations();
+
 struct StorageServer::Impl {
   StorageConfig config;
   std::shared_ptr<prometheus::Registry> registry = std::make_shared<prometheus::Registry>();
   std::unique_ptr<Probe> probe;
-  std::unique_ptr<Db> db;
+  std::unique_ptr<pg::Pool> db;
   std::unique_ptr<MailStore> store;
   std::unique_ptr<WatchHub> hub;
   std::unique_ptr<StorageService> service;
@@ -36,10 +39,18 @@ int StorageServer::http_port() const { return impl_->http->port(); }
 absl::StatusOr<std::unique_ptr<StorageServer>> StorageServer::Start(const StorageConfig& config) {
   auto impl = std::make_unique<Impl>();
   impl->config = config;
-  TERN_RETURN_IF_ERROR(Annotate(Migrate(config.database_url), "migrations"));
+  // Any 64-bit constant unique to Tern's storage schema ("ternST").
+  constexpr int64_t kMigrationLock = 0x7465726e5354;
+  TERN_RETURN_IF_ERROR(Annotate(pg::Migrate(config.database_url, "storage_schema_migrations",
+                                            kMigrationLock, Migrations()),
+                                "migrations"));
   impl->probe = std::make_unique<Probe>(impl->registry);
-  impl->db = std::make_unique<Db>(config.database_url, static_cast<int>(config.database_pool_size),
-                                  config.database_acquire_timeout, *impl->probe);
+  impl->db = std::make_unique<pg::Pool>(
+      pg::PoolOptions{.url = config.database_url,
+                      .size = static_cast<int>(config.database_pool_size),
+                      .acquire_timeout = config.database_acquire_timeout,
+                      .metric_prefix = "tern_storage"},
+      *impl->registry);
   StoreLimits limits;
   limits.max_message_bytes = static_cast<uint64_t>(config.max_message_bytes);
   impl->hub = std::make_unique<WatchHub>(config.database_url, *impl->probe);
@@ -52,7 +63,7 @@ absl::StatusOr<std::unique_ptr<StorageServer>> StorageServer::Start(const Storag
   options.max_message_bytes = static_cast<int>(std::min<int64_t>(
       config.max_message_bytes + (1 << 20), std::numeric_limits<int>::max()));
   TERN_ASSIGN_OR_RETURN(impl->grpc, rpc::Server::Start(options, {impl->service.get()}));
-  Db* db = impl->db.get();
+  pg::Pool* db = impl->db.get();
   WatchHub* hub = impl->hub.get();
   impl->http = std::make_unique<metrics::HttpServer>(impl->registry, [db, hub]() -> absl::Status {
     TERN_RETURN_IF_ERROR(Annotate(db->Ping(), "database"));

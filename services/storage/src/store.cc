@@ -117,7 +117,7 @@ void FillCounts(pqxx::transaction_base& tx, const Mailbox& m, pb::MailboxInfo* i
 void FillFlagState(const pqxx::row& row, pb::FlagState* out) {
   out->set_uid(row[0].as<uint32_t>());
   out->set_flags(row[1].as<uint32_t>());
-  for (auto& k : ParseTextArray(row[2])) out->add_keywords(std::move(k));
+  for (auto& k : pg::ParseTextArray(row[2])) out->add_keywords(std::move(k));
   out->set_modseq(row[3].as<uint64_t>());
 }
 
@@ -151,14 +151,19 @@ absl::StatusOr<const pb::BodyPart*> FindPart(const pb::BodyPart& root,
 
 }  // namespace
 
-MailStore::MailStore(Db& db, Probe& probe, ChangePublisher& publisher, StoreLimits limits)
-    : db_(db), probe_(probe), publisher_(publisher), limits_(limits) {}
+MailStore::MailStore(pg::Pool& db, Probe& probe, ChangePublisher& publisher, StoreLimits limits)
+    : db_(db), probe_(probe), publisher_(publisher), limits_(limits) {
+  db_.Prepare("deliver",
+              "SELECT message_id, account, uidvalidity, uid, account_id, modseq FROM "
+              "tern_deliver($1::text[], $2, $3, $4, $5, $6, $7, $8, to_timestamp($9::bigint), $10, "
+              "$11, coalesce(to_timestamp($12::bigint), now()), $13, $14::text[])");
+}
 
 absl::Status MailStore::Change(
     const std::string& op,
     const std::function<absl::Status(pqxx::transaction_base&, std::vector<ChangeNote>&)>& fn) {
   std::vector<ChangeNote> hints;
-  absl::Status s = db_.Run(op, TxMode::kReadWrite, [&](pqxx::transaction_base& tx) {
+  absl::Status s = db_.Run(op, pg::TxMode::kReadWrite, [&](pqxx::transaction_base& tx) {
     hints.clear();
     return fn(tx, hints);
   });
@@ -177,7 +182,7 @@ absl::StatusOr<int64_t> MailStore::AccountId(const std::string& account) {
     if (it != account_ids_.end()) return it->second;
   }
   int64_t id = 0;
-  TERN_RETURN_IF_ERROR(db_.Run("account", TxMode::kAutocommit, [&](pqxx::transaction_base& tx) {
+  TERN_RETURN_IF_ERROR(db_.Run("account", pg::TxMode::kAutocommit, [&](pqxx::transaction_base& tx) {
     id = tx.exec_params("SELECT tern_account_id($1)", name)[0][0].as<int64_t>();
     return absl::OkStatus();
   }));
@@ -190,7 +195,7 @@ absl::StatusOr<int64_t> MailStore::AccountId(const std::string& account) {
 absl::StatusOr<bool> MailStore::EnsureAccount(const std::string& account) {
   TERN_ASSIGN_OR_RETURN(std::string name, NormalizeAccount(account));
   bool created = false;
-  TERN_RETURN_IF_ERROR(db_.Run("account", TxMode::kReadWrite, [&](pqxx::transaction_base& tx) {
+  TERN_RETURN_IF_ERROR(db_.Run("account", pg::TxMode::kReadWrite, [&](pqxx::transaction_base& tx) {
     created = tx.exec_params("SELECT 1 FROM mail_accounts WHERE name = $1", name).empty();
     tx.exec_params("SELECT tern_account_id($1)", name);
     return absl::OkStatus();
@@ -205,7 +210,7 @@ absl::Status MailStore::CreateMailbox(const pb::CreateMailboxRequest& req,
   if (req.special_use() < 0 || req.special_use() > pb::SpecialUse_MAX) {
     return absl::InvalidArgumentError("special_use: unknown value");
   }
-  return db_.Run("create_mailbox", TxMode::kReadWrite, [&](pqxx::transaction_base& tx) {
+  return db_.Run("create_mailbox", pg::TxMode::kReadWrite, [&](pqxx::transaction_base& tx) {
     auto existing = LoadMailbox(tx, account_id, name, true);
     if (existing.ok() && !existing->noselect) {
       return absl::AlreadyExistsError("mailbox exists: " + name);
@@ -339,7 +344,7 @@ absl::Status MailStore::ListMailboxes(const pb::ListMailboxesRequest& req,
       (pattern.size() == 5 || pattern[5] == '/' || pattern[5] == '*' || pattern[5] == '%')) {
     pattern.replace(0, 5, "INBOX");
   }
-  return db_.Run("list_mailboxes", TxMode::kSnapshot, [&](pqxx::transaction_base& tx) {
+  return db_.Run("list_mailboxes", pg::TxMode::kSnapshot, [&](pqxx::transaction_base& tx) {
     pqxx::result boxes = tx.exec_params(
         "SELECT id, name, uidvalidity, uidnext, highestmodseq, special_use, noselect FROM "
         "mailboxes WHERE account_id = $1 ORDER BY name",
@@ -390,7 +395,7 @@ absl::Status MailStore::ListMailboxes(const pb::ListMailboxesRequest& req,
 absl::Status MailStore::SetSubscribed(const pb::SetSubscribedRequest& req) {
   TERN_ASSIGN_OR_RETURN(int64_t account_id, AccountId(req.account()));
   TERN_ASSIGN_OR_RETURN(std::string name, NormalizeMailbox(req.name()));
-  return db_.Run("subscribe", TxMode::kAutocommit, [&](pqxx::transaction_base& tx) {
+  return db_.Run("subscribe", pg::TxMode::kAutocommit, [&](pqxx::transaction_base& tx) {
     if (req.subscribed()) {
       tx.exec_params(
           "INSERT INTO subscriptions (account_id, name) VALUES ($1, $2) ON CONFLICT DO NOTHING",
@@ -419,18 +424,16 @@ absl::Status MailStore::WriteMessage(const std::vector<std::string>& accounts,
   std::optional<std::string> sent;
   if (parsed.sent_date) sent = std::to_string(absl::ToUnixSeconds(*parsed.sent_date));
   std::vector<ChangeNote> hints;
-  TERN_RETURN_IF_ERROR(db_.Run("deliver", TxMode::kAutocommit, [&](pqxx::transaction_base& tx) {
+  TERN_RETURN_IF_ERROR(db_.Run("deliver", pg::TxMode::kAutocommit, [&](pqxx::transaction_base& tx) {
     resp->Clear();
     hints.clear();
-    pqxx::result r = tx.exec_params(
-        "SELECT message_id, account, uidvalidity, uid, account_id, modseq FROM tern_deliver($1::text[], $2, $3, $4, "
-        "$5, $6, $7, $8, to_timestamp($9::bigint), $10, $11, coalesce(to_timestamp($12::bigint), "
-        "now()), $13, $14::text[])",
-        TextArray(accounts), mailbox, pqxx::binarystring(sha), static_cast<int64_t>(parsed.size),
-        static_cast<int64_t>(parsed.header_size), pqxx::binarystring(content),
-        pqxx::binarystring(parsed.envelope), pqxx::binarystring(parsed.body_structure),
-        sent ? sent->c_str() : nullptr, parsed.header_text, parsed.body_text,
-        when.empty() ? nullptr : when.c_str(), static_cast<int>(flags), TextArray(keywords));
+    pqxx::result r = tx.exec_prepared(
+        "deliver", pg::TextArray(accounts), mailbox, pqxx::binarystring(sha),
+        static_cast<int64_t>(parsed.size), static_cast<int64_t>(parsed.header_size),
+        pqxx::binarystring(content), pqxx::binarystring(parsed.envelope),
+        pqxx::binarystring(parsed.body_structure), sent ? sent->c_str() : nullptr,
+        parsed.header_text, parsed.body_text, when.empty() ? nullptr : when.c_str(),
+        static_cast<int>(flags), pg::TextArray(keywords));
     for (const auto& row : r) {
       resp->set_message_id(row[0].as<uint64_t>());
       pb::DeliveredCopy* c = resp->add_copies();
@@ -481,7 +484,7 @@ absl::Status MailStore::Select(const pb::SelectRequest& req,
                                const std::function<bool(const pb::SelectResponse&)>& emit) {
   TERN_ASSIGN_OR_RETURN(int64_t account_id, AccountId(req.account()));
   TERN_ASSIGN_OR_RETURN(std::string name, NormalizeMailbox(req.mailbox()));
-  return db_.Run("select", TxMode::kSnapshot, [&](pqxx::transaction_base& tx) {
+  return db_.Run("select", pg::TxMode::kSnapshot, [&](pqxx::transaction_base& tx) {
     TERN_ASSIGN_OR_RETURN(Mailbox m, LoadSelectable(tx, account_id, name, false));
     pb::SelectResponse head;
     FillCounts(tx, m, head.mutable_mailbox());
@@ -518,7 +521,7 @@ absl::Status MailStore::Select(const pb::SelectRequest& req,
 absl::Status MailStore::Status(const pb::StatusRequest& req, pb::StatusResponse* resp) {
   TERN_ASSIGN_OR_RETURN(int64_t account_id, AccountId(req.account()));
   TERN_ASSIGN_OR_RETURN(std::string name, NormalizeMailbox(req.mailbox()));
-  return db_.Run("status", TxMode::kSnapshot, [&](pqxx::transaction_base& tx) {
+  return db_.Run("status", pg::TxMode::kSnapshot, [&](pqxx::transaction_base& tx) {
     TERN_ASSIGN_OR_RETURN(Mailbox m, LoadSelectable(tx, account_id, name, false));
     FillCounts(tx, m, resp->mutable_mailbox());
     return absl::OkStatus();
@@ -530,7 +533,7 @@ absl::Status MailStore::FetchMetadata(
     const std::function<bool(const pb::FetchMetadataResponse&)>& emit) {
   TERN_ASSIGN_OR_RETURN(int64_t account_id, AccountId(req.account()));
   TERN_ASSIGN_OR_RETURN(std::string name, NormalizeMailbox(req.mailbox()));
-  return db_.Run("fetch_metadata", TxMode::kSnapshot, [&](pqxx::transaction_base& tx) {
+  return db_.Run("fetch_metadata", pg::TxMode::kSnapshot, [&](pqxx::transaction_base& tx) {
     TERN_ASSIGN_OR_RETURN(Mailbox m, LoadSelectable(tx, account_id, name, false));
     TERN_ASSIGN_OR_RETURN(std::string cond,
                           IdSetSql(req.uids(), "mm.uid", MaxUid(tx, m.id), limits_.max_ranges));
@@ -554,7 +557,7 @@ absl::Status MailStore::FetchMetadata(
         pb::MessageMetadata* md = chunk.add_messages();
         md->set_uid(row[0].as<uint32_t>());
         md->set_flags(row[1].as<uint32_t>());
-        for (auto& k : ParseTextArray(row[2])) md->add_keywords(std::move(k));
+        for (auto& k : pg::ParseTextArray(row[2])) md->add_keywords(std::move(k));
         md->mutable_internal_date()->set_seconds(row[3].as<int64_t>());
         md->set_size(row[4].as<uint64_t>());
         md->set_modseq(row[5].as<uint64_t>());
@@ -578,7 +581,7 @@ absl::Status MailStore::FetchContent(
   TERN_ASSIGN_OR_RETURN(int64_t account_id, AccountId(req.account()));
   TERN_ASSIGN_OR_RETURN(std::string name, NormalizeMailbox(req.mailbox()));
   if (req.uid() == 0) return absl::InvalidArgumentError("uid: 0 is not a UID");
-  return db_.Run("fetch_content", TxMode::kSnapshot, [&](pqxx::transaction_base& tx) {
+  return db_.Run("fetch_content", pg::TxMode::kSnapshot, [&](pqxx::transaction_base& tx) {
     TERN_ASSIGN_OR_RETURN(Mailbox m, LoadSelectable(tx, account_id, name, false));
     const bool needs_parts = req.what() >= pb::FetchContentRequest::PART;
     pqxx::result r = tx.exec_params(
@@ -657,7 +660,7 @@ absl::Status MailStore::StoreFlags(const pb::StoreFlagsRequest& req, pb::StoreFl
   TERN_ASSIGN_OR_RETURN(int64_t account_id, AccountId(req.account()));
   TERN_ASSIGN_OR_RETURN(std::string name, NormalizeMailbox(req.mailbox()));
   TERN_RETURN_IF_ERROR(ValidateFlags(req.flags(), req.keywords()));
-  const std::string kw = TextArray(Keywords(req.keywords()));
+  const std::string kw = pg::TextArray(Keywords(req.keywords()));
   std::string flags_expr, kw_expr;
   switch (req.mode()) {
     case pb::STORE_ADD:
@@ -757,19 +760,19 @@ absl::Status MailStore::Copy(const pb::CopyRequest& req, bool move, pb::CopyResp
         "internal_date, modseq, size) SELECT $2, d.uid, mm.message_id, mm.flags, mm.keywords, "
         "mm.internal_date, $3, mm.size FROM mailbox_messages mm JOIN unnest($4::bigint[], "
         "$5::bigint[]) AS d(src, uid) ON d.src = mm.uid WHERE mm.mailbox_id = $1",
-        src.id, dst.id, static_cast<int64_t>(dst_modseq), IntArray(src_uids), IntArray(dst_uids));
+        src.id, dst.id, static_cast<int64_t>(dst_modseq), pg::IntArray(src_uids), pg::IntArray(dst_uids));
     tx.exec_params("UPDATE mailboxes SET uidnext = uidnext + $2, highestmodseq = $3 WHERE id = $1",
                    dst.id, n, static_cast<int64_t>(dst_modseq));
     hints.push_back({account_id, dst.name, dst_modseq, static_cast<uint32_t>(dst.uidnext + n)});
     if (move) {
       const uint64_t src_modseq = (src.id == dst.id ? dst_modseq : src.highestmodseq) + 1;
       tx.exec_params("DELETE FROM mailbox_messages WHERE mailbox_id = $1 AND uid = ANY($2::bigint[])",
-                     src.id, IntArray(src_uids));
+                     src.id, pg::IntArray(src_uids));
       tx.exec_params(
           "INSERT INTO expunged (mailbox_id, uid, modseq) SELECT $1, u, $2 FROM "
           "unnest($3::bigint[]) u ON CONFLICT (mailbox_id, uid) DO UPDATE SET modseq = "
           "EXCLUDED.modseq",
-          src.id, static_cast<int64_t>(src_modseq), IntArray(src_uids));
+          src.id, static_cast<int64_t>(src_modseq), pg::IntArray(src_uids));
       tx.exec_params("UPDATE mailboxes SET highestmodseq = $2 WHERE id = $1", src.id,
                      static_cast<int64_t>(src_modseq));
       hints.push_back({account_id, src.name, src_modseq, src.uidnext});
@@ -816,7 +819,7 @@ absl::Status MailStore::Expunge(const pb::ExpungeRequest& req, pb::ExpungeRespon
     tx.exec_params(
         "INSERT INTO expunged (mailbox_id, uid, modseq) SELECT $1, u, $2 FROM unnest($3::bigint[]) "
         "u ON CONFLICT (mailbox_id, uid) DO UPDATE SET modseq = EXCLUDED.modseq",
-        m.id, static_cast<int64_t>(modseq), IntArray(uids));
+        m.id, static_cast<int64_t>(modseq), pg::IntArray(uids));
     tx.exec_params("UPDATE mailboxes SET highestmodseq = $2 WHERE id = $1", m.id,
                    static_cast<int64_t>(modseq));
     tx.exec_params(
@@ -838,11 +841,11 @@ void MailStore::CollectGarbage(const std::vector<int64_t>& message_ids) {
   // Best effort, after the expunge committed: content no copy refers to any more. A delivery of
   // identical content racing with this makes the DELETE fail its foreign-key check; the row then
   // stays, which is right.
-  (void)db_.Run("gc", TxMode::kAutocommit, [&](pqxx::transaction_base& tx) {
+  (void)db_.Run("gc", pg::TxMode::kAutocommit, [&](pqxx::transaction_base& tx) {
     tx.exec_params(
         "DELETE FROM messages m WHERE m.id = ANY($1::bigint[]) AND NOT EXISTS (SELECT 1 FROM "
         "mailbox_messages mm WHERE mm.message_id = m.id)",
-        IntArray(message_ids));
+        pg::IntArray(message_ids));
     return absl::OkStatus();
   });
 }
@@ -851,7 +854,7 @@ absl::Status MailStore::ChangesSince(const pb::ChangesSinceRequest& req,
                                      pb::ChangesSinceResponse* resp) {
   TERN_ASSIGN_OR_RETURN(int64_t account_id, AccountId(req.account()));
   TERN_ASSIGN_OR_RETURN(std::string name, NormalizeMailbox(req.mailbox()));
-  return db_.Run("changes_since", TxMode::kSnapshot, [&](pqxx::transaction_base& tx) {
+  return db_.Run("changes_since", pg::TxMode::kSnapshot, [&](pqxx::transaction_base& tx) {
     TERN_ASSIGN_OR_RETURN(Mailbox m, LoadSelectable(tx, account_id, name, false));
     const auto since = static_cast<int64_t>(req.modseq());
     for (const auto& row : tx.exec_params(
@@ -874,7 +877,7 @@ absl::Status MailStore::ChangesSince(const pb::ChangesSinceRequest& req,
 absl::Status MailStore::Search(const pb::SearchRequest& req, pb::SearchResponse* resp) {
   TERN_ASSIGN_OR_RETURN(int64_t account_id, AccountId(req.account()));
   TERN_ASSIGN_OR_RETURN(std::string name, NormalizeMailbox(req.mailbox()));
-  return db_.Run("search", TxMode::kSnapshot, [&](pqxx::transaction_base& tx) {
+  return db_.Run("search", pg::TxMode::kSnapshot, [&](pqxx::transaction_base& tx) {
     TERN_ASSIGN_OR_RETURN(Mailbox m, LoadSelectable(tx, account_id, name, false));
     SearchBuilder b(m.id, MaxUid(tx, m.id), limits_);
     // Sequence numbers need the count of messages for "*".
@@ -897,7 +900,7 @@ absl::Status MailStore::Search(const pb::SearchRequest& req, pb::SearchResponse*
 
 absl::Status MailStore::GetQuota(const std::string& account, pb::Quota* resp) {
   TERN_ASSIGN_OR_RETURN(int64_t account_id, AccountId(account));
-  return db_.Run("get_quota", TxMode::kAutocommit, [&](pqxx::transaction_base& tx) {
+  return db_.Run("get_quota", pg::TxMode::kAutocommit, [&](pqxx::transaction_base& tx) {
     pqxx::result r = tx.exec_params(
         "SELECT quota_bytes, used_bytes, quota_messages, used_messages FROM mail_accounts WHERE "
         "id = $1",
@@ -916,7 +919,7 @@ absl::Status MailStore::SetQuota(const pb::SetQuotaRequest& req, pb::Quota* resp
   if (req.storage_bytes() > (1ull << 62) || req.messages() > (1ull << 62)) {
     return absl::InvalidArgumentError("quota: value too large");
   }
-  TERN_RETURN_IF_ERROR(db_.Run("set_quota", TxMode::kAutocommit, [&](pqxx::transaction_base& tx) {
+  TERN_RETURN_IF_ERROR(db_.Run("set_quota", pg::TxMode::kAutocommit, [&](pqxx::transaction_base& tx) {
     tx.exec_params("UPDATE mail_accounts SET quota_bytes = $2, quota_messages = $3 WHERE id = $1",
                    account_id, static_cast<int64_t>(req.storage_bytes()),
                    static_cast<int64_t>(req.messages()));

@@ -11,7 +11,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/container/flat_hash_map.h"
-#include "db.h"
+#include "tern/pg/pool.h"
 #include "tern/storage/v1/storage.pb.h"
 
 namespace tern::storage {
@@ -49,7 +49,7 @@ class ChangePublisher {
 
 class MailStore {
  public:
-  MailStore(Db& db, Probe& probe, ChangePublisher& publisher, StoreLimits limits = {});
+  MailStore(pg::Pool& db, Probe& probe, ChangePublisher& publisher, StoreLimits limits = {});
 
   absl::StatusOr<bool> EnsureAccount(const std::string& account);
   absl::Status CreateMailbox(const pb::CreateMailboxRequest& req, pb::CreateMailboxResponse* resp);
@@ -92,7 +92,7 @@ class MailStore {
       const std::string& op,
       const std::function<absl::Status(pqxx::transaction_base&, std::vector<ChangeNote>&)>& fn);
 
-  Db& db_;
+  pg::Pool& db_;
   Probe& probe_;
   ChangePublisher& publisher_;
   const StoreLimits limits_;

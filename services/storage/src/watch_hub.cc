@@ -1,6 +1,6 @@
 #include "watch_hub.h"
 
-#include "db.h"
+#include "tern/pg/pool.h"
 #include "pqxx/pqxx"
 #include "probe.h"
 #include "tern/core/log.h"
@@ -67,11 +67,11 @@ void WatchHub::SendLoop() {
       if (!conn) conn = std::make_unique<pqxx::connection>(url_);
       pqxx::nontransaction tx(*conn);
       tx.exec_params("SELECT pg_notify('tern_changes', p) FROM unnest($1::text[]) AS p",
-                     TextArray(payloads));
+                     pg::TextArray(payloads));
     } catch (const std::exception& e) {
       // Dropped: notes are hints. Watchers resync when the feed reconnects.
       conn.reset();
-      probe_.DbError("notify");
+      probe_.NotifyFailed();
       log::Warn("could not send change notes", {{"error", e.what()}});
     }
   }

@@ -1,11 +1,12 @@
-#include "db.h"
+#include "tern/pg/pool.h"
 
 #include <chrono>
+#include <cstring>
 
-#include "probe.h"
 #include "tern/core/log.h"
+#include "tern/metrics/metrics.h"
 
-namespace tern::storage {
+namespace tern::pg {
 namespace {
 
 std::string CleanMessage(const std::string& what) {
@@ -20,45 +21,75 @@ std::string CleanMessage(const std::string& what) {
 
 }  // namespace
 
-Db::Db(std::string url, int size, absl::Duration acquire_timeout, Probe& probe)
-    : url_(std::move(url)), size_(size), acquire_timeout_(acquire_timeout), probe_(probe) {}
+Pool::Pool(PoolOptions options, prometheus::Registry& registry)
+    : options_(std::move(options)),
+      query_(prometheus::BuildHistogram()
+                 .Name(options_.metric_prefix + "_db_query_duration_seconds")
+                 .Help("Database transactions, by operation")
+                 .Register(registry)),
+      errors_(prometheus::BuildCounter()
+                  .Name(options_.metric_prefix + "_db_errors_total")
+                  .Help("Database errors by kind")
+                  .Register(registry)),
+      in_use_gauge_(prometheus::BuildGauge()
+                        .Name(options_.metric_prefix + "_db_pool_connections")
+                        .Help("Pooled database connections by state")
+                        .Register(registry)
+                        .Add({{"state", "in_use"}})),
+      open_gauge_(prometheus::BuildGauge()
+                      .Name(options_.metric_prefix + "_db_pool_open_connections")
+                      .Help("Database connections open in the pool")
+                      .Register(registry)
+                      .Add({})) {}
 
-Db::~Db() = default;
+Pool::~Pool() = default;
 
-absl::StatusOr<std::unique_ptr<pqxx::connection>> Db::Acquire() {
+void Pool::CountError(const std::string& kind) { errors_.Add({{"kind", kind}}).Increment(); }
+
+void Pool::UpdateGauges() {
+  in_use_gauge_.Set(in_use_);
+  open_gauge_.Set(open_);
+}
+
+absl::StatusOr<std::unique_ptr<pqxx::connection>> Pool::Acquire() {
   {
     absl::MutexLock lock(&mu_);
     auto can_take = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
-      return !idle_.empty() || open_ < size_;
+      return !idle_.empty() || open_ < options_.size;
     };
-    if (!mu_.AwaitWithTimeout(absl::Condition(&can_take), acquire_timeout_)) {
-      probe_.DbError("pool_exhausted");
+    if (!mu_.AwaitWithTimeout(absl::Condition(&can_take), options_.acquire_timeout)) {
+      CountError("pool_exhausted");
       return absl::UnavailableError("database pool exhausted");
     }
     ++in_use_;
     if (!idle_.empty()) {
       auto c = std::move(idle_.back());
       idle_.pop_back();
-      probe_.PoolInUse(in_use_, open_);
+      UpdateGauges();
       return c;
     }
     ++open_;
-    probe_.PoolInUse(in_use_, open_);
+    UpdateGauges();
   }
   try {
-    return std::make_unique<pqxx::connection>(url_);
+    auto c = std::make_unique<pqxx::connection>(options_.url);
+    // "250 only after commit" relies on durable commits; a database or role default of
+    // synchronous_commit=off would silently break it, so every connection insists.
+    pqxx::nontransaction(*c).exec("SET synchronous_commit = on");
+    for (const auto& [name, sql] : prepared_) c->prepare(name, sql);
+    return c;
   } catch (const std::exception& e) {
     absl::MutexLock lock(&mu_);
     --open_;
     --in_use_;
-    probe_.PoolInUse(in_use_, open_);
-    probe_.DbError("connect");
+    UpdateGauges();
+    CountError("connect");
     log::Warn("database connect failed", {{"error", CleanMessage(e.what())}});
     return absl::UnavailableError("database unavailable");
   }
 }
 
-void Db::Release(std::unique_ptr<pqxx::connection> c, bool broken) {
+void Pool::Release(std::unique_ptr<pqxx::connection> c, bool broken) {
   absl::MutexLock lock(&mu_);
   --in_use_;
   if (broken || !c->is_open()) {
@@ -66,10 +97,10 @@ void Db::Release(std::unique_ptr<pqxx::connection> c, bool broken) {
   } else {
     idle_.push_back(std::move(c));
   }
-  probe_.PoolInUse(in_use_, open_);
+  UpdateGauges();
 }
 
-absl::Status Db::Run(const std::string& op, TxMode mode,
+absl::Status Pool::Run(const std::string& op, TxMode mode,
                      const std::function<absl::Status(pqxx::transaction_base&)>& fn) {
   constexpr int kAttempts = 5;
   auto start = std::chrono::steady_clock::now();
@@ -101,19 +132,19 @@ absl::Status Db::Run(const std::string& op, TxMode mode,
       }
     } catch (const pqxx::in_doubt_error& e) {
       broken = true;
-      probe_.DbError("in_doubt");
+      CountError("in_doubt");
       log::Error("commit in doubt", {{"op", op}, {"error", CleanMessage(e.what())}});
       result = absl::UnavailableError("database commit in doubt; retry");
     } catch (const pqxx::broken_connection& e) {
       broken = true;
-      probe_.DbError("broken_connection");
+      CountError("broken_connection");
       log::Warn("database connection lost", {{"op", op}, {"error", CleanMessage(e.what())}});
       result = absl::UnavailableError("database unavailable");
     } catch (const pqxx::sql_error& e) {
       const std::string state = e.sqlstate();
       const std::string msg = CleanMessage(e.what());
       if (state == "40001" || state == "40P01") {
-        probe_.DbError("retry");
+        CountError("retry");
         retry = attempt < kAttempts;
         result = absl::AbortedError("transaction conflict; retry");
       } else if (state == "TQ001") {
@@ -127,15 +158,15 @@ absl::Status Db::Run(const std::string& op, TxMode mode,
       } else if (state.rfind("08", 0) == 0 || state == "57P01" || state == "57P02" ||
                  state == "57P03") {
         broken = true;
-        probe_.DbError("unavailable");
+        CountError("unavailable");
         result = absl::UnavailableError("database unavailable");
       } else {
-        probe_.DbError("sql");
+        CountError("sql");
         log::Error("database error", {{"op", op}, {"sqlstate", state}, {"error", msg}});
         result = absl::InternalError("database error");
       }
     } catch (const std::exception& e) {
-      probe_.DbError("other");
+      CountError("other");
       log::Error("database exception", {{"op", op}, {"error", CleanMessage(e.what())}});
       result = absl::InternalError("database error");
       broken = true;
@@ -143,11 +174,16 @@ absl::Status Db::Run(const std::string& op, TxMode mode,
     Release(std::move(*conn), broken);
     if (!retry) break;
   }
-  probe_.Query(op, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  query_.Add({{"op", op}}, metrics::LatencyBuckets())
+      .Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   return result;
 }
 
-absl::Status Db::Ping() {
+void Pool::Prepare(std::string name, std::string sql) {
+  prepared_.emplace_back(std::move(name), std::move(sql));
+}
+
+absl::Status Pool::Ping() {
   return Run("ping", TxMode::kAutocommit, [](pqxx::transaction_base& tx) {
     tx.exec("SELECT 1");
     return absl::OkStatus();
@@ -179,4 +215,4 @@ std::vector<std::string> ParseTextArray(const pqxx::field& f) {
   return out;
 }
 
-}  // namespace tern::storage
+}  // namespace tern::pg
