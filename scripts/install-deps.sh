@@ -9,7 +9,7 @@ PACKAGES=(
   libboost-dev libboost-system-dev
   libssl-dev libpqxx-dev prometheus-cpp-dev libabsl-dev libargon2-dev
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev
-  libgtest-dev libgmock-dev
+  libgtest-dev libgmock-dev clang libclang-rt-14-dev
   postgresql-15 postgresql-client-15
   python3 curl swaks openssl procps iproute2 util-linux
 )

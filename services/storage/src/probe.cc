@@ -10,10 +10,6 @@ using prometheus::BuildHistogram;
 
 Probe::Probe(std::shared_ptr<prometheus::Registry> registry)
     : registry_(std::move(registry)),
-      rpc_(BuildHistogram()
-               .Name("tern_storage_rpc_duration_seconds")
-               .Help("gRPC calls served, by method and status code")
-               .Register(*registry_)),
       messages_(BuildCounter()
                     .Name("tern_storage_messages_stored_total")
                     .Help("Message copies stored (one per recipient mailbox)")
@@ -45,9 +41,6 @@ Probe::Probe(std::shared_ptr<prometheus::Registry> registry)
                            .Register(*registry_)
                            .Add({})) {}
 
-void Probe::Rpc(const std::string& method, const std::string& code, double seconds) {
-  rpc_.Add({{"method", method}, {"code", code}}, metrics::LatencyBuckets()).Observe(seconds);
-}
 void Probe::MessagesStored(int copies, uint64_t bytes) {
   messages_.Increment(copies);
   bytes_.Increment(static_cast<double>(bytes) * copies);

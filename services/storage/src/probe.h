@@ -17,7 +17,6 @@ class Probe {
  public:
   explicit Probe(std::shared_ptr<prometheus::Registry> registry);
 
-  void Rpc(const std::string& method, const std::string& code, double seconds);
   void MessagesStored(int copies, uint64_t bytes);
   void MessagesExpunged(int n);
   void WatchStreams(int delta);
@@ -28,7 +27,6 @@ class Probe {
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;
-  prometheus::Family<prometheus::Histogram>& rpc_;
   prometheus::Counter& messages_;
   prometheus::Counter& bytes_;
   prometheus::Counter& expunged_;

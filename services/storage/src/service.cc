@@ -9,25 +9,9 @@
 
 namespace tern::storage {
 
-template <typename Fn>
-grpc::Status StorageService::Serve(const char* method, Ctx* ctx, Fn&& fn) {
-  auto start = std::chrono::steady_clock::now();
-  absl::Status s = fn();
-  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  probe_.Rpc(method, std::string(CodeLabel(s.code())), secs);
-  if (s.code() == absl::StatusCode::kInternal || s.code() == absl::StatusCode::kDataLoss) {
-    log::Context lc;
-    for (const auto& [k, v] : ctx->client_metadata()) {
-      if (k == "x-request-id") lc.req = std::string(v.data(), v.size());
-    }
-    log::Error("rpc failed", {{"method", method}, {"error", std::string(s.message())}}, &lc);
-  }
-  return rpc::ToGrpc(s);
-}
-
 #define TERN_UNARY(Name, Req, Resp, body)                                      \
   grpc::Status StorageService::Name(Ctx* ctx, const Req* req, Resp* resp) {    \
-    return Serve(#Name, ctx, [&]() -> absl::Status { body; });                 \
+    return rpc_.Serve(#Name, ctx, [&]() -> absl::Status { body; });                 \
   }
 
 TERN_UNARY(EnsureAccount, pb::EnsureAccountRequest, pb::EnsureAccountResponse, {
@@ -63,21 +47,21 @@ TERN_UNARY(SetQuota, pb::SetQuotaRequest, pb::Quota, return store_.SetQuota(*req
 
 grpc::Status StorageService::Select(Ctx* ctx, const pb::SelectRequest* req,
                                     grpc::ServerWriter<pb::SelectResponse>* w) {
-  return Serve("Select", ctx, [&] {
+  return rpc_.Serve("Select", ctx, [&] {
     return store_.Select(*req, [&](const pb::SelectResponse& r) { return w->Write(r); });
   });
 }
 
 grpc::Status StorageService::FetchMetadata(Ctx* ctx, const pb::FetchMetadataRequest* req,
                                            grpc::ServerWriter<pb::FetchMetadataResponse>* w) {
-  return Serve("FetchMetadata", ctx, [&] {
+  return rpc_.Serve("FetchMetadata", ctx, [&] {
     return store_.FetchMetadata(*req, [&](const pb::FetchMetadataResponse& r) { return w->Write(r); });
   });
 }
 
 grpc::Status StorageService::FetchContent(Ctx* ctx, const pb::FetchContentRequest* req,
                                           grpc::ServerWriter<pb::FetchContentResponse>* w) {
-  return Serve("FetchContent", ctx, [&] {
+  return rpc_.Serve("FetchContent", ctx, [&] {
     return store_.FetchContent(*req, [&](const pb::FetchContentResponse& r) { return w->Write(r); });
   });
 }

@@ -4,6 +4,7 @@
 
 #include "probe.h"
 #include "store.h"
+#include "tern/rpc/server_metrics.h"
 #include "tern/storage/v1/storage.grpc.pb.h"
 #include "watch_hub.h"
 
@@ -12,7 +13,7 @@ namespace tern::storage {
 class StorageService final : public pb::Storage::Service {
  public:
   StorageService(MailStore& store, WatchHub& hub, Probe& probe)
-      : store_(store), hub_(hub), probe_(probe) {}
+      : store_(store), hub_(hub), probe_(probe), rpc_(*probe.registry(), "tern_storage") {}
 
   using Ctx = grpc::ServerContext;
   grpc::Status EnsureAccount(Ctx*, const pb::EnsureAccountRequest*, pb::EnsureAccountResponse*) override;
@@ -40,12 +41,10 @@ class StorageService final : public pb::Storage::Service {
   grpc::Status SetQuota(Ctx*, const pb::SetQuotaRequest*, pb::Quota*) override;
 
  private:
-  template <typename Fn>
-  grpc::Status Serve(const char* method, Ctx* ctx, Fn&& fn);
-
   MailStore& store_;
   WatchHub& hub_;
   Probe& probe_;
+  rpc::ServerMetrics rpc_;
 };
 
 }  // namespace tern::storage
