@@ -161,7 +161,11 @@ ParsedMessage ParseForStorage(const std::string& content) {
   body.SerializeToString(&p.body_structure);
   if (m.envelope.date) p.sent_date = ParseMailDate(*m.envelope.date);
   p.header_text = SanitizeUtf8(m.header_text);
-  p.body_text = SanitizeUtf8(m.search_text);
+  std::string text = SanitizeUtf8(m.search_text);
+  if (!(text.size() == m.search_text.size() && content.size() >= p.header_size &&
+        content.compare(p.header_size, std::string::npos, text) == 0)) {
+    p.body_text = std::move(text);
+  }
   p.malformed = m.malformed;
   return p;
 }

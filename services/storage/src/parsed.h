@@ -16,7 +16,8 @@ struct ParsedMessage {
   std::string body_structure;  // serialized pb::BodyPart
   std::optional<absl::Time> sent_date;
   std::string header_text;     // UTF-8, for SEARCH HEADER/TEXT
-  std::string body_text;       // UTF-8, for SEARCH BODY/TEXT
+  // UTF-8, for SEARCH BODY/TEXT; nullopt when it equals the raw body (stored once, in content).
+  std::optional<std::string> body_text;
   bool malformed = false;
 };
 

@@ -8,6 +8,10 @@
 namespace tern::storage {
 namespace {
 
+// The decoded body text; NULL in the row means "the raw body is the text" (see ParsedMessage).
+constexpr const char* kBodyText =
+    "coalesce(m.body_text, convert_from(substring(m.content FROM (m.header_size + 1)::int), 'UTF8'))";
+
 std::string Day(const google::protobuf::Timestamp& t) {
   return absl::FormatTime("%Y-%m-%d", absl::FromUnixSeconds(t.seconds()), absl::UTCTimeZone());
 }
@@ -112,11 +116,11 @@ absl::StatusOr<std::string> SearchBuilder::Node(const pb::SearchKey& key, size_t
     }
     case pb::SearchKey::kText: {
       std::string p = Param(key.text());
-      return "(strpos(lower(m.header_text), lower(" + p + ")) > 0 OR strpos(lower(m.body_text), lower(" +
-             p + ")) > 0)";
+      return "(strpos(lower(m.header_text), lower(" + p + ")) > 0 OR strpos(lower(" +
+             std::string(kBodyText) + "), lower(" + p + ")) > 0)";
     }
     case pb::SearchKey::kBody:
-      return "strpos(lower(m.body_text), lower(" + Param(key.body()) + ")) > 0";
+      return "strpos(lower(" + std::string(kBodyText) + "), lower(" + Param(key.body()) + ")) > 0";
     case pb::SearchKey::kUid:
       return IdSetSql(key.uid(), "mm.uid", max_uid_, limits_.max_ranges);
     case pb::SearchKey::kSeq: {

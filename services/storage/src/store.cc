@@ -432,7 +432,7 @@ absl::Status MailStore::WriteMessage(const std::vector<std::string>& accounts,
         static_cast<int64_t>(parsed.size), static_cast<int64_t>(parsed.header_size),
         pqxx::binarystring(content), pqxx::binarystring(parsed.envelope),
         pqxx::binarystring(parsed.body_structure), sent ? sent->c_str() : nullptr,
-        parsed.header_text, parsed.body_text, when.empty() ? nullptr : when.c_str(),
+        parsed.header_text, parsed.body_text ? parsed.body_text->c_str() : nullptr, when.empty() ? nullptr : when.c_str(),
         static_cast<int>(flags), pg::TextArray(keywords));
     for (const auto& row : r) {
       resp->set_message_id(row[0].as<uint64_t>());

@@ -35,7 +35,7 @@ TEST(ParseForStorageTest, KeepsWhatImapAndSearchNeed) {
   ASSERT_TRUE(p.sent_date.has_value());
   EXPECT_EQ(absl::ToUnixSeconds(*p.sent_date), 1136239445);
   EXPECT_NE(p.header_text.find("café"), std::string::npos);
-  EXPECT_NE(p.body_text.find("Hello world"), std::string::npos);
+  EXPECT_FALSE(p.body_text.has_value()) << "a plain UTF-8 body is searched in the content itself";
   v1::Envelope env;
   ASSERT_TRUE(env.ParseFromString(p.envelope));
   EXPECT_EQ(env.subject(), "=?UTF-8?Q?caf=C3=A9?=");
@@ -46,6 +46,18 @@ TEST(ParseForStorageTest, KeepsWhatImapAndSearchNeed) {
   ASSERT_TRUE(body.ParseFromString(p.body_structure));
   EXPECT_EQ(body.type(), "text");
   EXPECT_EQ(body.body_size(), 13u);
+}
+
+TEST(ParseForStorageTest, KeepsDecodedTextWhenItDiffersFromTheRawBody) {
+  std::string msg =
+      "Subject: qp\r\nContent-Type: text/plain; charset=utf-8\r\n"
+      "Content-Transfer-Encoding: quoted-printable\r\n\r\ncaf=C3=A9 au lait\r\n";
+  ParsedMessage p = ParseForStorage(msg);
+  ASSERT_TRUE(p.body_text.has_value());
+  EXPECT_NE(p.body_text->find("café au lait"), std::string::npos);
+  std::string latin1 = "Subject: l\r\n\r\ncaf\xe9\r\n";
+  ParsedMessage q = ParseForStorage(latin1);
+  ASSERT_TRUE(q.body_text.has_value()) << "invalid UTF-8 must not be searched through convert_from";
 }
 
 }  // namespace
