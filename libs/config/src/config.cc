@@ -437,7 +437,8 @@ void SchemaCore::Add(Field field) {
 }
 
 absl::StatusOr<std::vector<Value>> SchemaCore::Resolve(const std::string& path,
-                                                       const Environment& env) const {
+                                                       const Environment& env,
+                                                       const std::string& section) const {
   if (!schema_error_.empty()) return absl::InternalError(schema_error_);
   std::vector<std::string> errors;
 
@@ -452,6 +453,11 @@ absl::StatusOr<std::vector<Value>> SchemaCore::Resolve(const std::string& path,
     for (const Field& f : fields_) known.insert(f.key);
     try {
       YAML::Node root = YAML::Load(*text);
+      if (!section.empty() && root.IsMap()) {
+        // Only the keys under `section:` belong to this schema (the all-in-one's file).
+        YAML::Node sub = root[section];
+        root = sub ? sub : YAML::Node();
+      }
       if (root.IsMap()) {
         Flatten(root, "", known, path, &from_file, &errors);
       } else if (!root.IsNull()) {

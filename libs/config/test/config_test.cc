@@ -413,3 +413,30 @@ TEST(ConfigTest, SplitHostPort) {
 
 }  // namespace
 }  // namespace tern::config
+
+namespace tern::config {
+namespace {
+
+TEST(ConfigSectionTest, ReadsOnlyItsSectionOfASharedFile) {
+  TempFile file(R"(
+storage:
+  grpc: {listen: 127.0.0.1:7101}
+  database: {pool_size: 12}
+auth:
+  grpc: {listen: 127.0.0.1:7102}
+  unknown_to_storage: 1
+)");
+  absl::StatusOr<StorageConfig> cfg = MakeSchema().LoadSection(file.path(), "storage", kNoEnv);
+  ASSERT_TRUE(cfg.ok()) << cfg.status();
+  EXPECT_EQ(cfg->grpc_listen, "127.0.0.1:7101");
+  EXPECT_EQ(cfg->pool_size, 12);
+  absl::StatusOr<StorageConfig> missing = MakeSchema().LoadSection(file.path(), "pop3", kNoEnv);
+  ASSERT_TRUE(missing.ok()) << missing.status();
+  EXPECT_EQ(missing->grpc_listen, "127.0.0.1:7001") << "a missing section means defaults";
+  absl::StatusOr<StorageConfig> bad = MakeSchema().LoadSection(file.path(), "auth", kNoEnv);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("unknown_to_storage"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace tern::config

@@ -45,8 +45,8 @@ absl::Status Validate(const StorageConfig& c) {
 
 }  // namespace
 
-absl::StatusOr<StorageConfig> LoadConfig(const std::string& path) {
-  auto c = Schema().Load(path);
+absl::StatusOr<StorageConfig> LoadConfig(const std::string& path, const std::string& section) {
+  auto c = section.empty() ? Schema().Load(path) : Schema().LoadSection(path, section);
   if (!c.ok()) return c.status();
   if (auto s = Validate(*c); !s.ok()) return s;
   return c;

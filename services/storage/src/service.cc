@@ -19,6 +19,11 @@ TERN_UNARY(EnsureAccount, pb::EnsureAccountRequest, pb::EnsureAccountResponse, {
   resp->set_created(created);
   return absl::OkStatus();
 })
+TERN_UNARY(DeleteAccount, pb::DeleteAccountRequest, pb::DeleteAccountResponse, {
+  TERN_ASSIGN_OR_RETURN(uint32_t n, store_.DeleteAccount(req->account()));
+  resp->set_messages_deleted(n);
+  return absl::OkStatus();
+})
 TERN_UNARY(CreateMailbox, pb::CreateMailboxRequest, pb::CreateMailboxResponse,
            return store_.CreateMailbox(*req, resp))
 TERN_UNARY(RenameMailbox, pb::RenameMailboxRequest, pb::RenameMailboxResponse,

@@ -17,6 +17,7 @@ class StorageService final : public pb::Storage::Service {
 
   using Ctx = grpc::ServerContext;
   grpc::Status EnsureAccount(Ctx*, const pb::EnsureAccountRequest*, pb::EnsureAccountResponse*) override;
+  grpc::Status DeleteAccount(Ctx*, const pb::DeleteAccountRequest*, pb::DeleteAccountResponse*) override;
   grpc::Status CreateMailbox(Ctx*, const pb::CreateMailboxRequest*, pb::CreateMailboxResponse*) override;
   grpc::Status RenameMailbox(Ctx*, const pb::RenameMailboxRequest*, pb::RenameMailboxResponse*) override;
   grpc::Status DeleteMailbox(Ctx*, const pb::DeleteMailboxRequest*, pb::DeleteMailboxResponse*) override;

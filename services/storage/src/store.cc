@@ -203,6 +203,29 @@ absl::StatusOr<bool> MailStore::EnsureAccount(const std::string& account) {
   return created;
 }
 
+absl::StatusOr<uint32_t> MailStore::DeleteAccount(const std::string& account) {
+  TERN_ASSIGN_OR_RETURN(std::string name, NormalizeAccount(account));
+  std::vector<int64_t> freed;
+  TERN_RETURN_IF_ERROR(db_.Run("delete_account", pg::TxMode::kReadWrite, [&](pqxx::transaction_base& tx) {
+    freed.clear();
+    for (const auto& row : tx.exec_params(
+             "DELETE FROM mailbox_messages WHERE mailbox_id IN (SELECT b.id FROM mailboxes b JOIN "
+             "mail_accounts a ON a.id = b.account_id WHERE a.name = $1) RETURNING message_id",
+             name)) {
+      freed.push_back(row[0].as<int64_t>());
+    }
+    tx.exec_params("DELETE FROM mail_accounts WHERE name = $1", name);
+    return absl::OkStatus();
+  }));
+  {
+    absl::MutexLock lock(&cache_mu_);
+    account_ids_.erase(name);
+  }
+  probe_.MessagesExpunged(static_cast<int>(freed.size()));
+  CollectGarbage(freed);
+  return static_cast<uint32_t>(freed.size());
+}
+
 absl::Status MailStore::CreateMailbox(const pb::CreateMailboxRequest& req,
                                       pb::CreateMailboxResponse* resp) {
   TERN_ASSIGN_OR_RETURN(int64_t account_id, AccountId(req.account()));

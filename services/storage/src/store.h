@@ -52,6 +52,8 @@ class MailStore {
   MailStore(pg::Pool& db, Probe& probe, ChangePublisher& publisher, StoreLimits limits = {});
 
   absl::StatusOr<bool> EnsureAccount(const std::string& account);
+  // Removes the account's mail store; returns the number of message copies deleted.
+  absl::StatusOr<uint32_t> DeleteAccount(const std::string& account);
   absl::Status CreateMailbox(const pb::CreateMailboxRequest& req, pb::CreateMailboxResponse* resp);
   absl::Status RenameMailbox(const pb::RenameMailboxRequest& req);
   absl::Status DeleteMailbox(const pb::DeleteMailboxRequest& req);

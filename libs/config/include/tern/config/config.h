@@ -162,7 +162,8 @@ class SchemaCore {
 
   void Add(Field field);
   // The effective value of every field, in declaration order.
-  absl::StatusOr<std::vector<Value>> Resolve(const std::string& path, const Environment& env) const;
+  absl::StatusOr<std::vector<Value>> Resolve(const std::string& path, const Environment& env,
+                                             const std::string& section = "") const;
   std::string Describe() const;
   std::string Dump(const std::vector<Value>& values) const;
 
@@ -230,6 +231,17 @@ class Schema {
   absl::StatusOr<Config> Load(const std::string& path,
                               const Environment& env = ProcessEnvironment()) const {
     absl::StatusOr<std::vector<internal::Value>> values = core_.Resolve(path, env);
+    if (!values.ok()) return values.status();
+    Config config{};
+    for (size_t i = 0; i < members_.size(); ++i) members_[i].set(config, std::move((*values)[i]));
+    return config;
+  }
+
+  // Like Load, reading only the map under the top-level key `section` of the file (the
+  // all-in-one's one file holds a section per service). A missing section means defaults.
+  absl::StatusOr<Config> LoadSection(const std::string& path, const std::string& section,
+                                     const Environment& env = ProcessEnvironment()) const {
+    absl::StatusOr<std::vector<internal::Value>> values = core_.Resolve(path, env, section);
     if (!values.ok()) return values.status();
     Config config{};
     for (size_t i = 0; i < members_.size(); ++i) members_[i].set(config, std::move((*values)[i]));

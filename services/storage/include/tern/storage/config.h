@@ -25,7 +25,8 @@ struct StorageConfig {
 };
 
 // Loads from `path` ("" = defaults) and the environment; errors name the key.
-absl::StatusOr<StorageConfig> LoadConfig(const std::string& path);
+// `section` reads the keys under that top-level key of the file (the all-in-one's "storage:").
+absl::StatusOr<StorageConfig> LoadConfig(const std::string& path, const std::string& section = "");
 // Defaults only (plus environment), for tests and the all-in-one.
 StorageConfig DefaultConfig();
 // Every key with its default, type, environment variable and help.
