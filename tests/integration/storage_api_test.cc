@@ -440,3 +440,31 @@ TEST_F(StorageApiTest, HttpEndpointServesMetricsAndReadiness) {
 
 }  // namespace
 }  // namespace tern::storage::testing
+
+namespace tern::storage::testing {
+namespace {
+
+TEST_F(StorageApiTest, DeleteAccountRemovesEveryMailboxAndFreesContent) {
+  const std::string account = NewAccount();
+  const std::string keep = NewAccount();
+  const std::string unique = Message("only-for-deleted", "unique body\r\n");
+  pb::DeliverResponse dr;
+  ASSERT_TRUE(Deliver({account}, unique, &dr).ok());
+  ASSERT_TRUE(Deliver({account, keep}, Message("shared"), nullptr).ok());
+  pb::DeleteAccountRequest req;
+  req.set_account(account);
+  pb::DeleteAccountResponse resp;
+  auto ctx = rpc::ContextWithDeadline();
+  ASSERT_TRUE(stub().DeleteAccount(ctx.get(), req, &resp).ok());
+  EXPECT_EQ(resp.messages_deleted(), 2u);
+  EXPECT_EQ(Sql("SELECT count(*) FROM mail_accounts WHERE name = '" + account + "'"), "0");
+  EXPECT_EQ(Sql("SELECT count(*) FROM messages WHERE id = " + std::to_string(dr.message_id())), "0")
+      << "content nobody refers to any more is removed";
+  EXPECT_EQ(StatusOf(keep, "INBOX").messages(), 1u) << "shared content stays for the other copy";
+  ctx = rpc::ContextWithDeadline();
+  ASSERT_TRUE(stub().DeleteAccount(ctx.get(), req, &resp).ok()) << "idempotent";
+  EXPECT_EQ(resp.messages_deleted(), 0u);
+}
+
+}  // namespace
+}  // namespace tern::storage::testing

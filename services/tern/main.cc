@@ -1,0 +1,102 @@
+// tern: the whole suite in one process, from one config file whose top-level sections are the
+// services' own configs (storage:, auth:). Environment overrides work as for each service
+// (TERN_STORAGE_*, TERN_AUTH_*); TERN_DATABASE_URL sets every service's database.url at once.
+// The auth service always talks to the storage service of this process.
+#include <cstdlib>
+#include <cstring>
+#include <iostream>
+#include <set>
+
+#include "tern/auth/run.h"
+#include "tern/core/log.h"
+#include "tern/core/stop.h"
+#include "tern/storage/run.h"
+#include "yaml-cpp/yaml.h"
+
+namespace {
+
+const std::set<std::string> kSections = {"storage", "auth"};
+
+// Unknown top-level keys are a mistake worth stopping for (a typo in "storage:" would
+// otherwise silently run with defaults).
+bool CheckSections(const std::string& path) {
+  if (path.empty()) return true;
+  try {
+    YAML::Node root = YAML::LoadFile(path);
+    if (!root || root.IsNull()) return true;
+    if (!root.IsMap()) {
+      std::cerr << "tern: config " << path << ": must be a map of sections\n";
+      return false;
+    }
+    for (const auto& kv : root) {
+      const std::string key = kv.first.as<std::string>();
+      if (!kSections.count(key)) {
+        std::cerr << "tern: config " << path << ": unknown section '" << key
+                  << "' (known: storage, auth)\n";
+        return false;
+      }
+    }
+  } catch (const std::exception& e) {
+    std::cerr << "tern: config " << path << ": " << e.what() << "\n";
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string path;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
+      path = argv[++i];
+    } else if (std::strcmp(argv[i], "--help-config") == 0) {
+      std::cout << "# section storage:\n" << tern::storage::DescribeConfig()
+                << "\n# section auth:\n" << tern::auth::DescribeConfig();
+      return 0;
+    } else {
+      std::cerr << "usage: tern [--config FILE] [--help-config]\n";
+      return 2;
+    }
+  }
+  tern::StopToken stop;
+  tern::StopOnSignals(stop);
+  tern::log::SetService("tern");
+  if (const char* url = std::getenv("TERN_DATABASE_URL"); url != nullptr && *url) {
+    setenv("TERN_STORAGE_DATABASE_URL", url, /*overwrite=*/0);
+    setenv("TERN_AUTH_DATABASE_URL", url, 0);
+  }
+  if (!CheckSections(path)) return 2;
+  auto storage_config = tern::storage::LoadConfig(path, "storage");
+  if (!storage_config.ok()) {
+    std::cerr << "tern: config: storage." << storage_config.status().message() << "\n";
+    return 2;
+  }
+  auto auth_config = tern::auth::LoadConfig(path, "auth");
+  if (!auth_config.ok()) {
+    std::cerr << "tern: config: auth." << auth_config.status().message() << "\n";
+    return 2;
+  }
+  tern::log::Level level;
+  if (tern::log::ParseLevel(storage_config->log_level, &level)) tern::log::SetMinLevel(level);
+
+  auto storage = tern::storage::StorageServer::Start(*storage_config);
+  if (!storage.ok()) {
+    tern::log::Error("storage failed to start", {{"error", std::string(storage.status().message())}});
+    return 1;
+  }
+  auth_config->storage_target = "127.0.0.1:" + std::to_string((*storage)->grpc_port());
+  auto auth = tern::auth::AuthServer::Start(*auth_config);
+  if (!auth.ok()) {
+    tern::log::Error("auth failed to start", {{"error", std::string(auth.status().message())}});
+    (*storage)->Stop();
+    return 1;
+  }
+  tern::log::Info("tern ready", {{"storage_grpc", std::to_string((*storage)->grpc_port())},
+                                 {"auth_grpc", std::to_string((*auth)->grpc_port())}});
+  stop.Wait();
+  // Front to back: auth first (it calls storage), then storage.
+  (*auth)->Stop();
+  (*storage)->Stop();
+  return 0;
+}
