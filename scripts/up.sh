@@ -29,30 +29,57 @@ cleanup() {
 }
 trap cleanup INT TERM EXIT
 
-mkdir -p "$root/var/log"
+mkdir -p "$root/var/log" "$root/var/secrets"
+chmod 700 "$root/var/secrets"
+# Secrets are generated once and kept in var/secrets (mode 600), never on a command line.
+secret() {
+  local f="$root/var/secrets/$1"
+  [ -s "$f" ] || (umask 077; head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$f")
+  echo "$f"
+}
+token_file="$(secret admin-token)"
+apop_key_file="$(secret apop-key)"
+demo_password_file="$root/var/secrets/demo-password"
+[ -s "$demo_password_file" ] || (umask 077; head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$demo_password_file")
+
 bin="${TERN_BUILD_DIR:-$root/build}"
-TERN_STORAGE_DATABASE_URL="$db_url" "$bin/services/storage/tern-storage" \
-  >>"$root/var/log/storage.log" 2>&1 &
+TERN_DATABASE_URL="$db_url" \
+TERN_AUTH_ADMIN_TOKEN_FILE="$token_file" \
+TERN_AUTH_APOP_KEY_FILE="$apop_key_file" \
+  "$bin/services/tern/tern" >>"$root/var/log/tern.log" 2>&1 &
 pids+=($!)
 
-# Wait until the storage service reports ready.
-for _ in $(seq 1 100); do
-  if curl -fsS http://127.0.0.1:9101/readyz >/dev/null 2>&1; then break; fi
-  if ! kill -0 "${pids[0]}" 2>/dev/null; then
-    echo "tern-storage exited; last log lines:" >&2
-    tail -n 20 "$root/var/log/storage.log" >&2
-    exit 1
-  fi
-  sleep 0.1
+# Wait until both services report ready.
+ready=0
+for _ in $(seq 1 150); do
+  if curl -fsS http://127.0.0.1:9101/readyz >/dev/null 2>&1 &&
+     curl -fsS http://127.0.0.1:9102/readyz >/dev/null 2>&1; then ready=1; break; fi
+  if ! kill -0 "${pids[0]}" 2>/dev/null; then break; fi
+  sleep 0.2
 done
+if [ "$ready" != 1 ]; then
+  echo "tern did not become ready; last log lines:" >&2
+  tail -n 20 "$root/var/log/tern.log" >&2
+  exit 1
+fi
+
+# The demo domain and user, through the same admin API ternctl uses.
+export TERN_ADMIN_TOKEN_FILE="$token_file"
+ternctl="$bin/services/ternctl/ternctl"
+"$ternctl" domain add example.test >/dev/null 2>&1 || true
+if ! "$ternctl" user show demo@example.test >/dev/null 2>&1; then
+  "$ternctl" user add demo@example.test --password-stdin <"$demo_password_file" >/dev/null
+fi
 
 cat <<MSG
 
 Tern is up.
   PostgreSQL      $db_url   (data in $pgdir)
-  storage gRPC    127.0.0.1:7001   (tern.storage.v1.Storage; reflection on: grpcurl -plaintext 127.0.0.1:7001 list)
-  storage HTTP    http://127.0.0.1:9101/metrics  /livez  /readyz
-  logs            $root/var/log/
+  storage         gRPC 127.0.0.1:7001   HTTP http://127.0.0.1:9101/metrics /livez /readyz
+  auth            gRPC 127.0.0.1:7002   HTTP http://127.0.0.1:9102/metrics /livez /readyz
+  demo account    demo@example.test   password: $(cat "$demo_password_file")
+  admin           TERN_ADMIN_TOKEN_FILE=$token_file $ternctl status
+  logs            $root/var/log/tern.log
 
 Press Ctrl-C to stop.
 MSG
