@@ -50,3 +50,67 @@ TEST(ChannelTest, RejectsEmptyTargetAndMissingCaFile) {
 
 }  // namespace
 }  // namespace tern::rpc
+
+namespace tern::rpc {
+namespace {
+
+// Certificates made by the openssl CLI in a fresh folder: a CA, a server certificate for
+// 127.0.0.1 and a client certificate, both signed by the CA.
+class TlsTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    char tmpl[] = "/tmp/tern-rpc-tls-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    const std::string d = dir_;
+    const std::string script =
+        "cd " + d + " && "
+        "openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 "
+        "-subj /CN=tern-test-ca 2>/dev/null && "
+        "openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr "
+        "-subj /CN=localhost 2>/dev/null && "
+        "printf 'subjectAltName=IP:127.0.0.1,DNS:localhost' > san.ext && "
+        "openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial "
+        "-out server.pem -days 2 -extfile san.ext 2>/dev/null && "
+        "openssl req -newkey rsa:2048 -nodes -keyout client.key -out client.csr "
+        "-subj /CN=operator 2>/dev/null && "
+        "openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial "
+        "-out client.pem -days 2 2>/dev/null";
+    ASSERT_EQ(system(script.c_str()), 0);
+  }
+  static void TearDownTestSuite() { (void)system(("rm -rf " + dir_).c_str()); }
+  static std::string F(const std::string& name) { return dir_ + "/" + name; }
+  static absl::StatusOr<bool> Check(int port, TlsFiles tls) {
+    auto ch = MakeChannel({.target = "127.0.0.1:" + std::to_string(port), .tls = tls});
+    if (!ch.ok()) return ch.status();
+    return CheckHealth(*ch, "", std::chrono::milliseconds(2000));
+  }
+  static std::string dir_;
+};
+std::string TlsTest::dir_;
+
+TEST_F(TlsTest, TlsServerAcceptsVerifiedClientsOnly) {
+  ServerOptions o{.listen = "127.0.0.1:0"};
+  o.tls = {F("server.pem"), F("server.key"), ""};
+  auto server = Server::Start(o, {});
+  ASSERT_TRUE(server.ok()) << server.status();
+  auto ok = Check((*server)->port(), {"", "", F("ca.pem")});
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  EXPECT_TRUE(*ok);
+  EXPECT_FALSE(Check((*server)->port(), {}).ok()) << "plaintext client refused";
+}
+
+TEST_F(TlsTest, MutualTlsRequiresAClientCertificate) {
+  ServerOptions o{.listen = "127.0.0.1:0"};
+  o.tls = {F("server.pem"), F("server.key"), F("ca.pem")};
+  auto server = Server::Start(o, {});
+  ASSERT_TRUE(server.ok()) << server.status();
+  EXPECT_FALSE(Check((*server)->port(), {"", "", F("ca.pem")}).ok())
+      << "no client certificate, no call";
+  auto ok = Check((*server)->port(), {F("client.pem"), F("client.key"), F("ca.pem")});
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  EXPECT_TRUE(*ok);
+}
+
+}  // namespace
+}  // namespace tern::rpc
