@@ -25,11 +25,6 @@
 #include "absl/strings/str_cat.h"
 #include "tern/core/log.h"
 
-// GCC 12 wrongly reports Asio's awaitable frames (allocated by a class operator new, freed by the
-// matching operator delete) as mismatched; the false positive lands on every coroutine's closing
-// brace.
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-
 namespace tern::metrics {
 namespace {
 

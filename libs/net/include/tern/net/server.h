@@ -1,0 +1,145 @@
+// The TCP/TLS server every gateway uses (Boost.Asio + OpenSSL): listeners with plain or
+// implicit TLS, STARTTLS upgrade, limits on connections in total and per client address, idle
+// and total timeouts, and a graceful drain. A connection is one coroutine on one strand; the
+// protocol code (SMTP, POP3, IMAP) is the Handler and never blocks it: blocking calls go through
+// Offload().
+#pragma once
+
+#include <utility>  // before Asio: Boost 1.74 awaitable.hpp misses it under GCC 12
+
+#include <atomic>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
+
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "tern/net/tls.h"
+
+namespace tern::net {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+struct Limits {
+  size_t max_connections = 2000;                // over it: the listener's reject bytes, close
+  size_t max_per_ip = 20;
+  absl::Duration idle_timeout = absl::Minutes(5);   // no bytes from the client for this long
+  absl::Duration total_timeout = absl::Hours(1);    // whatever happens
+  size_t io_threads = 1;
+};
+
+enum class RejectReason { kTooManyConnections, kTooManyFromAddress, kDraining };
+
+struct ListenerOptions {
+  std::string name;            // for logs and metrics: "mx", "submission", "pop3s", ...
+  std::string listen;          // host:port; port 0 picks a free one
+  bool implicit_tls = false;   // TLS from the first byte (465, 993, 995)
+  // Bytes sent before closing a refused connection (e.g. "421 4.7.0 Too many connections\r\n").
+  std::function<std::string(RejectReason)> reject;
+};
+
+class Server;
+
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  const std::string& id() const { return id_; }
+  const std::string& listener() const { return listener_; }
+  const asio::ip::address& peer() const { return peer_; }
+  bool tls() const { return tls_ != nullptr; }
+  // A certificate is configured, so STARTTLS can be offered.
+  bool tls_available() const { return contexts_ != nullptr; }
+  // The server is draining: finish the current exchange, say goodbye and return.
+  bool draining() const;
+  bool timed_out() const { return timed_out_; }
+
+  // Some bytes into `buf`; 0 means the connection is over (closed, timed out or failed).
+  asio::awaitable<size_t> ReadSome(char* buf, size_t n);
+  // All of `data`; false when the connection is over.
+  asio::awaitable<bool> Write(std::string data);
+  // Upgrades to TLS over the same socket (STARTTLS). The caller must discard any plaintext it
+  // had buffered but not processed. False when the handshake failed (the connection is over).
+  asio::awaitable<bool> StartTls();
+  void Close();
+
+  Connection(Server& server, tcp::socket socket, std::string listener,
+             std::shared_ptr<TlsContexts> contexts);
+  ~Connection();
+
+ private:
+  friend class Server;
+  asio::awaitable<void> Watchdog();
+  void Touch();
+
+  Server& server_;
+  std::string id_;
+  std::string listener_;
+  asio::ip::address peer_;
+  std::shared_ptr<TlsContexts> contexts_;
+  std::optional<tcp::socket> plain_;
+  std::shared_ptr<asio::ssl::context> ssl_ctx_;
+  std::unique_ptr<asio::ssl::stream<tcp::socket>> tls_;
+  asio::steady_timer timer_;
+  std::chrono::steady_clock::time_point idle_deadline_;
+  std::chrono::steady_clock::time_point total_deadline_;
+  bool open_ = true;
+  bool timed_out_ = false;
+};
+
+using Handler = std::function<asio::awaitable<void>(std::shared_ptr<Connection>)>;
+
+class Server {
+ public:
+  // `tls` may be null: no implicit-TLS listeners, no STARTTLS.
+  Server(Limits limits, std::shared_ptr<TlsContexts> tls);
+  ~Server();
+
+  // Binds and starts accepting; returns the bound port.
+  absl::StatusOr<int> Listen(const ListenerOptions& options, Handler handler);
+  // Stops accepting, tells sessions to finish (Connection::draining()), and closes whatever is
+  // still open after `grace`. Blocks until every connection is gone.
+  void Drain(absl::Duration grace);
+  size_t active();
+  asio::io_context& io() { return io_; }
+  const Limits& limits() const { return limits_; }
+
+ private:
+  friend class Connection;
+  asio::awaitable<void> Accept(std::shared_ptr<tcp::acceptor> acceptor, ListenerOptions options,
+                               Handler handler);
+  void Forget(Connection* c);
+
+  const Limits limits_;
+  std::shared_ptr<TlsContexts> tls_;
+  asio::io_context io_;
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
+  std::vector<std::thread> threads_;
+  std::vector<std::shared_ptr<tcp::acceptor>> acceptors_;
+  std::atomic<bool> draining_{false};
+  absl::Mutex mu_;
+  std::map<asio::ip::address, size_t> per_ip_ ABSL_GUARDED_BY(mu_);
+  std::map<Connection*, std::weak_ptr<Connection>> open_ ABSL_GUARDED_BY(mu_);
+};
+
+// Runs `fn` (a blocking call: gRPC, file I/O) on `pool` and resumes the calling coroutine on its
+// own executor with the result.
+template <typename Fn>
+auto Offload(asio::thread_pool& pool, Fn fn) -> asio::awaitable<decltype(fn())> {
+  using R = decltype(fn());
+  co_return co_await asio::co_spawn(
+      pool, [fn = std::move(fn)]() mutable -> asio::awaitable<R> { co_return fn(); },
+      asio::use_awaitable);
+}
+
+// "host:port" -> endpoint (numeric host or "localhost").
+absl::StatusOr<tcp::endpoint> ParseEndpoint(const std::string& listen);
+
+}  // namespace tern::net

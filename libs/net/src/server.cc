@@ -1,0 +1,254 @@
+#include "tern/net/server.h"
+
+#include "tern/core/log.h"
+
+namespace tern::net {
+
+using asio::awaitable;
+using asio::use_awaitable;
+using std::chrono::steady_clock;
+
+namespace {
+steady_clock::duration ToSteady(absl::Duration d) { return absl::ToChronoNanoseconds(d); }
+}  // namespace
+
+absl::StatusOr<tcp::endpoint> ParseEndpoint(const std::string& listen) {
+  size_t colon = listen.rfind(':');
+  if (colon == std::string::npos) return absl::InvalidArgumentError("expected host:port: " + listen);
+  std::string host = listen.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host == "localhost") host = "127.0.0.1";
+  boost::system::error_code ec;
+  auto addr = asio::ip::make_address(host, ec);
+  if (ec) return absl::InvalidArgumentError("not a numeric address: " + listen);
+  int port = 0;
+  try {
+    port = std::stoi(listen.substr(colon + 1));
+  } catch (...) {
+    return absl::InvalidArgumentError("bad port: " + listen);
+  }
+  if (port < 0 || port > 65535) return absl::InvalidArgumentError("bad port: " + listen);
+  return tcp::endpoint(addr, static_cast<unsigned short>(port));
+}
+
+Connection::Connection(Server& server, tcp::socket socket, std::string listener,
+                       std::shared_ptr<TlsContexts> contexts)
+    : server_(server),
+      id_(log::NewId("c")),
+      listener_(std::move(listener)),
+      contexts_(std::move(contexts)),
+      timer_(socket.get_executor()) {
+  boost::system::error_code ec;
+  auto ep = socket.remote_endpoint(ec);
+  if (!ec) peer_ = ep.address();
+  plain_.emplace(std::move(socket));
+  auto now = steady_clock::now();
+  idle_deadline_ = now + ToSteady(server_.limits_.idle_timeout);
+  total_deadline_ = now + ToSteady(server_.limits_.total_timeout);
+}
+
+Connection::~Connection() { server_.Forget(this); }
+
+bool Connection::draining() const { return server_.draining_; }
+
+void Connection::Touch() { idle_deadline_ = steady_clock::now() + ToSteady(server_.limits_.idle_timeout); }
+
+void Connection::Close() {
+  if (!open_) return;
+  open_ = false;
+  boost::system::error_code ec;
+  timer_.cancel();
+  tcp::socket& s = tls_ ? tls_->next_layer() : *plain_;
+  s.shutdown(tcp::socket::shutdown_both, ec);
+  s.close(ec);
+}
+
+awaitable<void> Connection::Watchdog() {
+  auto self = shared_from_this();
+  while (open_) {
+    timer_.expires_at(std::min(idle_deadline_, total_deadline_));
+    boost::system::error_code ec;
+    co_await timer_.async_wait(asio::redirect_error(use_awaitable, ec));
+    if (!open_) break;
+    if (steady_clock::now() >= std::min(idle_deadline_, total_deadline_)) {
+      timed_out_ = true;
+      Close();
+    }
+  }
+}
+
+awaitable<size_t> Connection::ReadSome(char* buf, size_t n) {
+  if (!open_) co_return 0;
+  Touch();
+  boost::system::error_code ec;
+  size_t got = tls_ ? co_await tls_->async_read_some(asio::buffer(buf, n),
+                                                      asio::redirect_error(use_awaitable, ec))
+                    : co_await plain_->async_read_some(asio::buffer(buf, n),
+                                                        asio::redirect_error(use_awaitable, ec));
+  if (ec) {
+    Close();
+    co_return 0;
+  }
+  co_return got;
+}
+
+awaitable<bool> Connection::Write(std::string data) {
+  if (!open_) co_return false;
+  boost::system::error_code ec;
+  if (tls_) {
+    co_await asio::async_write(*tls_, asio::buffer(data), asio::redirect_error(use_awaitable, ec));
+  } else {
+    co_await asio::async_write(*plain_, asio::buffer(data), asio::redirect_error(use_awaitable, ec));
+  }
+  if (ec) {
+    Close();
+    co_return false;
+  }
+  co_return true;
+}
+
+awaitable<bool> Connection::StartTls() {
+  if (!open_ || tls_ || !contexts_) co_return false;
+  ssl_ctx_ = contexts_->Current();
+  tls_ = std::make_unique<asio::ssl::stream<tcp::socket>>(std::move(*plain_), *ssl_ctx_);
+  plain_.reset();
+  Touch();
+  boost::system::error_code ec;
+  co_await tls_->async_handshake(asio::ssl::stream_base::server,
+                                 asio::redirect_error(use_awaitable, ec));
+  if (ec) {
+    Close();
+    co_return false;
+  }
+  co_return true;
+}
+
+Server::Server(Limits limits, std::shared_ptr<TlsContexts> tls)
+    : limits_(limits), tls_(std::move(tls)) {
+  work_.emplace(io_.get_executor());
+  for (size_t i = 0; i < std::max<size_t>(1, limits_.io_threads); ++i) {
+    threads_.emplace_back([this] { io_.run(); });
+  }
+}
+
+Server::~Server() {
+  Drain(absl::ZeroDuration());
+  work_.reset();
+  io_.stop();
+  for (auto& t : threads_) t.join();
+}
+
+absl::StatusOr<int> Server::Listen(const ListenerOptions& options, Handler handler) {
+  if (options.implicit_tls && !tls_) {
+    return absl::InvalidArgumentError("listener " + options.name + ": implicit TLS needs a certificate");
+  }
+  auto ep = ParseEndpoint(options.listen);
+  if (!ep.ok()) return ep.status();
+  auto acceptor = std::make_shared<tcp::acceptor>(io_);
+  boost::system::error_code ec;
+  acceptor->open(ep->protocol(), ec);
+  if (!ec) acceptor->set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec) acceptor->bind(*ep, ec);
+  if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return absl::UnavailableError("listener " + options.name + ": cannot listen on " +
+                                  options.listen + ": " + ec.message());
+  }
+  int port = acceptor->local_endpoint().port();
+  acceptors_.push_back(acceptor);
+  asio::co_spawn(io_, Accept(acceptor, options, std::move(handler)), asio::detached);
+  return port;
+}
+
+awaitable<void> Server::Accept(std::shared_ptr<tcp::acceptor> acceptor, ListenerOptions options,
+                               Handler handler) {
+  for (;;) {
+    boost::system::error_code ec;
+    tcp::socket socket(asio::make_strand(io_));
+    co_await acceptor->async_accept(socket, asio::redirect_error(use_awaitable, ec));
+    if (ec) {
+      if (!acceptor->is_open() || draining_) co_return;
+      continue;  // e.g. EMFILE: try the next one
+    }
+    boost::system::error_code pec;
+    auto peer = socket.remote_endpoint(pec).address();
+    std::optional<RejectReason> reject;
+    {
+      absl::MutexLock lock(&mu_);
+      if (draining_) {
+        reject = RejectReason::kDraining;
+      } else if (open_.size() >= limits_.max_connections) {
+        reject = RejectReason::kTooManyConnections;
+      } else if (per_ip_[peer] >= limits_.max_per_ip) {
+        reject = RejectReason::kTooManyFromAddress;
+      }
+    }
+    auto conn = std::make_shared<Connection>(*this, std::move(socket), options.name,
+                                             tls_);
+    if (reject) {
+      // Not counted: say why and close. (Implicit-TLS listeners just close.)
+      auto reply = options.reject && !options.implicit_tls ? options.reject(*reject) : std::string();
+      asio::co_spawn(conn->plain_->get_executor(),
+                     [conn, reply]() -> awaitable<void> {
+                       if (!reply.empty()) co_await conn->Write(reply);
+                       conn->Close();
+                     },
+                     asio::detached);
+      continue;
+    }
+    {
+      absl::MutexLock lock(&mu_);
+      ++per_ip_[peer];
+      open_[conn.get()] = conn;
+    }
+    auto exec = conn->plain_->get_executor();
+    asio::co_spawn(exec, conn->Watchdog(), asio::detached);
+    asio::co_spawn(exec,
+                   [conn, handler, implicit = options.implicit_tls]() -> awaitable<void> {
+                     if (implicit && !co_await conn->StartTls()) co_return;
+                     try {
+                       co_await handler(conn);
+                     } catch (const std::exception& e) {
+                       log::Error("connection handler failed", {{"conn", conn->id()}, {"error", e.what()}});
+                     }
+                     conn->Close();
+                   },
+                   asio::detached);
+  }
+}
+
+void Server::Forget(Connection* c) {
+  absl::MutexLock lock(&mu_);
+  auto it = open_.find(c);
+  if (it == open_.end()) return;
+  open_.erase(it);
+  auto ip = per_ip_.find(c->peer());
+  if (ip != per_ip_.end() && --ip->second == 0) per_ip_.erase(ip);
+}
+
+size_t Server::active() {
+  absl::MutexLock lock(&mu_);
+  return open_.size();
+}
+
+void Server::Drain(absl::Duration grace) {
+  draining_ = true;
+  for (auto& a : acceptors_) {
+    asio::post(io_, [a] {
+      boost::system::error_code ec;
+      a->close(ec);
+    });
+  }
+  // Sessions see draining() and finish; whatever is left after the grace period is closed.
+  absl::MutexLock lock(&mu_);
+  auto empty = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return open_.empty(); };
+  if (mu_.AwaitWithTimeout(absl::Condition(&empty), grace)) return;
+  for (auto& [ptr, weak] : open_) {
+    if (auto c = weak.lock()) asio::post(c->timer_.get_executor(), [c] { c->Close(); });
+  }
+  if (!mu_.AwaitWithTimeout(absl::Condition(&empty), absl::Seconds(5))) {
+    log::Warn("connections still open after drain", {{"count", std::to_string(open_.size())}});
+  }
+}
+
+}  // namespace tern::net

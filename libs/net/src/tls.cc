@@ -1,0 +1,80 @@
+#include "tern/net/tls.h"
+
+#include <openssl/ssl.h>
+#include <sys/stat.h>
+
+#include "tern/core/log.h"
+
+namespace tern::net {
+
+namespace ssl = boost::asio::ssl;
+
+int64_t TlsContexts::Stamp() const {
+  int64_t s = 0;
+  for (const std::string* f : {&cert_, &key_}) {
+    struct stat st;
+    if (stat(f->c_str(), &st) == 0) s ^= static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec + st.st_size;
+  }
+  return s;
+}
+
+absl::StatusOr<std::shared_ptr<ssl::context>> TlsContexts::Build() const {
+  auto ctx = std::make_shared<ssl::context>(ssl::context::tls_server);
+  boost::system::error_code ec;
+  // A modern profile (RFC 8314 era): TLS 1.2 and 1.3 only, no compression or renegotiation.
+  ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                       ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 |
+                       ssl::context::no_compression | ssl::context::single_dh_use,
+                   ec);
+  SSL_CTX_set_options(ctx->native_handle(), SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+  SSL_CTX_set_cipher_list(ctx->native_handle(),
+                          "ECDHE+AESGCM:ECDHE+CHACHA20:DHE+AESGCM:!aNULL:!MD5:!DSS");
+  ctx->use_certificate_chain_file(cert_, ec);
+  if (ec) return absl::InvalidArgumentError("tls: cannot load certificate " + cert_ + ": " + ec.message());
+  ctx->use_private_key_file(key_, ssl::context::pem, ec);
+  if (ec) return absl::InvalidArgumentError("tls: cannot load key " + key_ + ": " + ec.message());
+  if (SSL_CTX_check_private_key(ctx->native_handle()) != 1) {
+    return absl::InvalidArgumentError("tls: key " + key_ + " does not match " + cert_);
+  }
+  return ctx;
+}
+
+absl::StatusOr<std::shared_ptr<TlsContexts>> TlsContexts::Load(std::string cert_file,
+                                                               std::string key_file) {
+  auto t = std::shared_ptr<TlsContexts>(new TlsContexts(std::move(cert_file), std::move(key_file)));
+  absl::Status s = t->Reload();
+  if (!s.ok()) return s;
+  return t;
+}
+
+absl::Status TlsContexts::Reload() {
+  int64_t stamp = Stamp();
+  auto ctx = Build();
+  absl::MutexLock lock(&mu_);
+  last_check_ = absl::Now();
+  if (!ctx.ok()) {
+    // Keep serving with the old certificate; say why the new one was refused.
+    if (ctx_) log::Error("tls reload failed; keeping the old certificate", {{"error", std::string(ctx.status().message())}});
+    return ctx.status();
+  }
+  ctx_ = *ctx;
+  stamp_ = stamp;
+  return absl::OkStatus();
+}
+
+std::shared_ptr<ssl::context> TlsContexts::Current() {
+  bool check = false;
+  {
+    absl::MutexLock lock(&mu_);
+    if (absl::Now() - last_check_ > absl::Seconds(1)) {
+      last_check_ = absl::Now();
+      check = Stamp() != stamp_;
+    }
+    if (!check) return ctx_;
+  }
+  if (Reload().ok()) log::Info("tls certificate reloaded", {{"cert", cert_}});
+  absl::MutexLock lock(&mu_);
+  return ctx_;
+}
+
+}  // namespace tern::net
