@@ -79,6 +79,7 @@ awaitable<void> Connection::Watchdog() {
 
 awaitable<size_t> Connection::ReadSome(char* buf, size_t n) {
   if (!open_) co_return 0;
+  if (interruptible_ && server_.draining_) co_return 0;  // see set_interruptible()
   Touch();
   boost::system::error_code ec;
   size_t got = tls_ ? co_await tls_->async_read_some(asio::buffer(buf, n),
@@ -86,7 +87,7 @@ awaitable<size_t> Connection::ReadSome(char* buf, size_t n) {
                     : co_await plain_->async_read_some(asio::buffer(buf, n),
                                                         asio::redirect_error(use_awaitable, ec));
   if (ec) {
-    Close();
+    if (!(ec == asio::error::operation_aborted && interruptible_ && server_.draining_)) Close();
     co_return 0;
   }
   co_return got;
@@ -239,8 +240,19 @@ void Server::Drain(absl::Duration grace) {
       a->close(ec);
     });
   }
-  // Sessions see draining() and finish; whatever is left after the grace period is closed.
+  // Sessions see draining() and finish; idle ones are woken from their read at once; whatever
+  // is left after the grace period is closed.
   absl::MutexLock lock(&mu_);
+  for (auto& [ptr, weak] : open_) {
+    if (auto c = weak.lock()) {
+      asio::post(c->timer_.get_executor(), [c] {
+        if (!c->interruptible_ || !c->open_) return;
+        boost::system::error_code ec;
+        if (c->tls_) c->tls_->next_layer().cancel(ec);
+        else c->plain_->cancel(ec);
+      });
+    }
+  }
   auto empty = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return open_.empty(); };
   if (mu_.AwaitWithTimeout(absl::Condition(&empty), grace)) return;
   for (auto& [ptr, weak] : open_) {

@@ -60,6 +60,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // The server is draining: finish the current exchange, say goodbye and return.
   bool draining() const;
   bool timed_out() const { return timed_out_; }
+  bool open() const { return open_; }
+  // While true, a drain interrupts a pending ReadSome (it returns 0 with the connection still
+  // open), so a session idle between transactions can say goodbye at once. Sessions set it
+  // while they wait for a new command and clear it inside a transaction.
+  void set_interruptible(bool v) { interruptible_ = v; }
 
   // Some bytes into `buf`; 0 means the connection is over (closed, timed out or failed).
   asio::awaitable<size_t> ReadSome(char* buf, size_t n);
@@ -92,6 +97,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::chrono::steady_clock::time_point total_deadline_;
   bool open_ = true;
   bool timed_out_ = false;
+  bool interruptible_ = false;
 };
 
 using Handler = std::function<asio::awaitable<void>(std::shared_ptr<Connection>)>;
