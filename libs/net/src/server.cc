@@ -82,10 +82,13 @@ awaitable<size_t> Connection::ReadSome(char* buf, size_t n) {
   if (interruptible_ && server_.draining_) co_return 0;  // see set_interruptible()
   Touch();
   boost::system::error_code ec;
-  size_t got = tls_ ? co_await tls_->async_read_some(asio::buffer(buf, n),
-                                                      asio::redirect_error(use_awaitable, ec))
-                    : co_await plain_->async_read_some(asio::buffer(buf, n),
-                                                        asio::redirect_error(use_awaitable, ec));
+  size_t got = 0;
+  // Two statements, not one ?: with a co_await in each arm: GCC 12 miscompiles that form.
+  if (tls_) {
+    got = co_await tls_->async_read_some(asio::buffer(buf, n), asio::redirect_error(use_awaitable, ec));
+  } else {
+    got = co_await plain_->async_read_some(asio::buffer(buf, n), asio::redirect_error(use_awaitable, ec));
+  }
   if (ec) {
     if (!(ec == asio::error::operation_aborted && interruptible_ && server_.draining_)) Close();
     co_return 0;
@@ -93,7 +96,7 @@ awaitable<size_t> Connection::ReadSome(char* buf, size_t n) {
   co_return got;
 }
 
-awaitable<bool> Connection::Write(std::string data) {
+awaitable<bool> Connection::Write(const std::string& data) {
   if (!open_) co_return false;
   boost::system::error_code ec;
   if (tls_) {

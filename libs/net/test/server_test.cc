@@ -23,13 +23,16 @@ asio::awaitable<void> Echo(std::shared_ptr<Connection> c) {
     buf.erase(0, nl + 1);
     if (line == "STARTTLS") {
       buf.clear();  // plaintext sent after STARTTLS is discarded, never executed
-      if (!co_await c->Write("GO\n")) co_return;
+      const std::string go = "GO\n";
+      if (!co_await c->Write(go)) co_return;
       if (!co_await c->StartTls()) co_return;
       continue;
     }
-    if (!co_await c->Write((c->tls() ? "tls:" : "plain:") + line + "\n")) co_return;
+    const std::string echo = (c->tls() ? "tls:" : "plain:") + line + "\n";
+    if (!co_await c->Write(echo)) co_return;
     if (c->draining()) {
-      co_await c->Write("BYE\n");
+      const std::string bye = "BYE\n";
+      co_await c->Write(bye);
       co_return;
     }
   }

@@ -68,8 +68,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   // Some bytes into `buf`; 0 means the connection is over (closed, timed out or failed).
   asio::awaitable<size_t> ReadSome(char* buf, size_t n);
-  // All of `data`; false when the connection is over.
-  asio::awaitable<bool> Write(std::string data);
+  // All of `data`, which must stay alive until the write completes (pass a named string, not
+  // a temporary); false when the connection is over.
+  asio::awaitable<bool> Write(const std::string& data);
   // Upgrades to TLS over the same socket (STARTTLS). The caller must discard any plaintext it
   // had buffered but not processed. False when the handshake failed (the connection is over).
   asio::awaitable<bool> StartTls();
@@ -137,12 +138,15 @@ class Server {
 
 // Runs `fn` (a blocking call: gRPC, file I/O) on `pool` and resumes the calling coroutine on its
 // own executor with the result.
+// GCC 12 destroys some objects of a coroutine call twice (temporaries in a co_await operand,
+// by-value parameters with a destructor): callers pass a named lambda, taken by reference and
+// moved before the first suspension; the task is a named object too.
 template <typename Fn>
-auto Offload(asio::thread_pool& pool, Fn fn) -> asio::awaitable<decltype(fn())> {
+auto Offload(asio::thread_pool& pool, Fn&& fn) -> asio::awaitable<decltype(fn())> {
   using R = decltype(fn());
-  co_return co_await asio::co_spawn(
-      pool, [fn = std::move(fn)]() mutable -> asio::awaitable<R> { co_return fn(); },
-      asio::use_awaitable);
+  auto task = [f = std::forward<Fn>(fn)]() mutable -> asio::awaitable<R> { co_return f(); };
+  auto op = asio::co_spawn(pool, std::move(task), asio::use_awaitable);
+  co_return co_await std::move(op);
 }
 
 // "host:port" -> endpoint (numeric host or "localhost").
