@@ -1,6 +1,6 @@
 // tern: the whole suite in one process, from one config file whose top-level sections are the
-// services' own configs (storage:, auth:). Environment overrides work as for each service
-// (TERN_STORAGE_*, TERN_AUTH_*); TERN_DATABASE_URL sets every service's database.url at once.
+// services' own configs (storage:, auth:, smtp:). Environment overrides work as for each service
+// (TERN_STORAGE_*, TERN_AUTH_*, TERN_SMTP_*); TERN_DATABASE_URL sets every service's database.url at once.
 // The auth service always talks to the storage service of this process.
 #include <cstdlib>
 #include <cstring>
@@ -10,12 +10,13 @@
 #include "tern/auth/run.h"
 #include "tern/core/log.h"
 #include "tern/core/stop.h"
+#include "tern/smtp_ingress/run.h"
 #include "tern/storage/run.h"
 #include "yaml-cpp/yaml.h"
 
 namespace {
 
-const std::set<std::string> kSections = {"storage", "auth"};
+const std::set<std::string> kSections = {"storage", "auth", "smtp"};
 
 // Unknown top-level keys are a mistake worth stopping for (a typo in "storage:" would
 // otherwise silently run with defaults).
@@ -32,7 +33,7 @@ bool CheckSections(const std::string& path) {
       const std::string key = kv.first.as<std::string>();
       if (!kSections.count(key)) {
         std::cerr << "tern: config " << path << ": unknown section '" << key
-                  << "' (known: storage, auth)\n";
+                  << "' (known: storage, auth, smtp)\n";
         return false;
       }
     }
@@ -52,7 +53,8 @@ int main(int argc, char** argv) {
       path = argv[++i];
     } else if (std::strcmp(argv[i], "--help-config") == 0) {
       std::cout << "# section storage:\n" << tern::storage::DescribeConfig()
-                << "\n# section auth:\n" << tern::auth::DescribeConfig();
+                << "\n# section auth:\n" << tern::auth::DescribeConfig()
+              << "\n# section smtp:\n" << tern::smtp_ingress::DescribeConfig();
       return 0;
     } else {
       std::cerr << "usage: tern [--config FILE] [--help-config]\n";
@@ -77,6 +79,11 @@ int main(int argc, char** argv) {
     std::cerr << "tern: config: auth." << auth_config.status().message() << "\n";
     return 2;
   }
+  auto smtp_config = tern::smtp_ingress::LoadConfig(path, "smtp");
+  if (!smtp_config.ok()) {
+    std::cerr << "tern: config: smtp." << smtp_config.status().message() << "\n";
+    return 2;
+  }
   tern::log::Level level;
   if (tern::log::ParseLevel(storage_config->log_level, &level)) tern::log::SetMinLevel(level);
 
@@ -92,10 +99,23 @@ int main(int argc, char** argv) {
     (*storage)->Stop();
     return 1;
   }
+  smtp_config->auth_target = "127.0.0.1:" + std::to_string((*auth)->grpc_port());
+  smtp_config->storage_target = auth_config->storage_target;
+  auto smtp = tern::smtp_ingress::SmtpServer::Start(*smtp_config);
+  if (!smtp.ok()) {
+    tern::log::Error("smtp failed to start", {{"error", std::string(smtp.status().message())}});
+    (*auth)->Stop();
+    (*storage)->Stop();
+    return 1;
+  }
   tern::log::Info("tern ready", {{"storage_grpc", std::to_string((*storage)->grpc_port())},
-                                 {"auth_grpc", std::to_string((*auth)->grpc_port())}});
+                                 {"auth_grpc", std::to_string((*auth)->grpc_port())},
+                                 {"smtp_mx", std::to_string((*smtp)->mx_port())},
+                                 {"smtp_submission", std::to_string((*smtp)->submission_port())}});
   stop.Wait();
-  // Front to back: auth first (it calls storage), then storage.
+  // Front to back: the gateway drains first (finishing transactions, then 421), then auth
+  // (it calls storage), then storage.
+  (*smtp)->Stop(smtp_config->drain_grace);
   (*auth)->Stop();
   (*storage)->Stop();
   return 0;

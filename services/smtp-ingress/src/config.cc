@@ -1,0 +1,84 @@
+#include "tern/smtp_ingress/config.h"
+
+#include <unistd.h>
+
+#include "tern/config/config.h"
+
+namespace tern::smtp_ingress {
+namespace {
+
+std::string Hostname() {
+  char buf[256] = {0};
+  if (gethostname(buf, sizeof buf - 1) != 0 || buf[0] == '\0') return "localhost";
+  return buf;
+}
+
+absl::Status Cidrs(const std::vector<std::string>& v) {
+  for (const auto& c : v) {
+    size_t slash = c.find('/');
+    if (slash == std::string::npos || slash == 0 || slash + 1 == c.size()) {
+      return absl::InvalidArgumentError("'" + c + "' is not a network like 10.0.0.0/8");
+    }
+  }
+  return absl::OkStatus();
+}
+
+const config::Schema<SmtpConfig>& Schema() {
+  static const auto* schema = [] {
+    using C = SmtpConfig;
+    auto* s = new config::Schema<C>("TERN_SMTP");
+    s->String("hostname", &C::hostname, Hostname(), "name in the greeting and Received headers")
+        .String("mx.listen", &C::mx_listen, "127.0.0.1:2525",
+                "MX listener (port 25 role; empty disables)")
+        .String("submission.listen", &C::submission_listen, "127.0.0.1:2587",
+                "submission listener (587 role: STARTTLS, AUTH required; empty disables)")
+        .String("submissions.listen", &C::submissions_listen, "127.0.0.1:2465",
+                "submissions listener (465 role: implicit TLS; needs a certificate)")
+        .String("http.listen", &C::http_listen, "127.0.0.1:9103", "metrics and health",
+                config::HostPort())
+        .String("tls.cert_file", &C::tls_cert_file, "", "PEM certificate chain (empty: no TLS)")
+        .String("tls.key_file", &C::tls_key_file, "", "PEM private key")
+        .String("auth.target", &C::auth_target, "127.0.0.1:7002", "auth service")
+        .String("storage.target", &C::storage_target, "127.0.0.1:7001", "storage service")
+        .StringList("auth.plaintext_networks", &C::plaintext_auth_networks, {},
+                    "networks allowed to AUTH without TLS (e.g. 127.0.0.0/8); default none", Cidrs)
+        .StringList("relay.networks", &C::relay_networks, {},
+                    "networks allowed to send to other domains without AUTH; default none", Cidrs)
+        .Int("limits.max_message_bytes", &C::max_message_bytes, 25 << 20, "SIZE limit",
+             config::Range(1024, 1 << 30))
+        .Int("limits.max_recipients", &C::max_recipients, 100, "RCPTs per message",
+             config::Range(1, 10000))
+        .Int("limits.max_connections", &C::max_connections, 2000, "open connections",
+             config::Range(1, 1000000))
+        .Int("limits.max_connections_per_ip", &C::max_connections_per_ip, 20,
+             "open connections per client address", config::Range(1, 100000))
+        .Int("limits.max_errors", &C::max_errors, 20, "bad commands before the session is closed",
+             config::Range(1, 1000))
+        .Duration("limits.idle_timeout", &C::idle_timeout, absl::Minutes(5),
+                  "close a silent client after this long")
+        .Duration("limits.total_timeout", &C::total_timeout, absl::Hours(1), "longest session")
+        .Duration("drain.grace", &C::drain_grace, absl::Seconds(25),
+                  "on SIGTERM: time to finish transactions before 421")
+        .Int("rpc_threads", &C::rpc_threads, 8, "threads for calls to auth and storage",
+             config::Range(1, 256))
+        .String("log.level", &C::log_level, "info", "debug, info, warn or error",
+                config::OneOf({"debug", "info", "warn", "error"}));
+    return s;
+  }();
+  return *schema;
+}
+
+}  // namespace
+
+absl::StatusOr<SmtpConfig> LoadConfig(const std::string& path, const std::string& section) {
+  auto c = section.empty() ? Schema().Load(path) : Schema().LoadSection(path, section);
+  if (!c.ok()) return c.status();
+  if (c->tls_cert_file.empty() != c->tls_key_file.empty()) {
+    return absl::InvalidArgumentError("tls.cert_file and tls.key_file: set both or neither");
+  }
+  return c;
+}
+
+std::string DescribeConfig() { return Schema().Describe(); }
+
+}  // namespace tern::smtp_ingress

@@ -1,0 +1,80 @@
+#include "probe.h"
+
+#include "tern/metrics/metrics.h"
+
+namespace tern::smtp_ingress {
+
+using namespace prometheus;
+
+Probe::Probe(std::shared_ptr<Registry> registry)
+    : registry_(std::move(registry)),
+      active_(BuildGauge().Name("tern_smtp_connections_active").Help("Open SMTP sessions").Register(*registry_)),
+      sessions_(BuildCounter().Name("tern_smtp_connections_total").Help("SMTP sessions accepted").Register(*registry_)),
+      rejected_(BuildCounter()
+                    .Name("tern_smtp_connections_rejected_total")
+                    .Help("Connections refused before a session, by reason")
+                    .Register(*registry_)),
+      commands_(BuildCounter()
+                    .Name("tern_smtp_commands_total")
+                    .Help("SMTP commands by verb and reply class")
+                    .Register(*registry_)),
+      command_seconds_(BuildHistogram()
+                           .Name("tern_smtp_command_duration_seconds")
+                           .Help("Time to answer an SMTP command, by verb")
+                           .Register(*registry_)),
+      auth_(BuildCounter()
+                .Name("tern_smtp_auth_total")
+                .Help("SMTP AUTH attempts by mechanism and result")
+                .Register(*registry_)),
+      messages_(BuildCounter()
+                    .Name("tern_smtp_messages_accepted_total")
+                    .Help("Messages answered 250 after a durable commit")
+                    .Register(*registry_)
+                    .Add({})),
+      bytes_(BuildCounter()
+                 .Name("tern_smtp_accepted_bytes_total")
+                 .Help("Bytes of accepted messages")
+                 .Register(*registry_)
+                 .Add({})),
+      recipients_(BuildCounter()
+                      .Name("tern_smtp_accepted_recipients_total")
+                      .Help("Recipients of accepted messages")
+                      .Register(*registry_)
+                      .Add({})),
+      transaction_seconds_(BuildHistogram()
+                               .Name("tern_smtp_transaction_duration_seconds")
+                               .Help("From the end of DATA/BDAT LAST to the 250 reply")
+                               .Register(*registry_)
+                               .Add({}, metrics::LatencyBuckets())),
+      messages_rejected_(BuildCounter()
+                             .Name("tern_smtp_messages_rejected_total")
+                             .Help("Messages refused, by reason")
+                             .Register(*registry_)) {}
+
+void Probe::SessionOpened(const std::string& listener) {
+  active_.Add({{"listener", listener}}).Increment();
+  sessions_.Add({{"listener", listener}}).Increment();
+}
+void Probe::SessionClosed(const std::string& listener) { active_.Add({{"listener", listener}}).Decrement(); }
+void Probe::Rejected(const std::string& listener, const std::string& reason) {
+  rejected_.Add({{"listener", listener}, {"reason", reason}}).Increment();
+}
+void Probe::Command(const std::string& verb, int code, double seconds) {
+  std::string result = std::to_string(code / 100) + "xx";
+  commands_.Add({{"command", verb}, {"result", result}}).Increment();
+  command_seconds_.Add({{"command", verb}}, metrics::LatencyBuckets()).Observe(seconds);
+}
+void Probe::Auth(const std::string& mechanism, const std::string& result) {
+  auth_.Add({{"mechanism", mechanism}, {"result", result}}).Increment();
+}
+void Probe::MessageAccepted(uint64_t bytes, int recipients, double seconds) {
+  messages_.Increment();
+  bytes_.Increment(static_cast<double>(bytes));
+  recipients_.Increment(recipients);
+  transaction_seconds_.Observe(seconds);
+}
+void Probe::MessageRejected(const std::string& reason) {
+  messages_rejected_.Add({{"reason", reason}}).Increment();
+}
+
+}  // namespace tern::smtp_ingress

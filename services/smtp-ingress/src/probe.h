@@ -1,0 +1,43 @@
+// smtp-ingress metrics, declared once. Labels are bounded: listener, command verb, result.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "prometheus/counter.h"
+#include "prometheus/family.h"
+#include "prometheus/gauge.h"
+#include "prometheus/histogram.h"
+#include "prometheus/registry.h"
+
+namespace tern::smtp_ingress {
+
+class Probe {
+ public:
+  explicit Probe(std::shared_ptr<prometheus::Registry> registry);
+  void SessionOpened(const std::string& listener);
+  void SessionClosed(const std::string& listener);
+  void Rejected(const std::string& listener, const std::string& reason);
+  // result: the reply class ("2xx", "4xx", "5xx").
+  void Command(const std::string& verb, int code, double seconds);
+  void Auth(const std::string& mechanism, const std::string& result);
+  void MessageAccepted(uint64_t bytes, int recipients, double seconds);
+  void MessageRejected(const std::string& reason);
+  const std::shared_ptr<prometheus::Registry>& registry() const { return registry_; }
+
+ private:
+  std::shared_ptr<prometheus::Registry> registry_;
+  prometheus::Family<prometheus::Gauge>& active_;
+  prometheus::Family<prometheus::Counter>& sessions_;
+  prometheus::Family<prometheus::Counter>& rejected_;
+  prometheus::Family<prometheus::Counter>& commands_;
+  prometheus::Family<prometheus::Histogram>& command_seconds_;
+  prometheus::Family<prometheus::Counter>& auth_;
+  prometheus::Counter& messages_;
+  prometheus::Counter& bytes_;
+  prometheus::Counter& recipients_;
+  prometheus::Histogram& transaction_seconds_;
+  prometheus::Family<prometheus::Counter>& messages_rejected_;
+};
+
+}  // namespace tern::smtp_ingress

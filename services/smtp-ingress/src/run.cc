@@ -1,0 +1,120 @@
+#include "tern/smtp_ingress/run.h"
+
+#include "probe.h"
+#include "session.h"
+#include "tern/core/log.h"
+#include "tern/core/status.h"
+#include "tern/metrics/http_server.h"
+
+namespace tern::smtp_ingress {
+
+namespace sp = ::tern::smtp_protocol;
+
+struct SmtpServer::Impl {
+  SmtpConfig config;
+  std::shared_ptr<prometheus::Registry> registry = std::make_shared<prometheus::Registry>();
+  std::unique_ptr<Probe> probe;
+  std::shared_ptr<clients::AuthClient> auth;
+  std::shared_ptr<clients::StorageClient> storage;
+  std::unique_ptr<net::asio::thread_pool> pool;
+  std::unique_ptr<SessionEnv> env;
+  std::unique_ptr<net::Server> server;
+  std::unique_ptr<metrics::HttpServer> http;
+  int mx = 0, submission = 0, submissions = 0;
+  bool stopped = false;
+};
+
+SmtpServer::SmtpServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+SmtpServer::~SmtpServer() { Stop(absl::ZeroDuration()); }
+int SmtpServer::mx_port() const { return impl_->mx; }
+int SmtpServer::submission_port() const { return impl_->submission; }
+int SmtpServer::submissions_port() const { return impl_->submissions; }
+int SmtpServer::http_port() const { return impl_->http->port(); }
+
+absl::StatusOr<std::unique_ptr<SmtpServer>> SmtpServer::Start(
+    const SmtpConfig& c, std::shared_ptr<clients::AuthClient> auth,
+    std::shared_ptr<clients::StorageClient> storage) {
+  auto impl = std::make_unique<Impl>();
+  impl->config = c;
+  impl->probe = std::make_unique<Probe>(impl->registry);
+  impl->auth = auth ? auth : std::shared_ptr<clients::AuthClient>(
+                                 clients::MakeGrpcAuthClient({.target = c.auth_target}));
+  impl->storage = storage ? storage
+                          : std::shared_ptr<clients::StorageClient>(
+                                clients::MakeGrpcStorageClient({.target = c.storage_target}));
+  impl->pool = std::make_unique<net::asio::thread_pool>(static_cast<size_t>(c.rpc_threads));
+  TERN_ASSIGN_OR_RETURN(auto plaintext, net::Networks::Parse(c.plaintext_auth_networks));
+  TERN_ASSIGN_OR_RETURN(auto relay, net::Networks::Parse(c.relay_networks));
+  sp::Limits limits;
+  limits.max_message_size = static_cast<uint64_t>(c.max_message_bytes);
+  limits.max_bdat_chunk = static_cast<uint64_t>(c.max_message_bytes);
+  limits.max_recipients = static_cast<size_t>(c.max_recipients);
+  impl->env.reset(new SessionEnv{impl->config, limits, plaintext, relay, *impl->auth,
+                                 *impl->storage, *impl->pool, *impl->probe});
+  std::shared_ptr<net::TlsContexts> tls;
+  if (!c.tls_cert_file.empty()) {
+    TERN_ASSIGN_OR_RETURN(tls, net::TlsContexts::Load(c.tls_cert_file, c.tls_key_file));
+  }
+  net::Limits nl;
+  nl.max_connections = static_cast<size_t>(c.max_connections);
+  nl.max_per_ip = static_cast<size_t>(c.max_connections_per_ip);
+  nl.idle_timeout = c.idle_timeout;
+  nl.total_timeout = c.total_timeout;
+  impl->server = std::make_unique<net::Server>(nl, tls);
+  Probe* probe = impl->probe.get();
+  auto listen = [&](const std::string& name, const std::string& addr, Role role,
+                    bool implicit) -> absl::StatusOr<int> {
+    SessionEnv* env = impl->env.get();
+    return impl->server->Listen(
+        {.name = name,
+         .listen = addr,
+         .implicit_tls = implicit,
+         .reject =
+             [probe, name](net::RejectReason r) {
+               probe->Rejected(name, r == net::RejectReason::kDraining ? "draining" : "limit");
+               return r == net::RejectReason::kDraining
+                          ? sp::Format(sp::StandardReply(sp::ReplyId::kShuttingDown))
+                          : sp::Format(sp::Reply{421, "4.7.0", {"Too many connections; try again later"}});
+             }},
+        [env, role](std::shared_ptr<net::Connection> conn) { return RunSession(*env, role, conn); });
+  };
+  if (!c.mx_listen.empty()) {
+    TERN_ASSIGN_OR_RETURN(impl->mx, listen("mx", c.mx_listen, Role::kMx, false));
+  }
+  if (!c.submission_listen.empty()) {
+    TERN_ASSIGN_OR_RETURN(impl->submission,
+                          listen("submission", c.submission_listen, Role::kSubmission, false));
+  }
+  if (!c.submissions_listen.empty()) {
+    if (tls) {
+      TERN_ASSIGN_OR_RETURN(impl->submissions, listen("submissions", c.submissions_listen,
+                                                      Role::kSubmissions, true));
+    } else {
+      log::Warn("submissions (implicit TLS) listener off: no tls.cert_file");
+    }
+  }
+  impl->http = std::make_unique<metrics::HttpServer>(impl->registry, nullptr);
+  TERN_RETURN_IF_ERROR(Annotate(impl->http->Start(c.http_listen), "http.listen"));
+  log::Info("smtp-ingress started", {{"mx", std::to_string(impl->mx)},
+                                     {"submission", std::to_string(impl->submission)},
+                                     {"submissions", std::to_string(impl->submissions)}});
+  return std::unique_ptr<SmtpServer>(new SmtpServer(std::move(impl)));
+}
+
+void SmtpServer::Stop(absl::Duration grace) {
+  if (!impl_ || impl_->stopped) return;
+  impl_->stopped = true;
+  impl_->server->Drain(grace);
+  impl_->http->Stop();
+  impl_->pool->join();
+  log::Info("smtp-ingress stopped");
+}
+
+absl::Status Run(const SmtpConfig& config, const StopToken& stop) {
+  TERN_ASSIGN_OR_RETURN(auto server, SmtpServer::Start(config));
+  stop.Wait();
+  server->Stop(config.drain_grace);
+  return absl::OkStatus();
+}
+
+}  // namespace tern::smtp_ingress

@@ -1,0 +1,576 @@
+#include "session.h"
+
+#include <algorithm>
+#include <chrono>
+#include <set>
+
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "tern/core/log.h"
+
+namespace tern::smtp_ingress {
+
+namespace sp = ::tern::smtp_protocol;
+namespace asio = net::asio;
+using asio::awaitable;
+using sp::ReplyId;
+
+namespace {
+
+sp::Reply R(ReplyId id) { return sp::StandardReply(id); }
+sp::Reply Make(int code, std::string enhanced, std::string text) {
+  return sp::Reply{code, std::move(enhanced), {std::move(text)}};
+}
+
+struct Recipient {
+  std::string address;
+  std::vector<std::string> accounts;
+};
+
+class Session {
+ public:
+  Session(SessionEnv& env, Role role, std::shared_ptr<net::Connection> conn)
+      : env_(env), role_(role), conn_(std::move(conn)), reader_(env.limits) {
+    lc_.conn = conn_->id();
+  }
+
+  awaitable<void> Run() {
+    env_.probe.SessionOpened(conn_->listener());
+    log::Info("smtp connect", {{"listener", conn_->listener()}, {"ip", Ip()}}, &lc_);
+    if (conn_->draining()) {
+      const std::string bye = sp::Format(R(ReplyId::kShuttingDown));
+      co_await conn_->Write(bye);
+    } else {
+      Queue(sp::Greeting(env_.config.hostname));
+      co_await Loop();
+    }
+    env_.probe.SessionClosed(conn_->listener());
+    log::Info("smtp disconnect", {{"messages", std::to_string(messages_)}}, &lc_);
+  }
+
+ private:
+  std::string Ip() const { return conn_->peer().to_string(); }
+  bool Authenticated() const { return !user_.empty(); }
+  bool PlaintextAuthAllowed() const {
+    return conn_->tls() || env_.plaintext_auth.Contains(conn_->peer());
+  }
+  bool MayRelay() const { return Authenticated() || env_.relay.Contains(conn_->peer()); }
+  void Queue(const sp::Reply& r) { sp::FormatTo(r, &out_); }
+  awaitable<bool> Flush() {
+    if (out_.empty()) co_return true;
+    std::string data;
+    data.swap(out_);
+    bool ok = co_await conn_->Write(data);
+    co_return ok;
+  }
+  // Fills the reader until it has a line (or the connection ends): false at the end.
+  awaitable<bool> Fill() {
+    if (!co_await Flush()) co_return false;
+    char buf[16384];
+    conn_->set_interruptible(!in_mail_);
+    size_t n = co_await conn_->ReadSome(buf, sizeof buf);
+    conn_->set_interruptible(false);
+    if (n == 0) {
+      if (conn_->open() && conn_->draining()) {
+        Queue(R(ReplyId::kShuttingDown));
+        co_await Flush();
+      }
+      co_return false;
+    }
+    reader_.Feed(std::string_view(buf, n));
+    co_return true;
+  }
+  void ResetTransaction() {
+    in_mail_ = false;
+    mail_ = sp::Mail{};
+    rcpts_.clear();
+    rcpt_attempts_ = 0;
+  }
+
+  awaitable<void> Loop() {
+    for (;;) {
+      if (!in_mail_ && conn_->draining()) {
+        Queue(R(ReplyId::kShuttingDown));
+        co_await Flush();
+        co_return;
+      }
+      auto next = reader_.Next();
+      if (next.kind == sp::CommandReader::Result::kNeedMore) {
+        if (!co_await Fill()) co_return;
+        continue;
+      }
+      if (next.kind == sp::CommandReader::Result::kTooLong) {
+        Queue(R(ReplyId::kLineTooLong));
+        if (!Error()) co_return;
+        continue;
+      }
+      auto start = std::chrono::steady_clock::now();
+      sp::Command cmd = sp::ParseCommand(next.line);
+      std::string verb(sp::CommandName(cmd));
+      size_t before = out_.size();
+      bool go_on = co_await Dispatch(cmd);
+      int code = out_.size() > before ? std::atoi(out_.substr(before, 3).c_str()) : last_code_;
+      last_code_ = code;
+      env_.probe.Command(verb, code,
+                         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+      if (!go_on) {
+        co_await Flush();
+        co_return;
+      }
+      if (upgrade_) {
+        upgrade_ = false;
+        if (!co_await Flush()) co_return;
+        // Plaintext sent after STARTTLS is never executed (command injection defence).
+        reader_.DiscardBuffered();
+        bool ok = co_await conn_->StartTls();
+        if (!ok) co_return;
+        // RFC 3207: forget everything learnt before TLS.
+        helo_.clear();
+        user_.clear();
+        ResetTransaction();
+      }
+    }
+  }
+
+  // Counts a client error; false when the session must end.
+  bool Error() {
+    if (++errors_ >= static_cast<size_t>(env_.config.max_errors)) {
+      Queue(R(ReplyId::kTooManyErrors));
+      return false;
+    }
+    return true;
+  }
+
+  awaitable<bool> Dispatch(sp::Command& cmd) {
+    if (auto* c = std::get_if<sp::Ehlo>(&cmd)) co_return Hello(c->domain, true);
+    if (auto* c = std::get_if<sp::Helo>(&cmd)) co_return Hello(c->domain, false);
+    if (auto* c = std::get_if<sp::Mail>(&cmd)) co_return Mail(*c);
+    if (auto* c = std::get_if<sp::Rcpt>(&cmd)) co_return co_await Rcpt(*c);
+    if (std::holds_alternative<sp::Data>(cmd)) co_return co_await Data();
+    if (auto* c = std::get_if<sp::Bdat>(&cmd)) co_return co_await Bdat(*c);
+    if (std::holds_alternative<sp::Rset>(cmd)) {
+      ResetTransaction();
+      Queue(R(ReplyId::kOk));
+      co_return true;
+    }
+    if (std::holds_alternative<sp::Noop>(cmd)) {
+      Queue(R(ReplyId::kOk));
+      co_return true;
+    }
+    if (std::holds_alternative<sp::Quit>(cmd)) {
+      Queue(R(ReplyId::kBye));
+      co_return false;
+    }
+    if (auto* c = std::get_if<sp::Vrfy>(&cmd)) co_return co_await Verify(c->arg, false);
+    if (auto* c = std::get_if<sp::Expn>(&cmd)) co_return co_await Verify(c->arg, true);
+    if (auto* c = std::get_if<sp::Help>(&cmd)) {
+      Queue(sp::HelpReply(c->topic));
+      co_return true;
+    }
+    if (std::holds_alternative<sp::StartTls>(cmd)) co_return StartTls();
+    if (auto* c = std::get_if<sp::Auth>(&cmd)) co_return co_await Auth(*c);
+    if (auto* c = std::get_if<sp::Unknown>(&cmd)) {
+      Queue(c->reply);
+      // Someone speaking HTTP to the mail port: no point going on (as Postfix does).
+      if (c->verb == "GET" || c->verb == "POST" || c->verb == "CONNECT" || c->verb == "HEAD") {
+        co_return false;
+      }
+      co_return Error();
+    }
+    auto& invalid = std::get<sp::Invalid>(cmd);
+    Queue(invalid.reply);
+    co_return Error();
+  }
+
+  bool Hello(const std::string& domain, bool extended) {
+    ResetTransaction();
+    helo_ = domain;
+    extended_ = extended;
+    if (!extended) {
+      Queue(sp::HeloReply(env_.config.hostname));
+      return true;
+    }
+    std::vector<std::string> caps = {"PIPELINING",
+                                     "SIZE " + std::to_string(env_.limits.max_message_size),
+                                     "8BITMIME",
+                                     "BINARYMIME",
+                                     "CHUNKING",
+                                     "SMTPUTF8",
+                                     "ENHANCEDSTATUSCODES"};
+    if (conn_->tls_available() && !conn_->tls()) caps.push_back("STARTTLS");
+    if (PlaintextAuthAllowed() && !Authenticated()) caps.push_back("AUTH PLAIN LOGIN");
+    caps.push_back("HELP");
+    Queue(sp::EhloReply(env_.config.hostname, caps));
+    return true;
+  }
+
+  bool Mail(const sp::Mail& m) {
+    if (helo_.empty()) {
+      Queue(R(ReplyId::kNeedHelo));
+      return Error();
+    }
+    if (in_mail_) {
+      Queue(R(ReplyId::kNestedMail));
+      return Error();
+    }
+    if (role_ != Role::kMx && !Authenticated()) {
+      Queue(conn_->tls() || !conn_->tls_available() ? R(ReplyId::kAuthRequired)
+                                                    : R(ReplyId::kMustStartTls));
+      return Error();
+    }
+    if (m.params.size && *m.params.size > env_.limits.max_message_size) {
+      Queue(R(ReplyId::kMessageTooBig));
+      return true;
+    }
+    if (m.reverse_path.utf8 && !m.params.smtputf8) {
+      Queue(R(ReplyId::kNonAsciiAddress));
+      return true;
+    }
+    mail_ = m;
+    in_mail_ = true;
+    Queue(R(ReplyId::kSenderOk));
+    return true;
+  }
+
+  awaitable<bool> Rcpt(const sp::Rcpt& r) {
+    if (!in_mail_) {
+      Queue(R(ReplyId::kNeedMail));
+      co_return Error();
+    }
+    ++rcpt_attempts_;
+    if (rcpts_.size() >= env_.limits.max_recipients) {
+      Queue(R(ReplyId::kTooManyRecipients));
+      co_return true;
+    }
+    if (r.forward_path.utf8 && !mail_.params.smtputf8) {
+      Queue(R(ReplyId::kNonAsciiAddress));
+      co_return true;
+    }
+    std::string address = r.forward_path.domain.empty()
+                              ? "postmaster@" + env_.config.hostname
+                              : r.forward_path.Address();
+    auto& auth = env_.auth;
+    auto lookup = [&auth, address] { return auth.Lookup(address); };
+    auto found = co_await net::Offload(env_.rpc_pool, std::move(lookup));
+    if (!found.ok()) {
+      log::Warn("recipient lookup failed", {{"error", std::string(found.status().message())}}, &lc_);
+      Queue(R(ReplyId::kLocalError));
+      co_return true;
+    }
+    using L = auth::v1::LookupRecipientResponse;
+    if (!found->local_domain()) {
+      // Not ours: only authenticated (or explicitly trusted) clients may send there, and the
+      // outbound queue is not built yet, so nobody may for now. Never an open relay.
+      Queue(MayRelay() ? Make(550, "5.7.1", "Delivery to other domains is not enabled on this server")
+                       : R(ReplyId::kRelayDenied));
+      co_return true;
+    }
+    if (found->result() == L::DISABLED) {
+      Queue(Make(550, "5.2.1", "Mailbox disabled"));
+      co_return true;
+    }
+    if (found->result() != L::ACCOUNTS || found->accounts().empty()) {
+      Queue(R(ReplyId::kNoSuchUser));
+      co_return true;
+    }
+    rcpts_.push_back({address, {found->accounts().begin(), found->accounts().end()}});
+    Queue(R(ReplyId::kRecipientOk));
+    co_return true;
+  }
+
+  // Moves the reader's buffered bytes and further socket reads into `feed` until it says done.
+  template <typename Receiver, typename Done>
+  awaitable<bool> Receive(Receiver& rx, Done done) {
+    std::string pending = reader_.TakeBuffered();
+    size_t used = rx.Feed(pending).consumed;
+    if (!done()) {
+      if (!co_await Flush()) co_return false;
+      char buf[65536];
+      while (!done()) {
+        size_t n = co_await conn_->ReadSome(buf, sizeof buf);
+        if (n == 0) co_return false;
+        size_t c = rx.Feed(std::string_view(buf, n)).consumed;
+        if (done()) {
+          reader_.Feed(std::string_view(buf + c, n - c));  // pipelined commands after the data
+          co_return true;
+        }
+      }
+    }
+    reader_.Feed(std::string_view(pending).substr(used));
+    co_return true;
+  }
+
+  awaitable<bool> Data() {
+    if (!in_mail_) {
+      Queue(R(ReplyId::kNeedMail));
+      co_return Error();
+    }
+    if (rcpts_.empty()) {
+      Queue(rcpt_attempts_ > 0 ? R(ReplyId::kNoValidRecipients) : R(ReplyId::kNeedRcpt));
+      co_return Error();
+    }
+    Queue(R(ReplyId::kStartInput));
+    if (!co_await Flush()) co_return false;
+    sp::DataReceiver rx(env_.limits);
+    if (!co_await Receive(rx, [&] { return rx.done(); })) co_return false;
+    co_return co_await Finish(rx.status(), rx.TakeMessage());
+  }
+
+  awaitable<bool> Bdat(const sp::Bdat& b) {
+    bool ok_state = in_mail_ && !rcpts_.empty() && !bdat_failed_;
+    if (!bdat_) bdat_ = std::make_unique<sp::BdatReceiver>(env_.limits);
+    if (ok_state) {
+      bdat_->StartChunk(b.size, b.last);
+    } else {
+      bdat_->SkipChunk(b.size);  // RFC 3030: read it all the same
+    }
+    if (!co_await Receive(*bdat_, [&] { return bdat_->chunk_done(); })) co_return false;
+    if (!ok_state) {
+      Queue(!in_mail_ ? R(ReplyId::kNeedMail)
+                      : rcpts_.empty() ? R(ReplyId::kNeedRcpt) : R(ReplyId::kLocalError));
+      if (b.last) {
+        bdat_.reset();
+        bdat_failed_ = false;
+        ResetTransaction();
+      }
+      co_return Error();
+    }
+    if (!b.last) {
+      Queue(Make(250, "2.0.0", std::to_string(b.size) + " octets received"));
+      co_return true;
+    }
+    auto status = bdat_->status();
+    std::string message = bdat_->TakeMessage();
+    bdat_.reset();
+    co_return co_await Finish(status, std::move(message));
+  }
+
+  std::string ReceivedHeader(const std::string& id) const {
+    std::string with = conn_->tls() ? (Authenticated() ? "ESMTPSA" : "ESMTPS")
+                                    : (Authenticated() ? "ESMTPA" : "ESMTP");
+    if (mail_.params.smtputf8) with = "UTF8" + with.substr(1);  // RFC 6531 7.7: UTF8SMTP...
+    std::string h = "Received: from " + (helo_.empty() ? std::string("unknown") : helo_) + " ([" +
+                    Ip() + "])\r\n\tby " + env_.config.hostname + " (Tern) with " + with +
+                    " id " + id;
+    if (rcpts_.size() == 1) h += "\r\n\tfor <" + rcpts_[0].address + ">";
+    h += "; " + absl::FormatTime("%a, %d %b %Y %H:%M:%S +0000", absl::Now(), absl::UTCTimeZone()) +
+         "\r\n";
+    return h;
+  }
+
+  // After the end of DATA or BDAT LAST: refuse or store, then answer. 250 only after commit.
+  awaitable<bool> Finish(const sp::BodyStatus& status, std::string message) {
+    auto start = std::chrono::steady_clock::now();
+    auto rejection = sp::BodyRejection(status, mail_.params.body.value_or(sp::BodyType::k7Bit));
+    if (rejection) {
+      env_.probe.MessageRejected(status.too_big ? "size" : status.bare_lf || status.bare_cr ? "bare_newline" : "line_length");
+      Queue(R(*rejection));
+      ResetTransaction();
+      co_return true;
+    }
+    const std::string id = log::NewId("m");
+    std::string content = "Return-Path: <" + mail_.reverse_path.Address() + ">\r\n" +
+                          ReceivedHeader(id) + message;
+    std::set<std::string> accounts;
+    for (const auto& r : rcpts_) accounts.insert(r.accounts.begin(), r.accounts.end());
+    std::vector<std::string> list(accounts.begin(), accounts.end());
+    const size_t size = content.size();
+    auto& storage = env_.storage;
+    auto deliver = [&storage, list, c = std::move(content)]() mutable {
+      return storage.Deliver(list, std::move(c));
+    };
+    auto stored = co_await net::Offload(env_.rpc_pool, std::move(deliver));
+    if (stored.ok()) {
+      ++messages_;
+      env_.probe.MessageAccepted(size, static_cast<int>(list.size()),
+                                 std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+      log::Info("message stored", {{"id", id}, {"size", std::to_string(size)},
+                                   {"recipients", std::to_string(list.size())}}, &lc_);
+      Queue(Make(250, "2.0.0", "Ok: stored as " + id));
+    } else {
+      const auto& s = stored.status();
+      log::Warn("message not stored", {{"id", id}, {"error", std::string(s.message())}}, &lc_);
+      if (s.code() == absl::StatusCode::kResourceExhausted) {
+        bool quota = s.message().find("quota") != absl::string_view::npos;
+        env_.probe.MessageRejected(quota ? "quota" : "size");
+        Queue(quota ? R(ReplyId::kMailboxFull) : R(ReplyId::kMessageTooBig));
+      } else {
+        // Nothing was committed (or it is in doubt): the sender must try again later.
+        env_.probe.MessageRejected("storage_unavailable");
+        Queue(R(ReplyId::kLocalError));
+      }
+    }
+    ResetTransaction();
+    co_return true;
+  }
+
+  awaitable<bool> Verify(const std::string& arg, bool expand) {
+    if (!Authenticated()) {
+      Queue(R(ReplyId::kCannotVrfy));
+      co_return true;
+    }
+    std::string address = arg;
+    if (address.size() > 2 && address.front() == '<' && address.back() == '>') {
+      address = address.substr(1, address.size() - 2);
+    }
+    auto& auth = env_.auth;
+    auto lookup = [&auth, address] { return auth.Lookup(address); };
+    auto found = co_await net::Offload(env_.rpc_pool, std::move(lookup));
+    if (!found.ok()) {
+      Queue(R(ReplyId::kLocalError));
+      co_return true;
+    }
+    if (found->accounts().empty()) {
+      Queue(R(ReplyId::kNoSuchUser));
+      co_return true;
+    }
+    sp::Reply r{250, "2.1.5", {}};
+    if (expand) {
+      for (const auto& a : found->accounts()) r.lines.push_back("<" + a + ">");
+    } else {
+      r.lines.push_back("<" + address + ">");
+    }
+    Queue(r);
+    co_return true;
+  }
+
+  // STARTTLS: answers and asks the loop to upgrade (the upgrade itself runs in Loop()).
+  bool StartTls() {
+    if (conn_->tls()) {
+      Queue(R(ReplyId::kTlsAlreadyActive));
+      return Error();
+    }
+    if (!conn_->tls_available()) {
+      Queue(R(ReplyId::kTlsUnavailable));
+      return true;
+    }
+    Queue(R(ReplyId::kReadyToStartTls));
+    upgrade_ = true;
+    return true;
+  }
+
+  awaitable<bool> Auth(const sp::Auth& a) {
+    if (Authenticated()) {
+      Queue(R(ReplyId::kAlreadyAuthenticated));
+      co_return Error();
+    }
+    if (in_mail_) {
+      Queue(R(ReplyId::kBadSequence));
+      co_return Error();
+    }
+    if (!PlaintextAuthAllowed()) {
+      Queue(conn_->tls_available() ? R(ReplyId::kMustStartTls) : R(ReplyId::kEncryptionRequired));
+      co_return Error();
+    }
+    const std::string mech = a.mechanism;
+    if (mech != "PLAIN" && mech != "LOGIN") {
+      Queue(R(ReplyId::kMechanismUnsupported));
+      co_return true;
+    }
+    std::vector<std::string> responses;
+    if (a.initial_response) {
+      auto decoded = sp::DecodeBase64(*a.initial_response);
+      if (!decoded) {
+        Queue(R(ReplyId::kBadBase64));
+        co_return Error();
+      }
+      responses.push_back(*decoded);
+    }
+    const std::string label = mech == "PLAIN" ? "plain" : "login";
+    auto& auth = env_.auth;
+    const std::string ip = Ip();
+    for (int round = 0; round < 4; ++round) {
+      auto call = [&auth, mech, responses, ip] { return auth.Authenticate(mech, responses, ip); };
+      auto r = co_await net::Offload(env_.rpc_pool, std::move(call));
+      if (!r.ok()) {
+        env_.probe.Auth(label, "unavailable");
+        Queue(R(ReplyId::kAuthUnavailable));
+        co_return true;
+      }
+      using A = auth::v1::AuthenticateResponse;
+      switch (r->result()) {
+        case A::CONTINUE: {
+          Queue(sp::SaslChallenge(r->challenge()));
+          if (!co_await Flush()) co_return false;
+          std::string line;
+          for (;;) {
+            auto next = reader_.Next(sp::CommandReader::LineKind::kSaslResponse);
+            if (next.kind == sp::CommandReader::Result::kLine) {
+              line = std::string(next.line);
+              break;
+            }
+            if (next.kind == sp::CommandReader::Result::kTooLong) {
+              Queue(R(ReplyId::kLineTooLong));
+              co_return Error();
+            }
+            if (!co_await Fill()) co_return false;
+          }
+          auto resp = sp::ParseSaslResponse(line);
+          if (resp.kind == sp::SaslResponse::kCancel) {
+            Queue(R(ReplyId::kAuthCancelled));
+            co_return true;
+          }
+          if (resp.kind == sp::SaslResponse::kInvalid) {
+            Queue(R(ReplyId::kBadBase64));
+            co_return Error();
+          }
+          responses.push_back(std::move(resp.data));
+          continue;
+        }
+        case A::OK:
+          user_ = r->account();
+          env_.probe.Auth(label, "ok");
+          log::Info("authenticated", {{"user", user_}}, &lc_);
+          Queue(R(ReplyId::kAuthSucceeded));
+          co_return true;
+        case A::THROTTLED:
+          env_.probe.Auth(label, "throttled");
+          Queue(Make(454, "4.7.0", "Too many failed logins; try again later"));
+          co_return true;
+        default: {
+          env_.probe.Auth(label, "failed");
+          // Make the next guess wait as long as auth says (bounded), without blocking the strand.
+          uint64_t wait = std::min<uint64_t>(r->retry_after_ms(), 5000);
+          if (wait > 0) {
+            asio::steady_timer t(co_await asio::this_coro::executor, std::chrono::milliseconds(wait));
+            boost::system::error_code ec;
+            co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+          }
+          Queue(R(ReplyId::kAuthFailed));
+          co_return Error();
+        }
+      }
+    }
+    Queue(R(ReplyId::kAuthFailed));
+    co_return Error();
+  }
+
+  SessionEnv& env_;
+  const Role role_;
+  std::shared_ptr<net::Connection> conn_;
+  sp::CommandReader reader_;
+  log::Context lc_;
+  std::string out_;
+  std::string helo_;
+  bool extended_ = false;
+  std::string user_;
+  bool in_mail_ = false;
+  sp::Mail mail_;
+  std::vector<Recipient> rcpts_;
+  size_t rcpt_attempts_ = 0;
+  std::unique_ptr<sp::BdatReceiver> bdat_;
+  bool bdat_failed_ = false;
+  size_t errors_ = 0;
+  size_t messages_ = 0;
+  int last_code_ = 0;
+  bool upgrade_ = false;
+};
+
+}  // namespace
+
+awaitable<void> RunSession(SessionEnv& env, Role role, std::shared_ptr<net::Connection> conn) {
+  Session s(env, role, std::move(conn));
+  co_await s.Run();
+}
+
+}  // namespace tern::smtp_ingress

@@ -1,0 +1,326 @@
+// The SMTP session over real sockets with fake auth and storage clients: transcripts as a
+// client sends them, including pipelined groups and hostile input.
+#include <utility>  // before Asio: Boost 1.74 awaitable.hpp misses it under GCC 12
+
+#include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
+
+#include "gtest/gtest.h"
+#include "tern/clients/clients.h"
+#include "tern/smtp_ingress/run.h"
+
+namespace tern::smtp_ingress {
+namespace {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+class Client {
+ public:
+  explicit Client(int port) : socket_(io_) {
+    socket_.connect({asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)});
+  }
+  void Send(const std::string& s) {
+    if (tls_) asio::write(*tls_, asio::buffer(s));
+    else asio::write(socket_, asio::buffer(s));
+  }
+  // One whole reply (all its lines), "" at EOF.
+  std::string Reply() {
+    std::string all;
+    for (;;) {
+      boost::system::error_code ec;
+      size_t n = tls_ ? asio::read_until(*tls_, asio::dynamic_buffer(buf_), "\r\n", ec)
+                      : asio::read_until(socket_, asio::dynamic_buffer(buf_), "\r\n", ec);
+      if (ec) return all;
+      std::string line = buf_.substr(0, n);
+      buf_.erase(0, n);
+      all += line;
+      if (line.size() < 4 || line[3] == ' ') return all;
+    }
+  }
+  int Code() { return std::atoi(Reply().substr(0, 3).c_str()); }
+  void Tls() {
+    ctx_.set_verify_mode(asio::ssl::verify_none);
+    tls_ = std::make_unique<asio::ssl::stream<tcp::socket&>>(socket_, ctx_);
+    tls_->handshake(asio::ssl::stream_base::client);
+  }
+
+ private:
+  asio::io_context io_;
+  tcp::socket socket_;
+  asio::ssl::context ctx_{asio::ssl::context::tls_client};
+  std::unique_ptr<asio::ssl::stream<tcp::socket&>> tls_;
+  std::string buf_;
+};
+
+class SessionTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auth_ = std::make_shared<clients::FakeAuthClient>();
+    storage_ = std::make_shared<clients::FakeStorageClient>();
+    auth_->AddDomain("example.test");
+    auth_->AddAccount("alice@example.test", "alice-password");
+    auth_->AddAccount("bob@example.test", "bob-password");
+  }
+  void Start(SmtpConfig c) {
+    auto s = SmtpServer::Start(c, auth_, storage_);
+    ASSERT_TRUE(s.ok()) << s.status();
+    server_ = std::move(*s);
+  }
+  static SmtpConfig Config() {
+    auto c = LoadConfig("");
+    EXPECT_TRUE(c.ok());
+    c->hostname = "mx.example.test";
+    c->mx_listen = c->submission_listen = c->http_listen = "127.0.0.1:0";
+    c->submissions_listen = "";
+    c->max_message_bytes = 100000;
+    c->max_errors = 5;
+    return *c;
+  }
+  std::shared_ptr<clients::FakeAuthClient> auth_;
+  std::shared_ptr<clients::FakeStorageClient> storage_;
+  std::unique_ptr<SmtpServer> server_;
+};
+
+TEST_F(SessionTest, DeliversToLocalRecipientsWithTraceHeaders) {
+  Start(Config());
+  Client c(server_->mx_port());
+  EXPECT_EQ(c.Reply(), "220 mx.example.test ESMTP ready\r\n");
+  c.Send("EHLO client.example\r\n");
+  std::string ehlo = c.Reply();
+  for (const char* cap : {"PIPELINING", "SIZE 100000", "8BITMIME", "SMTPUTF8", "CHUNKING",
+                          "ENHANCEDSTATUSCODES"}) {
+    EXPECT_NE(ehlo.find(cap), std::string::npos) << cap << " in " << ehlo;
+  }
+  EXPECT_EQ(ehlo.find("AUTH"), std::string::npos) << "no AUTH offered without TLS";
+  EXPECT_EQ(ehlo.find("STARTTLS"), std::string::npos) << "no certificate configured";
+  c.Send("MAIL FROM:<sender@remote.example>\r\n");
+  EXPECT_EQ(c.Code(), 250);
+  c.Send("RCPT TO:<Alice@example.test>\r\n");
+  EXPECT_EQ(c.Code(), 250);
+  c.Send("RCPT TO:<bob@example.test>\r\n");
+  EXPECT_EQ(c.Code(), 250);
+  c.Send("DATA\r\n");
+  EXPECT_EQ(c.Code(), 354);
+  c.Send("Subject: hi\r\n\r\n..leading dot\r\nbody\r\n.\r\n");
+  std::string done = c.Reply();
+  EXPECT_EQ(done.substr(0, 10), "250 2.0.0 ") << done;
+  auto d = storage_->deliveries();
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(d[0].accounts, (std::vector<std::string>{"alice@example.test", "bob@example.test"}));
+  EXPECT_EQ(d[0].content.rfind("Return-Path: <sender@remote.example>\r\nReceived: from client.example ([127.0.0.1])", 0), 0u)
+      << d[0].content;
+  const std::string tail = "Subject: hi\r\n\r\n.leading dot\r\nbody\r\n";
+  EXPECT_EQ(d[0].content.substr(d[0].content.size() - tail.size()), tail) << "dot-unstuffed";
+  c.Send("QUIT\r\n");
+  EXPECT_EQ(c.Code(), 221);
+}
+
+TEST_F(SessionTest, RefusesUnknownUsersAndRelaying) {
+  Start(Config());
+  Client c(server_->mx_port());
+  c.Reply();
+  c.Send("EHLO x\r\nMAIL FROM:<s@remote.example>\r\nRCPT TO:<nobody@example.test>\r\n"
+         "RCPT TO:<victim@elsewhere.example>\r\nDATA\r\n");
+  c.Reply();
+  EXPECT_EQ(c.Code(), 250);
+  EXPECT_EQ(c.Reply().substr(0, 10), "550 5.1.1 ");
+  EXPECT_EQ(c.Reply().substr(0, 10), "550 5.7.1 ") << "no open relay";
+  EXPECT_EQ(c.Reply().substr(0, 10), "554 5.5.1 ") << "DATA with no valid recipient";
+  EXPECT_TRUE(storage_->deliveries().empty());
+}
+
+TEST_F(SessionTest, PipelinedGroupGetsRepliesInOrder) {
+  Start(Config());
+  Client c(server_->mx_port());
+  c.Reply();
+  c.Send("EHLO x\r\nMAIL FROM:<>\r\nRCPT TO:<alice@example.test>\r\nDATA\r\n");
+  EXPECT_EQ(c.Reply().substr(0, 4), "250-");
+  EXPECT_EQ(c.Code(), 250);
+  EXPECT_EQ(c.Code(), 250);
+  EXPECT_EQ(c.Code(), 354);
+  c.Send("x\r\n.\r\nRSET\r\nNOOP\r\n");
+  EXPECT_EQ(c.Code(), 250);
+  EXPECT_EQ(c.Code(), 250);
+  EXPECT_EQ(c.Code(), 250);
+  ASSERT_EQ(storage_->deliveries().size(), 1u);
+  EXPECT_NE(storage_->deliveries()[0].content.find("Return-Path: <>"), std::string::npos);
+}
+
+TEST_F(SessionTest, SmugglingAttemptIsRefusedAndNothingStored) {
+  Start(Config());
+  Client c(server_->mx_port());
+  c.Reply();
+  c.Send("EHLO x\r\nMAIL FROM:<a@remote.example>\r\nRCPT TO:<alice@example.test>\r\nDATA\r\n");
+  c.Reply();
+  c.Code();
+  c.Code();
+  EXPECT_EQ(c.Code(), 354);
+  // "\n.\n" is not an end of data: the MAIL after it stays message content.
+  c.Send("Subject: a\r\n\r\nhello\n.\nMAIL FROM:<b@remote.example>\r\nRCPT TO:<bob@example.test>\r\n.\r\n");
+  EXPECT_EQ(c.Reply().substr(0, 10), "554 5.6.11");
+  EXPECT_TRUE(storage_->deliveries().empty());
+  c.Send("NOOP\r\n");
+  EXPECT_EQ(c.Code(), 250) << "the session is still in sync";
+}
+
+TEST_F(SessionTest, SizeLimitsAnswer552) {
+  Start(Config());
+  Client c(server_->mx_port());
+  c.Reply();
+  c.Send("EHLO x\r\nMAIL FROM:<a@remote.example> SIZE=200000\r\n");
+  c.Reply();
+  EXPECT_EQ(c.Reply().substr(0, 10), "552 5.3.4 ");
+  c.Send("MAIL FROM:<a@remote.example>\r\nRCPT TO:<alice@example.test>\r\nDATA\r\n");
+  c.Code();
+  c.Code();
+  EXPECT_EQ(c.Code(), 354);
+  c.Send(std::string(150000, 'x') + "\r\n.\r\n");
+  EXPECT_EQ(c.Reply().substr(0, 10), "552 5.3.4 ");
+  EXPECT_TRUE(storage_->deliveries().empty());
+}
+
+TEST_F(SessionTest, SubmissionNeedsAuthAndAuthNeedsTlsOrATrustedNetwork) {
+  Start(Config());
+  Client c(server_->submission_port());
+  c.Reply();
+  c.Send("EHLO x\r\nMAIL FROM:<alice@example.test>\r\nAUTH PLAIN AGFsaWNlQGV4YW1wbGUudGVzdABhbGljZS1wYXNzd29yZA==\r\n");
+  c.Reply();
+  EXPECT_EQ(c.Reply().substr(0, 10), "530 5.7.0 ");
+  EXPECT_EQ(c.Reply().substr(0, 11), "538 5.7.11 ") << "plaintext AUTH refused without TLS";
+}
+
+TEST_F(SessionTest, AuthPlainAndLoginOnATrustedNetwork) {
+  SmtpConfig cfg = Config();
+  cfg.plaintext_auth_networks = {"127.0.0.0/8"};
+  Start(cfg);
+  Client c(server_->submission_port());
+  c.Reply();
+  c.Send("EHLO x\r\n");
+  EXPECT_NE(c.Reply().find("AUTH PLAIN LOGIN"), std::string::npos);
+  // A wrong password first.
+  c.Send("AUTH PLAIN AGFsaWNlQGV4YW1wbGUudGVzdAB3cm9uZw==\r\n");
+  EXPECT_EQ(c.Reply().substr(0, 10), "535 5.7.8 ");
+  // LOGIN in steps: "Username:" then "Password:".
+  c.Send("AUTH LOGIN\r\n");
+  EXPECT_EQ(c.Reply(), "334 VXNlcm5hbWU6\r\n");
+  c.Send("YWxpY2VAZXhhbXBsZS50ZXN0\r\n");
+  EXPECT_EQ(c.Reply(), "334 UGFzc3dvcmQ6\r\n");
+  c.Send("YWxpY2UtcGFzc3dvcmQ=\r\n");
+  EXPECT_EQ(c.Reply().substr(0, 10), "235 2.7.0 ");
+  c.Send("MAIL FROM:<alice@example.test>\r\nRCPT TO:<someone@elsewhere.example>\r\n"
+         "RCPT TO:<bob@example.test>\r\nDATA\r\nSubject: x\r\n\r\nhi\r\n.\r\n");
+  EXPECT_EQ(c.Code(), 250);
+  EXPECT_EQ(c.Reply().substr(0, 10), "550 5.7.1 ") << "outbound not enabled yet";
+  EXPECT_EQ(c.Code(), 250);
+  EXPECT_EQ(c.Code(), 354);
+  EXPECT_EQ(c.Code(), 250);
+  ASSERT_EQ(storage_->deliveries().size(), 1u);
+  EXPECT_NE(storage_->deliveries()[0].content.find("with ESMTPA"), std::string::npos);
+}
+
+TEST_F(SessionTest, UnavailableBackendsGiveTemporaryFailures) {
+  Start(Config());
+  Client c(server_->mx_port());
+  c.Reply();
+  c.Send("EHLO x\r\nMAIL FROM:<a@remote.example>\r\nRCPT TO:<alice@example.test>\r\n");
+  c.Reply();
+  c.Code();
+  EXPECT_EQ(c.Code(), 250);
+  storage_->SetUnavailable(true);
+  c.Send("DATA\r\nSubject: x\r\n\r\nhi\r\n.\r\n");
+  EXPECT_EQ(c.Code(), 354);
+  EXPECT_EQ(c.Reply().substr(0, 10), "451 4.3.0 ") << "never a silent loss: the sender retries";
+  auth_->SetUnavailable(true);
+  c.Send("MAIL FROM:<a@remote.example>\r\nRCPT TO:<alice@example.test>\r\n");
+  c.Code();
+  EXPECT_EQ(c.Reply().substr(0, 4), "451 ");
+}
+
+TEST_F(SessionTest, ChunkingWithBdat) {
+  Start(Config());
+  Client c(server_->mx_port());
+  c.Reply();
+  c.Send("EHLO x\r\nMAIL FROM:<a@remote.example> BODY=BINARYMIME\r\nRCPT TO:<alice@example.test>\r\n");
+  c.Reply();
+  c.Code();
+  c.Code();
+  c.Send("BDAT 14\r\nSubject: b\r\n\r\nBDAT 6 LAST\r\nbody\r\n");
+  EXPECT_EQ(c.Code(), 250);
+  EXPECT_EQ(c.Code(), 250);
+  ASSERT_EQ(storage_->deliveries().size(), 1u);
+  const auto deliveries = storage_->deliveries();
+  const std::string& m = deliveries[0].content;
+  const std::string want = "Subject: b\r\n\r\nbody\r\n";
+  EXPECT_EQ(m.substr(m.size() - want.size()), want);
+}
+
+TEST_F(SessionTest, VrfyAndHelpForStrangersAndTooManyErrorsCloses) {
+  Start(Config());
+  Client c(server_->mx_port());
+  c.Reply();
+  c.Send("VRFY alice\r\n");
+  EXPECT_EQ(c.Reply().substr(0, 10), "252 2.5.0 ");
+  c.Send("HELP\r\n");
+  EXPECT_EQ(c.Reply().substr(0, 3), "214");
+  for (int i = 0; i < 4; ++i) {
+    c.Send("BOGUS\r\n");
+    EXPECT_EQ(c.Code(), 500);
+  }
+  c.Send("BOGUS\r\n");
+  EXPECT_EQ(c.Code(), 500);
+  EXPECT_EQ(c.Reply().substr(0, 10), "421 4.7.0 ") << "the fifth error ends the session";
+  EXPECT_EQ(c.Reply(), "") << "closed";
+}
+
+TEST_F(SessionTest, DrainSays421ToIdleSessions) {
+  Start(Config());
+  Client c(server_->mx_port());
+  c.Reply();
+  c.Send("EHLO x\r\n");
+  c.Reply();
+  // The session waits for a command; the drain wakes it and it says goodbye at once.
+  std::thread stop([&] { server_->Stop(absl::Seconds(30)); });
+  EXPECT_EQ(c.Reply().substr(0, 10), "421 4.3.2 ");
+  EXPECT_EQ(c.Reply(), "") << "then closed";
+  stop.join();
+}
+
+}  // namespace
+}  // namespace tern::smtp_ingress
+
+namespace tern::smtp_ingress {
+namespace {
+
+TEST_F(SessionTest, StartTlsDiscardsInjectedCommandsAndForgetsTheSession) {
+  char tmpl[] = "/tmp/tern-smtp-tls-XXXXXX";
+  std::string dir = mkdtemp(tmpl);
+  ASSERT_EQ(system(("cd " + dir + " && openssl req -x509 -newkey rsa:2048 -nodes -keyout key.pem "
+                    "-out cert.pem -days 2 -subj /CN=mx.example.test 2>/dev/null").c_str()), 0);
+  SmtpConfig cfg = Config();
+  cfg.tls_cert_file = dir + "/cert.pem";
+  cfg.tls_key_file = dir + "/key.pem";
+  Start(cfg);
+  Client c(server_->submission_port());
+  c.Reply();
+  c.Send("EHLO x\r\n");
+  std::string ehlo = c.Reply();
+  EXPECT_NE(ehlo.find("STARTTLS"), std::string::npos);
+  EXPECT_EQ(ehlo.find("AUTH"), std::string::npos);
+  // A command injected in the same packet as STARTTLS must never run.
+  c.Send("STARTTLS\r\nRSET\r\n");
+  EXPECT_EQ(c.Reply().substr(0, 10), "220 2.0.0 ");
+  c.Tls();
+  c.Send("MAIL FROM:<alice@example.test>\r\n");
+  EXPECT_EQ(c.Reply().substr(0, 10), "503 5.5.1 ") << "EHLO is forgotten after STARTTLS";
+  c.Send("EHLO x\r\n");
+  ehlo = c.Reply();
+  EXPECT_NE(ehlo.find("AUTH PLAIN LOGIN"), std::string::npos);
+  EXPECT_EQ(ehlo.find("STARTTLS"), std::string::npos);
+  c.Send("AUTH PLAIN AGFsaWNlQGV4YW1wbGUudGVzdABhbGljZS1wYXNzd29yZA==\r\n");
+  EXPECT_EQ(c.Reply().substr(0, 10), "235 2.7.0 ");
+  (void)system(("rm -rf " + dir).c_str());
+}
+
+}  // namespace
+}  // namespace tern::smtp_ingress

@@ -1,0 +1,216 @@
+#!/usr/bin/env python3
+"""SMTP end to end: the all-in-one `tern` (storage, auth, smtp-ingress) against a throwaway
+PostgreSQL, driven by clients we did not write: Python's smtplib, curl and swaks.
+
+A self-signed certificate is made with openssl for STARTTLS and implicit TLS; accounts are
+created with ternctl; what arrived is checked through `ternctl mailbox list` (message counts
+read from the storage service).
+"""
+
+import json
+import os
+import shutil
+import smtplib
+import socket
+import ssl
+import subprocess
+import tempfile
+import unittest
+from email.message import EmailMessage
+
+from harness import TERNCTL, Server, new_password
+
+CERT_DIR = tempfile.mkdtemp(prefix="/tmp/tern-e2e-cert-")
+subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                "-subj", "/CN=mx.e2e.test", "-keyout", os.path.join(CERT_DIR, "key.pem"),
+                "-out", os.path.join(CERT_DIR, "cert.pem")], check=True, capture_output=True)
+
+SERVER = Server(smtp=True, extra_env={
+    "TERN_SMTP_HOSTNAME": "mx.e2e.test",
+    "TERN_SMTP_TLS_CERT_FILE": os.path.join(CERT_DIR, "cert.pem"),
+    "TERN_SMTP_TLS_KEY_FILE": os.path.join(CERT_DIR, "key.pem"),
+    "TERN_SMTP_LIMITS_MAX_MESSAGE_BYTES": "200000",
+})
+
+DOMAIN = "e2e.test"
+PASSWORDS = {"alice": new_password(), "bob": new_password()}
+
+
+def tls_context():
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    return ctx
+
+
+class SmtpE2E(unittest.TestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        SERVER.start()
+        cls.ctl("domain", "add", DOMAIN)
+        for user, pw in PASSWORDS.items():
+            cls.ctl("user", "add", f"{user}@{DOMAIN}", "--password-stdin", stdin=pw + "\n")
+
+    @classmethod
+    def tearDownClass(cls):
+        SERVER.cleanup()
+        shutil.rmtree(CERT_DIR, ignore_errors=True)
+
+    @staticmethod
+    def ctl(*args, stdin=""):
+        env = {k: v for k, v in os.environ.items() if not k.startswith("TERN_")}
+        env.update({"TERN_AUTH_ADDR": f"127.0.0.1:{SERVER.auth_grpc}",
+                    "TERN_STORAGE_ADDR": f"127.0.0.1:{SERVER.storage_grpc}",
+                    "TERN_ADMIN_TOKEN": SERVER.token, "HOME": CERT_DIR})
+        r = subprocess.run([TERNCTL, *args], input=stdin, capture_output=True, text=True,
+                           env=env, timeout=60)
+        if r.returncode != 0:
+            raise AssertionError(f"ternctl {args}: {r.stderr}\n{SERVER.log()[-3000:]}")
+        return r.stdout
+
+    def inbox_count(self, user):
+        boxes = json.loads(self.ctl("--json", "mailbox", "list", f"{user}@{DOMAIN}"))
+        rows = boxes if isinstance(boxes, list) else boxes.get("mailboxes", [])
+        for b in rows:
+            if b.get("name") == "INBOX":
+                return int(b.get("messages", 0))
+        raise AssertionError(f"no INBOX in {boxes}")
+
+    def message(self, subject, body="Hello from the e2e test.\n", sender="sender@remote.example",
+                to=f"alice@{DOMAIN}"):
+        m = EmailMessage()
+        m["From"] = sender
+        m["To"] = to
+        m["Subject"] = subject
+        m.set_content(body)
+        return m
+
+    def test_capabilities_on_the_mx_port(self):
+        with smtplib.SMTP("127.0.0.1", SERVER.mx, timeout=30) as s:
+            code, banner = s.ehlo("client.example")
+            self.assertEqual(code, 250)
+            for ext in ("pipelining", "size", "8bitmime", "smtputf8", "chunking",
+                        "enhancedstatuscodes", "starttls"):
+                self.assertTrue(s.has_extn(ext), ext)
+            self.assertEqual(s.esmtp_features["size"], "200000")
+            self.assertFalse(s.has_extn("auth"), "no AUTH offered in plaintext")
+
+    def test_delivery_through_the_mx_port(self):
+        before = self.inbox_count("alice")
+        with smtplib.SMTP("127.0.0.1", SERVER.mx, timeout=30) as s:
+            refused = s.send_message(self.message("mx delivery"))
+        self.assertEqual(refused, {})
+        self.assertEqual(self.inbox_count("alice"), before + 1)
+
+    def test_unknown_recipient_and_open_relay_are_refused(self):
+        with smtplib.SMTP("127.0.0.1", SERVER.mx, timeout=30) as s:
+            s.ehlo()
+            s.mail("sender@remote.example")
+            code, msg = s.rcpt(f"nobody@{DOMAIN}")
+            self.assertEqual(code, 550)
+            self.assertIn(b"5.1.1", msg)
+            code, msg = s.rcpt("victim@elsewhere.example")
+            self.assertEqual(code, 550, "no open relay")
+            self.assertIn(b"5.7.1", msg)
+
+    def test_plaintext_auth_is_refused_without_tls(self):
+        with smtplib.SMTP("127.0.0.1", SERVER.submission, timeout=30) as s:
+            s.ehlo()
+            self.assertFalse(s.has_extn("auth"))
+            code, _ = s.docmd("AUTH", "PLAIN AGFsaWNlQGUyZS50ZXN0AHNlY3JldA==")
+            self.assertEqual(code, 530, "must STARTTLS first")
+            code, _ = s.docmd("MAIL", "FROM:<alice@e2e.test>")
+            self.assertEqual(code, 530, "submission needs AUTH")
+
+    def test_starttls_then_auth_plain_and_login_on_submission(self):
+        before = self.inbox_count("bob")
+        with smtplib.SMTP("127.0.0.1", SERVER.submission, timeout=30) as s:
+            s.starttls(context=tls_context())
+            s.ehlo()
+            self.assertTrue(s.has_extn("auth"))
+            with self.assertRaises(smtplib.SMTPAuthenticationError):
+                s.login(f"alice@{DOMAIN}", "wrong password")
+            s.login(f"alice@{DOMAIN}", PASSWORDS["alice"])
+            s.send_message(self.message("via submission", sender=f"alice@{DOMAIN}",
+                                        to=f"bob@{DOMAIN}"))
+        with smtplib.SMTP("127.0.0.1", SERVER.submission, timeout=30) as s:
+            s.starttls(context=tls_context())
+            s.ehlo()
+            s.user, s.password = f"bob@{DOMAIN}", PASSWORDS["bob"]
+            code, _ = s.auth("LOGIN", s.auth_login, initial_response_ok=False)
+            self.assertEqual(code, 235)
+        self.assertEqual(self.inbox_count("bob"), before + 1)
+
+    def test_implicit_tls_submissions_port(self):
+        before = self.inbox_count("bob")
+        with smtplib.SMTP_SSL("127.0.0.1", SERVER.submissions, context=tls_context(),
+                              timeout=30) as s:
+            s.login(f"bob@{DOMAIN}", PASSWORDS["bob"])
+            s.send_message(self.message("implicit tls", sender=f"bob@{DOMAIN}",
+                                        to=f"bob@{DOMAIN}"))
+        self.assertEqual(self.inbox_count("bob"), before + 1)
+
+    def test_size_limit(self):
+        big = self.message("too big", body="x" * 250000)
+        with smtplib.SMTP("127.0.0.1", SERVER.mx, timeout=30) as s:
+            with self.assertRaises(smtplib.SMTPSenderRefused) as e:
+                s.send_message(big)  # smtplib announces SIZE=..., refused at MAIL
+            self.assertEqual(e.exception.smtp_code, 552)
+
+    def test_pipelined_group_over_a_raw_socket(self):
+        before = self.inbox_count("alice")
+        with socket.create_connection(("127.0.0.1", SERVER.mx), timeout=30) as sock:
+            f = sock.makefile("rb")
+            self.assertTrue(f.readline().startswith(b"220 "))
+            sock.sendall(b"EHLO raw\r\nMAIL FROM:<a@remote.example>\r\n"
+                         b"RCPT TO:<alice@e2e.test>\r\nDATA\r\n")
+            codes = []
+            while len(codes) < 4:
+                line = f.readline()
+                if line[3:4] == b" ":
+                    codes.append(int(line[:3]))
+            self.assertEqual(codes, [250, 250, 250, 354])
+            sock.sendall(b"Subject: pipelined\r\n\r\nhi\r\n.\r\nQUIT\r\n")
+            self.assertTrue(f.readline().startswith(b"250 "))
+            self.assertTrue(f.readline().startswith(b"221 "))
+        self.assertEqual(self.inbox_count("alice"), before + 1)
+
+    def test_8bitmime_and_an_smtputf8_address(self):
+        before = self.inbox_count("alice")
+        msg = "From: José <josé@remote.example>\r\nTo: alice@e2e.test\r\nSubject: café\r\n" \
+              "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n" \
+              "\r\nÇa marche.\r\n"
+        with smtplib.SMTP("127.0.0.1", SERVER.mx, timeout=30) as s:
+            s.ehlo()
+            s.sendmail("josé@remote.example", [f"alice@{DOMAIN}"], msg.encode("utf-8"),
+                       mail_options=["SMTPUTF8", "BODY=8BITMIME"])
+        self.assertEqual(self.inbox_count("alice"), before + 1)
+
+    def test_curl_sends_mail(self):
+        before = self.inbox_count("alice")
+        with tempfile.NamedTemporaryFile("w", suffix=".eml", delete=False) as f:
+            f.write("From: curl@remote.example\r\nTo: alice@e2e.test\r\nSubject: curl\r\n\r\nhi\r\n")
+        try:
+            r = subprocess.run(["curl", "-sS", f"smtp://127.0.0.1:{SERVER.mx}",
+                                "--mail-from", "curl@remote.example", "--mail-rcpt",
+                                f"alice@{DOMAIN}", "--upload-file", f.name],
+                               capture_output=True, text=True, timeout=60)
+        finally:
+            os.unlink(f.name)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(self.inbox_count("alice"), before + 1)
+
+    def test_swaks_with_starttls_and_auth(self):
+        before = self.inbox_count("bob")
+        r = subprocess.run(["swaks", "--server", f"127.0.0.1:{SERVER.submission}", "--tls",
+                            "--auth", "PLAIN", "--auth-user", f"alice@{DOMAIN}",
+                            "--auth-password", PASSWORDS["alice"], "--from", f"alice@{DOMAIN}",
+                            "--to", f"bob@{DOMAIN}", "--header", "Subject: swaks"],
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertEqual(self.inbox_count("bob"), before + 1)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
