@@ -39,6 +39,11 @@ secret() {
 }
 token_file="$(secret admin-token)"
 apop_key_file="$(secret apop-key)"
+# A self-signed certificate so that STARTTLS and implicit TLS work locally.
+if [ ! -s "$root/var/secrets/tls-cert.pem" ]; then
+  (umask 077; openssl req -x509 -newkey rsa:2048 -nodes -days 365 -subj "/CN=localhost" \
+     -keyout "$root/var/secrets/tls-key.pem" -out "$root/var/secrets/tls-cert.pem" 2>/dev/null)
+fi
 demo_password_file="$root/var/secrets/demo-password"
 [ -s "$demo_password_file" ] || (umask 077; head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$demo_password_file")
 
@@ -46,6 +51,9 @@ bin="${TERN_BUILD_DIR:-$root/build}"
 TERN_DATABASE_URL="$db_url" \
 TERN_AUTH_ADMIN_TOKEN_FILE="$token_file" \
 TERN_AUTH_APOP_KEY_FILE="$apop_key_file" \
+TERN_SMTP_HOSTNAME=localhost \
+TERN_SMTP_TLS_CERT_FILE="$root/var/secrets/tls-cert.pem" \
+TERN_SMTP_TLS_KEY_FILE="$root/var/secrets/tls-key.pem" \
   "$bin/services/tern/tern" >>"$root/var/log/tern.log" 2>&1 &
 pids+=($!)
 
@@ -53,7 +61,8 @@ pids+=($!)
 ready=0
 for _ in $(seq 1 150); do
   if curl -fsS http://127.0.0.1:9101/readyz >/dev/null 2>&1 &&
-     curl -fsS http://127.0.0.1:9102/readyz >/dev/null 2>&1; then ready=1; break; fi
+        curl -fsS http://127.0.0.1:9102/readyz >/dev/null 2>&1 &&
+     curl -fsS http://127.0.0.1:9103/readyz >/dev/null 2>&1; then ready=1; break; fi
   if ! kill -0 "${pids[0]}" 2>/dev/null; then break; fi
   sleep 0.2
 done
@@ -77,6 +86,9 @@ Tern is up.
   PostgreSQL      $db_url   (data in $pgdir)
   storage         gRPC 127.0.0.1:7001   HTTP http://127.0.0.1:9101/metrics /livez /readyz
   auth            gRPC 127.0.0.1:7002   HTTP http://127.0.0.1:9102/metrics /livez /readyz
+  smtp            MX 127.0.0.1:2525, submission 127.0.0.1:2587 (STARTTLS), submissions 127.0.0.1:2465
+                  (self-signed certificate; HTTP http://127.0.0.1:9103/metrics)
+  try it          swaks --server 127.0.0.1:2525 --to demo@example.test
   demo account    demo@example.test   password: $(cat "$demo_password_file")
   admin           TERN_ADMIN_TOKEN_FILE=$token_file $ternctl status
   logs            $root/var/log/tern.log
