@@ -5,6 +5,7 @@
 
 #include "tern/core/log.h"
 #include "tern/core/stop.h"
+#include "tern/net/tls.h"
 #include "tern/smtp_ingress/run.h"
 
 int main(int argc, char** argv) {
@@ -21,7 +22,7 @@ int main(int argc, char** argv) {
     }
   }
   tern::StopToken stop;
-  tern::StopOnSignals(stop);
+  tern::StopOnSignals(stop, &tern::net::TlsContexts::ReloadAll);  // SIGHUP: new certificates
   tern::log::SetService("smtp-ingress");
   auto config = tern::smtp_ingress::LoadConfig(config_path);
   if (!config.ok()) {

@@ -10,6 +10,7 @@
 #include "tern/auth/run.h"
 #include "tern/core/log.h"
 #include "tern/core/stop.h"
+#include "tern/net/tls.h"
 #include "tern/smtp_ingress/run.h"
 #include "tern/storage/run.h"
 #include "yaml-cpp/yaml.h"
@@ -62,7 +63,7 @@ int main(int argc, char** argv) {
     }
   }
   tern::StopToken stop;
-  tern::StopOnSignals(stop);
+  tern::StopOnSignals(stop, &tern::net::TlsContexts::ReloadAll);  // SIGHUP: new certificates
   tern::log::SetService("tern");
   if (const char* url = std::getenv("TERN_DATABASE_URL"); url != nullptr && *url) {
     setenv("TERN_STORAGE_DATABASE_URL", url, /*overwrite=*/0);

@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench_util.h"
 #include "pqxx/pqxx"
 #include "tern/core/log.h"
 #include "tern/rpc/channel.h"
@@ -22,53 +23,9 @@
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using tern::bench::Drive;
+using tern::bench::Result;
 namespace pb = tern::storage::v1;
-
-struct Result {
-  double per_second = 0;
-  double p50_ms = 0;
-  double p99_ms = 0;
-  size_t errors = 0;
-};
-
-Result Summarise(std::vector<std::vector<double>>& lat, double seconds, size_t errors) {
-  std::vector<double> all;
-  for (auto& v : lat) all.insert(all.end(), v.begin(), v.end());
-  std::sort(all.begin(), all.end());
-  Result r;
-  r.errors = errors;
-  r.per_second = all.size() / seconds;
-  if (!all.empty()) {
-    r.p50_ms = all[all.size() / 2] * 1000;
-    r.p99_ms = all[std::min(all.size() - 1, all.size() * 99 / 100)] * 1000;
-  }
-  return r;
-}
-
-// Runs `op(client)` from `clients` threads for `seconds`, timing each call.
-template <typename Op>
-Result Drive(int clients, double seconds, Op op) {
-  std::vector<std::vector<double>> lat(clients);
-  std::atomic<size_t> errors{0};
-  std::atomic<bool> stop{false};
-  std::vector<std::thread> threads;
-  auto start = Clock::now();
-  for (int c = 0; c < clients; ++c) {
-    threads.emplace_back([&, c] {
-      while (!stop) {
-        auto t0 = Clock::now();
-        if (!op(c)) ++errors;
-        lat[c].push_back(std::chrono::duration<double>(Clock::now() - t0).count());
-      }
-    });
-  }
-  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
-  stop = true;
-  for (auto& t : threads) t.join();
-  double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
-  return Summarise(lat, elapsed, errors);
-}
 
 std::string Message4k(int client, uint64_t n) {
   std::string m = "From: bench@example.org\r\nTo: c" + std::to_string(client) +

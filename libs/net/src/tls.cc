@@ -9,6 +9,33 @@ namespace tern::net {
 
 namespace ssl = boost::asio::ssl;
 
+namespace {
+absl::Mutex g_registry_mu(absl::kConstInit);
+std::vector<std::weak_ptr<TlsContexts>>& Registry() {
+  static auto* r = new std::vector<std::weak_ptr<TlsContexts>>();
+  return *r;
+}
+}  // namespace
+
+void TlsContexts::ReloadAll() {
+  std::vector<std::shared_ptr<TlsContexts>> live;
+  {
+    absl::MutexLock lock(&g_registry_mu);
+    auto& r = Registry();
+    for (auto it = r.begin(); it != r.end();) {
+      if (auto p = it->lock()) {
+        live.push_back(p);
+        ++it;
+      } else {
+        it = r.erase(it);
+      }
+    }
+  }
+  for (auto& t : live) {
+    if (t->Reload().ok()) log::Info("tls certificate reloaded", {{"cert", t->cert_}});
+  }
+}
+
 int64_t TlsContexts::Stamp() const {
   int64_t s = 0;
   for (const std::string* f : {&cert_, &key_}) {
@@ -44,6 +71,8 @@ absl::StatusOr<std::shared_ptr<TlsContexts>> TlsContexts::Load(std::string cert_
   auto t = std::shared_ptr<TlsContexts>(new TlsContexts(std::move(cert_file), std::move(key_file)));
   absl::Status s = t->Reload();
   if (!s.ok()) return s;
+  absl::MutexLock lock(&g_registry_mu);
+  Registry().push_back(t);
   return t;
 }
 

@@ -210,3 +210,36 @@ TEST(NetworksTest, Membership) {
 
 }  // namespace
 }  // namespace tern::net
+
+namespace tern::net {
+namespace {
+
+TEST(TlsContextsTest, NewCertificateFilesAreServedAfterReload) {
+  char tmpl[] = "/tmp/tern-net-reload-XXXXXX";
+  std::string dir = mkdtemp(tmpl);
+  auto make = [&](const std::string& cn) {
+    return system(("cd " + dir + " && openssl req -x509 -newkey rsa:2048 -nodes -keyout key.pem "
+                   "-out cert.pem -days 2 -subj /CN=" + cn + " 2>/dev/null").c_str()) == 0;
+  };
+  ASSERT_TRUE(make("first.example"));
+  auto tls = TlsContexts::Load(dir + "/cert.pem", dir + "/key.pem");
+  ASSERT_TRUE(tls.ok());
+  auto subject = [](const std::shared_ptr<asio::ssl::context>& ctx) {
+    X509* cert = SSL_CTX_get0_certificate(ctx->native_handle());
+    char buf[256];
+    X509_NAME_oneline(X509_get_subject_name(cert), buf, sizeof buf);
+    return std::string(buf);
+  };
+  EXPECT_NE(subject((*tls)->Current()).find("first.example"), std::string::npos);
+  ASSERT_TRUE(make("second.example"));
+  TlsContexts::ReloadAll();  // what SIGHUP does
+  EXPECT_NE(subject((*tls)->Current()).find("second.example"), std::string::npos);
+  // A broken file is refused and the old certificate stays in service.
+  ASSERT_EQ(system(("echo garbage > " + dir + "/cert.pem").c_str()), 0);
+  EXPECT_FALSE((*tls)->Reload().ok());
+  EXPECT_NE(subject((*tls)->Current()).find("second.example"), std::string::npos);
+  (void)system(("rm -rf " + dir).c_str());
+}
+
+}  // namespace
+}  // namespace tern::net

@@ -16,6 +16,9 @@ namespace tern::net {
 
 class TlsContexts {
  public:
+  // Reloads every live TlsContexts of the process now (for SIGHUP).
+  static void ReloadAll();
+
   // Fails when the files cannot be read or do not match.
   static absl::StatusOr<std::shared_ptr<TlsContexts>> Load(std::string cert_file,
                                                            std::string key_file);
