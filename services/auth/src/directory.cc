@@ -151,7 +151,11 @@ std::unique_ptr<MailStores> MakeGrpcMailStores(const std::string& target) {
 
 Directory::Directory(pg::Pool& pool, MailStores& stores, const SecretBox& box,
                      DirectoryOptions options)
-    : pool_(pool), stores_(stores), box_(box), options_(std::move(options)) {}
+    : pool_(pool), stores_(stores), box_(box), options_(std::move(options)) {
+  pool_.Prepare("lookup_account",
+                "SELECT EXISTS (SELECT 1 FROM auth_domains WHERE name = $2), (SELECT enabled FROM "
+                "auth_accounts WHERE address = $1)");
+}
 
 absl::Status Directory::CheckPassword(const std::string& password) const {
   if (password.empty()) return absl::InvalidArgumentError("empty password");
@@ -487,9 +491,26 @@ absl::StatusOr<pb::LookupRecipientResponse> Directory::Lookup(const std::string&
   pb::LookupRecipientResponse out;
   auto address = NormalizeAddress(address_in);
   if (!address.ok()) return out;  // not an address of ours: UNKNOWN, not local
-  TERN_RETURN_IF_ERROR(pool_.Run("lookup", pg::TxMode::kSnapshot, [&](pqxx::transaction_base& tx) {
+  // The common case, a plain account, in one round trip; aliases need the resolver.
+  bool local = false, resolved = false;
+  TERN_RETURN_IF_ERROR(pool_.Run("lookup", pg::TxMode::kAutocommit, [&](pqxx::transaction_base& tx) {
+    pqxx::result r = tx.exec_prepared("lookup_account", *address, SplitAddress(*address).second);
+    local = r[0][0].as<bool>();
+    if (!local || r[0][1].is_null()) return absl::OkStatus();
+    resolved = true;
+    out.set_local_domain(true);
+    if (r[0][1].as<bool>()) {
+      out.set_result(pb::LookupRecipientResponse::ACCOUNTS);
+      out.add_accounts(*address);
+    } else {
+      out.set_result(pb::LookupRecipientResponse::DISABLED);
+    }
+    return absl::OkStatus();
+  }));
+  if (!local) return out;
+  if (resolved) return out;
+  TERN_RETURN_IF_ERROR(pool_.Run("lookup_alias", pg::TxMode::kSnapshot, [&](pqxx::transaction_base& tx) {
     out.Clear();
-    if (!DomainId(tx, SplitAddress(*address).second).ok()) return absl::OkStatus();
     out.set_local_domain(true);
     Resolver resolver(tx, options_);
     absl::Status s = resolver.Visit(*address, 0);
