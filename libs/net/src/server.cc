@@ -1,6 +1,7 @@
 #include "tern/net/server.h"
 
 #include "tern/core/log.h"
+#include "tern/net/proxy.h"
 
 namespace tern::net {
 
@@ -75,6 +76,40 @@ awaitable<void> Connection::Watchdog() {
       Close();
     }
   }
+}
+
+awaitable<bool> Connection::ReadProxyHeader() {
+  std::string buf(kMaxProxyHeader, '\0');
+  size_t need = 16, seen = 0;
+  for (int round = 0; round < 500; ++round) {
+    Touch();
+    boost::system::error_code ec;
+    size_t n = co_await plain_->async_receive(asio::buffer(buf.data(), need),
+                                              asio::socket_base::message_peek,
+                                              asio::redirect_error(use_awaitable, ec));
+    if (ec || n == 0) break;
+    ProxyHeader h = ParseProxyHeader(std::string_view(buf.data(), n));
+    if (h.kind == ProxyHeader::kInvalid) break;
+    if (h.kind == ProxyHeader::kDone) {
+      co_await asio::async_read(*plain_, asio::buffer(buf.data(), h.length),
+                                asio::redirect_error(use_awaitable, ec));
+      if (ec) break;
+      if (h.source) {
+        if (!server_.Readdress(this, *h.source)) break;
+        peer_ = *h.source;
+      }
+      co_return true;
+    }
+    need = std::min(h.need, kMaxProxyHeader);
+    if (n == seen) {
+      // Peeking returns at once while the bytes already there are too few: wait a little.
+      asio::steady_timer t(plain_->get_executor(), std::chrono::milliseconds(10));
+      co_await t.async_wait(asio::redirect_error(use_awaitable, ec));
+    }
+    seen = n;
+  }
+  Close();
+  co_return false;
 }
 
 awaitable<size_t> Connection::ReadSome(char* buf, size_t n) {
@@ -176,6 +211,7 @@ awaitable<void> Server::Accept(std::shared_ptr<tcp::acceptor> acceptor, Listener
     }
     boost::system::error_code pec;
     auto peer = socket.remote_endpoint(pec).address();
+    const bool via_proxy = options.proxy_from.Contains(peer);
     std::optional<RejectReason> reject;
     {
       absl::MutexLock lock(&mu_);
@@ -183,7 +219,7 @@ awaitable<void> Server::Accept(std::shared_ptr<tcp::acceptor> acceptor, Listener
         reject = RejectReason::kDraining;
       } else if (open_.size() >= limits_.max_connections) {
         reject = RejectReason::kTooManyConnections;
-      } else if (per_ip_[peer] >= limits_.max_per_ip) {
+      } else if (!via_proxy && per_ip_[peer] >= limits_.max_per_ip) {
         reject = RejectReason::kTooManyFromAddress;
       }
     }
@@ -208,7 +244,8 @@ awaitable<void> Server::Accept(std::shared_ptr<tcp::acceptor> acceptor, Listener
     auto exec = conn->plain_->get_executor();
     asio::co_spawn(exec, conn->Watchdog(), asio::detached);
     asio::co_spawn(exec,
-                   [conn, handler, implicit = options.implicit_tls]() -> awaitable<void> {
+                   [conn, handler, implicit = options.implicit_tls, via_proxy]() -> awaitable<void> {
+                     if (via_proxy && !co_await conn->ReadProxyHeader()) co_return;
                      if (implicit && !co_await conn->StartTls()) co_return;
                      try {
                        co_await handler(conn);
@@ -219,6 +256,16 @@ awaitable<void> Server::Accept(std::shared_ptr<tcp::acceptor> acceptor, Listener
                    },
                    asio::detached);
   }
+}
+
+bool Server::Readdress(Connection* c, const asio::ip::address& to) {
+  absl::MutexLock lock(&mu_);
+  if (!open_.count(c)) return false;
+  if (per_ip_[to] >= limits_.max_per_ip) return false;
+  auto from = per_ip_.find(c->peer());
+  if (from != per_ip_.end() && --from->second == 0) per_ip_.erase(from);
+  ++per_ip_[to];
+  return true;
 }
 
 void Server::Forget(Connection* c) {

@@ -243,3 +243,102 @@ TEST(TlsContextsTest, NewCertificateFilesAreServedAfterReload) {
 
 }  // namespace
 }  // namespace tern::net
+
+#include "tern/net/proxy.h"
+
+namespace tern::net {
+namespace {
+
+std::string V2Header(const std::string& src4) {
+  std::string h("\x0D\x0A\x0D\x0A\x00\x0D\x0A\x51\x55\x49\x54\x0A", 12);
+  h += '\x21';  // version 2, PROXY
+  h += '\x11';  // TCP over IPv4
+  h += std::string("\x00\x0C", 2);
+  auto a = asio::ip::make_address_v4(src4).to_bytes();
+  h.append(reinterpret_cast<const char*>(a.data()), 4);
+  h += std::string("\x0A\x00\x00\x01", 4);  // destination 10.0.0.1
+  h += std::string("\x15\xB3\x00\x19", 4);  // ports 5555, 25
+  return h;
+}
+
+TEST(ProxyHeaderTest, Table) {
+  struct Row { std::string in; ProxyHeader::Kind kind; size_t length; std::string source; } rows[] = {
+      {"PROXY TCP4 203.0.113.7 10.0.0.1 5555 25\r\nEHLO", ProxyHeader::kDone, 41, "203.0.113.7"},
+      {"PROXY TCP6 2001:db8::7 2001:db8::1 5555 25\r\n", ProxyHeader::kDone, 44, "2001:db8::7"},
+      {"PROXY UNKNOWN\r\n", ProxyHeader::kDone, 15, ""},
+      {"PROXY TCP4 203.0.113.7 10.0.0.1 5555", ProxyHeader::kNeedMore, 0, ""},
+      {"PROX", ProxyHeader::kNeedMore, 0, ""},
+      {"EHLO x\r\n", ProxyHeader::kInvalid, 0, ""},
+      {"PROXY TCP4 2001:db8::7 10.0.0.1 1 2\r\n", ProxyHeader::kInvalid, 0, ""},
+      {"PROXY TCP4 203.0.113.7 10.0.0.1 99999 25\r\n", ProxyHeader::kInvalid, 0, ""},
+      {"PROXY TCP4 nonsense 10.0.0.1 1 2\r\n", ProxyHeader::kInvalid, 0, ""},
+      {"PROXY " + std::string(200, 'x'), ProxyHeader::kInvalid, 0, ""},
+      {V2Header("198.51.100.9") + "rest", ProxyHeader::kDone, 28, "198.51.100.9"},
+      {V2Header("198.51.100.9").substr(0, 20), ProxyHeader::kNeedMore, 0, ""},
+      {std::string("\x0D\x0A\x0D\x0A\x00\x0D\x0A\x51\x55\x49\x54\x0A\x20\x00\x00\x00", 16),
+       ProxyHeader::kDone, 16, ""},  // LOCAL (a health check)
+      {std::string("\x0D\x0A\x0D\x0A\x00\x0D\x0A\x51\x55\x49\x54\x0A\x21\x11\xFF\xFF", 16),
+       ProxyHeader::kInvalid, 0, ""},  // longer than we accept
+  };
+  for (const auto& r : rows) {
+    // Whole, and every prefix: a prefix never yields a different decision.
+    ProxyHeader h = ParseProxyHeader(r.in);
+    EXPECT_EQ(h.kind, r.kind) << testing::PrintToString(r.in);
+    if (h.kind == ProxyHeader::kDone) {
+      EXPECT_EQ(h.length, r.length);
+      EXPECT_EQ(h.source ? h.source->to_string() : "", r.source);
+    }
+    for (size_t n = 0; n < r.in.size(); ++n) {
+      ProxyHeader p = ParseProxyHeader(std::string_view(r.in).substr(0, n));
+      if (p.kind == ProxyHeader::kDone) {
+        EXPECT_EQ(p.length, h.length);
+      }
+      if (r.kind == ProxyHeader::kDone && n < h.length) {
+        EXPECT_EQ(p.kind, ProxyHeader::kNeedMore) << n;
+      }
+    }
+  }
+}
+
+asio::awaitable<void> SayPeer(std::shared_ptr<Connection> c) {
+  const std::string line = c->peer().to_string() + "\n";
+  co_await c->Write(line);
+  co_await Echo(c);
+}
+
+TEST(ProxyServerTest, TrustedBalancersGiveTheClientAddressOthersDoNot) {
+  Server server(Limits{}, nullptr);
+  ListenerOptions trusted{.name = "t", .listen = "127.0.0.1:0"};
+  trusted.proxy_from = *Networks::Parse({"127.0.0.0/8"});
+  auto port = server.Listen(trusted, SayPeer);
+  ASSERT_TRUE(port.ok());
+  {
+    Client c(*port);
+    c.Send("PROXY TCP4 203.0.113.7 10.0.0.1 5555 25\r\nhello\n");
+    EXPECT_EQ(c.Line(), "203.0.113.7");
+    EXPECT_EQ(c.Line(), "plain:hello") << "bytes after the header are the client's";
+  }
+  {
+    Client c(*port);
+    c.Send(V2Header("198.51.100.9") + "v2\n");
+    EXPECT_EQ(c.Line(), "198.51.100.9");
+    EXPECT_EQ(c.Line(), "plain:v2");
+  }
+  {
+    Client c(*port);
+    c.Send("GARBAGE\r\n");
+    EXPECT_EQ(c.Line(), "") << "a trusted source must send a valid header";
+  }
+  ListenerOptions untrusted{.name = "u", .listen = "127.0.0.1:0"};
+  untrusted.proxy_from = *Networks::Parse({"10.0.0.0/8"});
+  auto port2 = server.Listen(untrusted, SayPeer);
+  ASSERT_TRUE(port2.ok());
+  Client c(*port2);
+  EXPECT_EQ(c.Line(), "127.0.0.1");
+  c.Send("PROXY TCP4 203.0.113.7 10.0.0.1 5555 25\r\n");
+  EXPECT_EQ(c.Line(), "plain:PROXY TCP4 203.0.113.7 10.0.0.1 5555 25\r")
+      << "from an untrusted peer it is just input";
+}
+
+}  // namespace
+}  // namespace tern::net

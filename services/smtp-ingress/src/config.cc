@@ -44,6 +44,9 @@ const config::Schema<SmtpConfig>& Schema() {
                     "networks allowed to AUTH without TLS (e.g. 127.0.0.0/8); default none", Cidrs)
         .StringList("relay.networks", &C::relay_networks, {},
                     "networks allowed to send to other domains without AUTH; default none", Cidrs)
+        .StringList("proxy.networks", &C::proxy_networks, {},
+                    "load balancers whose connections start with a PROXY protocol v1/v2 header "
+                    "(CIDR); default none", Cidrs)
         .Int("limits.max_message_bytes", &C::max_message_bytes, 25 << 20, "SIZE limit",
              config::Range(1024, 1 << 30))
         .Int("limits.max_recipients", &C::max_recipients, 100, "RCPTs per message",

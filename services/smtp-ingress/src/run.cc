@@ -45,6 +45,7 @@ absl::StatusOr<std::unique_ptr<SmtpServer>> SmtpServer::Start(
   impl->pool = std::make_unique<net::asio::thread_pool>(static_cast<size_t>(c.rpc_threads));
   TERN_ASSIGN_OR_RETURN(auto plaintext, net::Networks::Parse(c.plaintext_auth_networks));
   TERN_ASSIGN_OR_RETURN(auto relay, net::Networks::Parse(c.relay_networks));
+  TERN_ASSIGN_OR_RETURN(auto proxies, net::Networks::Parse(c.proxy_networks));
   sp::Limits limits;
   limits.max_message_size = static_cast<uint64_t>(c.max_message_bytes);
   limits.max_bdat_chunk = static_cast<uint64_t>(c.max_message_bytes);
@@ -69,6 +70,7 @@ absl::StatusOr<std::unique_ptr<SmtpServer>> SmtpServer::Start(
         {.name = name,
          .listen = addr,
          .implicit_tls = implicit,
+         .proxy_from = proxies,
          .reject =
              [probe, name](net::RejectReason r) {
                probe->Rejected(name, r == net::RejectReason::kDraining ? "draining" : "limit");

@@ -324,3 +324,29 @@ TEST_F(SessionTest, StartTlsDiscardsInjectedCommandsAndForgetsTheSession) {
 
 }  // namespace
 }  // namespace tern::smtp_ingress
+
+namespace tern::smtp_ingress {
+namespace {
+
+TEST_F(SessionTest, ProxyProtocolFromATrustedBalancerGivesTheRealClientAddress) {
+  SmtpConfig cfg = Config();
+  cfg.proxy_networks = {"127.0.0.0/8"};
+  Start(cfg);
+  Client c(server_->mx_port());
+  c.Send("PROXY TCP4 203.0.113.7 10.0.0.1 40000 25\r\n");
+  EXPECT_EQ(c.Code(), 220);
+  c.Send("EHLO x\r\nMAIL FROM:<a@remote.example>\r\nRCPT TO:<alice@example.test>\r\nDATA\r\n");
+  c.Reply();
+  c.Code();
+  c.Code();
+  EXPECT_EQ(c.Code(), 354);
+  c.Send("Subject: p\r\n\r\nhi\r\n.\r\n");
+  EXPECT_EQ(c.Code(), 250);
+  ASSERT_EQ(storage_->deliveries().size(), 1u);
+  EXPECT_NE(storage_->deliveries()[0].content.find("Received: from x ([203.0.113.7])"),
+            std::string::npos)
+      << storage_->deliveries()[0].content;
+}
+
+}  // namespace
+}  // namespace tern::smtp_ingress

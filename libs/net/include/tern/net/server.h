@@ -22,6 +22,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "tern/net/cidr.h"
 #include "tern/net/tls.h"
 
 namespace tern::net {
@@ -43,6 +44,10 @@ struct ListenerOptions {
   std::string name;            // for logs and metrics: "mx", "submission", "pop3s", ...
   std::string listen;          // host:port; port 0 picks a free one
   bool implicit_tls = false;   // TLS from the first byte (465, 993, 995)
+  // Connections from these networks (load balancers) start with a PROXY protocol v1/v2 header
+  // giving the client's address, which then counts for limits, logs and policy. Anyone else
+  // is taken at face value: a PROXY line from an untrusted peer is just bad protocol input.
+  Networks proxy_from;
   // Bytes sent before closing a refused connection (e.g. "421 4.7.0 Too many connections\r\n").
   std::function<std::string(RejectReason)> reject;
 };
@@ -83,6 +88,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
  private:
   friend class Server;
   asio::awaitable<void> Watchdog();
+  // Consumes the PROXY header (peeking, so no byte after it is read); false: closed.
+  asio::awaitable<bool> ReadProxyHeader();
   void Touch();
 
   Server& server_;
@@ -123,6 +130,9 @@ class Server {
   asio::awaitable<void> Accept(std::shared_ptr<tcp::acceptor> acceptor, ListenerOptions options,
                                Handler handler);
   void Forget(Connection* c);
+  // Moves a connection's per-address count to its real client address; false when that
+  // address is over its limit.
+  bool Readdress(Connection* c, const asio::ip::address& to);
 
   const Limits limits_;
   std::shared_ptr<TlsContexts> tls_;
