@@ -468,3 +468,42 @@ TEST_F(StorageApiTest, DeleteAccountRemovesEveryMailboxAndFreesContent) {
 
 }  // namespace
 }  // namespace tern::storage::testing
+
+namespace tern::storage::testing {
+namespace {
+
+TEST_F(StorageApiTest, LeasesHaveOneHolderAcrossReplicasUntilReleasedOrExpired) {
+  const std::string account = NewAccount();
+  auto replica = StartReplica();
+  ASSERT_NE(replica, nullptr);
+  auto other = StubFor(replica->grpc_port());
+  auto call = [&](pb::Storage::Stub& s, int op, const std::string& owner, uint32_t ttl = 60) {
+    pb::LeaseRequest req;
+    req.set_account(account);
+    req.set_name("pop3");
+    req.set_owner(owner);
+    req.set_ttl_seconds(ttl);
+    pb::LeaseResponse resp;
+    auto ctx = rpc::ContextWithDeadline();
+    grpc::Status st = op == 0   ? s.AcquireLease(ctx.get(), req, &resp)
+                      : op == 1 ? s.RenewLease(ctx.get(), req, &resp)
+                                : s.ReleaseLease(ctx.get(), req, &resp);
+    EXPECT_TRUE(st.ok()) << st.error_message();
+    return resp.granted();
+  };
+  EXPECT_TRUE(call(stub(), 0, "session-a"));
+  EXPECT_FALSE(call(*other, 0, "session-b")) << "held by a, seen from the other replica";
+  EXPECT_TRUE(call(stub(), 0, "session-a")) << "the holder may take it again";
+  EXPECT_TRUE(call(*other, 1, "session-a")) << "and renew it through any replica";
+  EXPECT_FALSE(call(*other, 1, "session-b"));
+  EXPECT_FALSE(call(stub(), 2, "session-b")) << "only the holder releases";
+  EXPECT_TRUE(call(stub(), 2, "session-a"));
+  EXPECT_TRUE(call(*other, 0, "session-b", 1)) << "free again";
+  // An expired lease can be taken over (expiry is the database clock's business).
+  Sql("UPDATE leases SET expires_at = now() - interval '1 second'");
+  EXPECT_TRUE(call(stub(), 0, "session-c"));
+  replica->Stop(100);
+}
+
+}  // namespace
+}  // namespace tern::storage::testing

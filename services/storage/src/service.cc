@@ -45,6 +45,12 @@ TERN_UNARY(Expunge, pb::ExpungeRequest, pb::ExpungeResponse, return store_.Expun
 TERN_UNARY(ChangesSince, pb::ChangesSinceRequest, pb::ChangesSinceResponse,
            return store_.ChangesSince(*req, resp))
 TERN_UNARY(Search, pb::SearchRequest, pb::SearchResponse, return store_.Search(*req, resp))
+TERN_UNARY(AcquireLease, pb::LeaseRequest, pb::LeaseResponse,
+           return store_.Lease(MailStore::LeaseOp::kAcquire, *req, resp))
+TERN_UNARY(RenewLease, pb::LeaseRequest, pb::LeaseResponse,
+           return store_.Lease(MailStore::LeaseOp::kRenew, *req, resp))
+TERN_UNARY(ReleaseLease, pb::LeaseRequest, pb::LeaseResponse,
+           return store_.Lease(MailStore::LeaseOp::kRelease, *req, resp))
 TERN_UNARY(GetQuota, pb::GetQuotaRequest, pb::Quota, return store_.GetQuota(req->account(), resp))
 TERN_UNARY(SetQuota, pb::SetQuotaRequest, pb::Quota, return store_.SetQuota(*req, resp))
 

@@ -38,6 +38,9 @@ class StorageService final : public pb::Storage::Service {
   grpc::Status ChangesSince(Ctx*, const pb::ChangesSinceRequest*, pb::ChangesSinceResponse*) override;
   grpc::Status Watch(Ctx*, const pb::WatchRequest*, grpc::ServerWriter<pb::ChangeHint>*) override;
   grpc::Status Search(Ctx*, const pb::SearchRequest*, pb::SearchResponse*) override;
+  grpc::Status AcquireLease(Ctx*, const pb::LeaseRequest*, pb::LeaseResponse*) override;
+  grpc::Status RenewLease(Ctx*, const pb::LeaseRequest*, pb::LeaseResponse*) override;
+  grpc::Status ReleaseLease(Ctx*, const pb::LeaseRequest*, pb::LeaseResponse*) override;
   grpc::Status GetQuota(Ctx*, const pb::GetQuotaRequest*, pb::Quota*) override;
   grpc::Status SetQuota(Ctx*, const pb::SetQuotaRequest*, pb::Quota*) override;
 

@@ -77,6 +77,10 @@ class MailStore {
   absl::Status ChangesSince(const pb::ChangesSinceRequest& req, pb::ChangesSinceResponse* resp);
   absl::Status Search(const pb::SearchRequest& req, pb::SearchResponse* resp);
 
+  // mode: acquire, renew or release (see the proto).
+  enum class LeaseOp { kAcquire, kRenew, kRelease };
+  absl::Status Lease(LeaseOp op, const pb::LeaseRequest& req, pb::LeaseResponse* resp);
+
   absl::Status GetQuota(const std::string& account, pb::Quota* resp);
   absl::Status SetQuota(const pb::SetQuotaRequest& req, pb::Quota* resp);
 
