@@ -1,6 +1,6 @@
 // tern: the whole suite in one process, from one config file whose top-level sections are the
-// services' own configs (storage:, auth:, smtp:). Environment overrides work as for each service
-// (TERN_STORAGE_*, TERN_AUTH_*, TERN_SMTP_*); TERN_DATABASE_URL sets every service's database.url at once.
+// services' own configs (storage:, auth:, smtp:, pop3:). Environment overrides work as for each service
+// (TERN_STORAGE_*, TERN_AUTH_*, TERN_SMTP_*, TERN_POP3_*); TERN_DATABASE_URL sets every service's database.url at once.
 // The auth service always talks to the storage service of this process.
 #include <cstdlib>
 #include <cstring>
@@ -11,13 +11,14 @@
 #include "tern/core/log.h"
 #include "tern/core/stop.h"
 #include "tern/net/tls.h"
+#include "tern/pop3_gateway/run.h"
 #include "tern/smtp_ingress/run.h"
 #include "tern/storage/run.h"
 #include "yaml-cpp/yaml.h"
 
 namespace {
 
-const std::set<std::string> kSections = {"storage", "auth", "smtp"};
+const std::set<std::string> kSections = {"storage", "auth", "smtp", "pop3"};
 
 // Unknown top-level keys are a mistake worth stopping for (a typo in "storage:" would
 // otherwise silently run with defaults).
@@ -34,7 +35,7 @@ bool CheckSections(const std::string& path) {
       const std::string key = kv.first.as<std::string>();
       if (!kSections.count(key)) {
         std::cerr << "tern: config " << path << ": unknown section '" << key
-                  << "' (known: storage, auth, smtp)\n";
+                  << "' (known: storage, auth, smtp, pop3)\n";
         return false;
       }
     }
@@ -55,7 +56,8 @@ int main(int argc, char** argv) {
     } else if (std::strcmp(argv[i], "--help-config") == 0) {
       std::cout << "# section storage:\n" << tern::storage::DescribeConfig()
                 << "\n# section auth:\n" << tern::auth::DescribeConfig()
-              << "\n# section smtp:\n" << tern::smtp_ingress::DescribeConfig();
+              << "\n# section smtp:\n" << tern::smtp_ingress::DescribeConfig()
+              << "\n# section pop3:\n" << tern::pop3_gateway::DescribeConfig();
       return 0;
     } else {
       std::cerr << "usage: tern [--config FILE] [--help-config]\n";
@@ -85,6 +87,11 @@ int main(int argc, char** argv) {
     std::cerr << "tern: config: smtp." << smtp_config.status().message() << "\n";
     return 2;
   }
+  auto pop3_config = tern::pop3_gateway::LoadConfig(path, "pop3");
+  if (!pop3_config.ok()) {
+    std::cerr << "tern: config: pop3." << pop3_config.status().message() << "\n";
+    return 2;
+  }
   tern::log::Level level;
   if (tern::log::ParseLevel(storage_config->log_level, &level)) tern::log::SetMinLevel(level);
 
@@ -109,6 +116,16 @@ int main(int argc, char** argv) {
     (*storage)->Stop();
     return 1;
   }
+  pop3_config->auth_target = smtp_config->auth_target;
+  pop3_config->storage_target = smtp_config->storage_target;
+  auto pop3 = tern::pop3_gateway::Pop3Server::Start(*pop3_config);
+  if (!pop3.ok()) {
+    tern::log::Error("pop3 failed to start", {{"error", std::string(pop3.status().message())}});
+    (*smtp)->Stop(absl::ZeroDuration());
+    (*auth)->Stop();
+    (*storage)->Stop();
+    return 1;
+  }
   tern::log::Info("tern ready", {{"storage_grpc", std::to_string((*storage)->grpc_port())},
                                  {"auth_grpc", std::to_string((*auth)->grpc_port())},
                                  {"smtp_mx", std::to_string((*smtp)->mx_port())},
@@ -117,6 +134,7 @@ int main(int argc, char** argv) {
   // Front to back: the gateway drains first (finishing transactions, then 421), then auth
   // (it calls storage), then storage.
   (*smtp)->Stop(smtp_config->drain_grace);
+  (*pop3)->Stop(pop3_config->drain_grace);
   (*auth)->Stop();
   (*storage)->Stop();
   return 0;

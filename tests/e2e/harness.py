@@ -39,10 +39,11 @@ def new_password():
 class Server:
     """PostgreSQL (pg.sh) plus the all-in-one `tern`; stop() is safe to call twice."""
 
-    def __init__(self, smtp=False, extra_env=None):
+    def __init__(self, smtp=False, pop3=False, extra_env=None):
         # smtp: also run the SMTP listeners (MX, submission, and submissions when extra_env
-        # gives a certificate) on free ports.
+        # gives a certificate) on free ports; pop3: the POP3 listeners likewise.
         self.smtp = smtp
+        self.pop3 = pop3
         self.extra_env = extra_env or {}
         self.pg_dir = None
         self.log_dir = None
@@ -89,6 +90,12 @@ class Server:
             "TERN_SMTP_SUBMISSION_LISTEN": f"127.0.0.1:{self.submission}" if self.smtp else "",
             "TERN_SMTP_SUBMISSIONS_LISTEN": f"127.0.0.1:{self.submissions}" if self.smtp else "",
             "TERN_SMTP_HTTP_LISTEN": f"127.0.0.1:{self.smtp_http}",
+        })
+        self.pop3_http, self.pop3_port, self.pop3s_port = free_port(), free_port(), free_port()
+        env.update({
+            "TERN_POP3_POP3_LISTEN": f"127.0.0.1:{self.pop3_port}" if self.pop3 else "",
+            "TERN_POP3_POP3S_LISTEN": f"127.0.0.1:{self.pop3s_port}" if self.pop3 else "",
+            "TERN_POP3_HTTP_LISTEN": f"127.0.0.1:{self.pop3_http}",
         })
         env.update(self.extra_env)
         with open(self.log_path, "wb") as log:

@@ -75,6 +75,80 @@ class GrpcStorageClient final : public StorageClient {
     TERN_RETURN_IF_ERROR_GRPC(stub_->Deliver(ctx.get(), req, &resp));
     return resp;
   }
+  absl::StatusOr<Maildrop> List(const std::string& account, const std::string& mailbox) override {
+    storage::v1::StatusRequest sreq;
+    sreq.set_account(account);
+    sreq.set_mailbox(mailbox);
+    storage::v1::StatusResponse sresp;
+    auto sctx = rpc::ContextWithDeadline(10s);
+    TERN_RETURN_IF_ERROR_GRPC(stub_->Status(sctx.get(), sreq, &sresp));
+    Maildrop drop;
+    drop.uidvalidity = sresp.mailbox().uidvalidity();
+    if (sresp.mailbox().messages() == 0) return drop;
+    storage::v1::FetchMetadataRequest req;
+    req.set_account(account);
+    req.set_mailbox(mailbox);
+    auto* r = req.mutable_uids()->add_ranges();
+    r->set_first(1);
+    r->set_last(0);
+    auto ctx = rpc::ContextWithDeadline(60s);
+    auto reader = stub_->FetchMetadata(ctx.get(), req);
+    storage::v1::FetchMetadataResponse chunk;
+    while (reader->Read(&chunk)) {
+      for (const auto& m : chunk.messages()) drop.messages.push_back({m.uid(), m.size()});
+    }
+    TERN_RETURN_IF_ERROR_GRPC(reader->Finish());
+    return drop;
+  }
+  absl::StatusOr<std::string> Fetch(const std::string& account, const std::string& mailbox,
+                                    uint32_t uid) override {
+    storage::v1::FetchContentRequest req;
+    req.set_account(account);
+    req.set_mailbox(mailbox);
+    req.set_uid(uid);
+    auto ctx = rpc::ContextWithDeadline(60s);
+    auto reader = stub_->FetchContent(ctx.get(), req);
+    std::string out;
+    storage::v1::FetchContentResponse chunk;
+    while (reader->Read(&chunk)) {
+      if (out.empty() && chunk.total_size() > 0) out.reserve(chunk.total_size());
+      out += chunk.data();
+    }
+    TERN_RETURN_IF_ERROR_GRPC(reader->Finish());
+    return out;
+  }
+  absl::Status Remove(const std::string& account, const std::string& mailbox,
+                      const std::vector<uint32_t>& uids) override {
+    if (uids.empty()) return absl::OkStatus();
+    storage::v1::ExpungeRequest req;
+    req.set_account(account);
+    req.set_mailbox(mailbox);
+    req.set_ignore_deleted_flag(true);
+    for (uint32_t u : uids) {
+      auto* r = req.mutable_uids()->add_ranges();
+      r->set_first(u);
+      r->set_last(u);
+    }
+    storage::v1::ExpungeResponse resp;
+    auto ctx = rpc::ContextWithDeadline(30s);
+    TERN_RETURN_IF_ERROR_GRPC(stub_->Expunge(ctx.get(), req, &resp));
+    return absl::OkStatus();
+  }
+  absl::StatusOr<bool> Lease(LeaseOp op, const std::string& account, const std::string& name,
+                             const std::string& owner, uint32_t ttl_seconds) override {
+    storage::v1::LeaseRequest req;
+    req.set_account(account);
+    req.set_name(name);
+    req.set_owner(owner);
+    req.set_ttl_seconds(ttl_seconds);
+    storage::v1::LeaseResponse resp;
+    auto ctx = rpc::ContextWithDeadline(10s);
+    grpc::Status s = op == LeaseOp::kAcquire ? stub_->AcquireLease(ctx.get(), req, &resp)
+                     : op == LeaseOp::kRenew ? stub_->RenewLease(ctx.get(), req, &resp)
+                                             : stub_->ReleaseLease(ctx.get(), req, &resp);
+    TERN_RETURN_IF_ERROR_GRPC(s);
+    return resp.granted();
+  }
 
  private:
   std::unique_ptr<storage::v1::Storage::Stub> stub_;
@@ -151,10 +225,59 @@ absl::StatusOr<storage::v1::DeliverResponse> FakeStorageClient::Deliver(
     const std::vector<std::string>& accounts, std::string content) {
   if (down_) return absl::UnavailableError("storage down");
   absl::MutexLock lock(&mu_);
+  for (const auto& a : accounts) inbox_[a][++next_uid_[a]] = content;
   deliveries_.push_back({accounts, std::move(content)});
   storage::v1::DeliverResponse r;
   r.set_message_id(deliveries_.size());
   return r;
+}
+
+absl::StatusOr<Maildrop> FakeStorageClient::List(const std::string& account, const std::string&) {
+  if (down_) return absl::UnavailableError("storage down");
+  absl::MutexLock lock(&mu_);
+  Maildrop d;
+  d.uidvalidity = 7;
+  for (const auto& [uid, content] : inbox_[account]) d.messages.push_back({uid, content.size()});
+  return d;
+}
+
+absl::StatusOr<std::string> FakeStorageClient::Fetch(const std::string& account, const std::string&,
+                                                     uint32_t uid) {
+  if (down_) return absl::UnavailableError("storage down");
+  absl::MutexLock lock(&mu_);
+  auto it = inbox_[account].find(uid);
+  if (it == inbox_[account].end()) return absl::NotFoundError("no such message");
+  return it->second;
+}
+
+absl::Status FakeStorageClient::Remove(const std::string& account, const std::string&,
+                                       const std::vector<uint32_t>& uids) {
+  if (down_) return absl::UnavailableError("storage down");
+  absl::MutexLock lock(&mu_);
+  for (uint32_t u : uids) inbox_[account].erase(u);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<bool> FakeStorageClient::Lease(LeaseOp op, const std::string& account,
+                                              const std::string& name, const std::string& owner,
+                                              uint32_t) {
+  if (down_) return absl::UnavailableError("storage down");
+  absl::MutexLock lock(&mu_);
+  const std::string key = account + "/" + name;
+  auto it = leases_.find(key);
+  switch (op) {
+    case LeaseOp::kAcquire:
+      if (it != leases_.end() && it->second != owner) return false;
+      leases_[key] = owner;
+      return true;
+    case LeaseOp::kRenew:
+      return it != leases_.end() && it->second == owner;
+    case LeaseOp::kRelease:
+      if (it == leases_.end() || it->second != owner) return false;
+      leases_.erase(it);
+      return true;
+  }
+  return false;
 }
 
 std::vector<FakeStorageClient::Delivery> FakeStorageClient::deliveries() {

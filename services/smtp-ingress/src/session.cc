@@ -530,7 +530,7 @@ class Session {
         default: {
           env_.probe.Auth(label, "failed");
           // Make the next guess wait as long as auth says (bounded), without blocking the strand.
-          uint64_t wait = std::min<uint64_t>(r->retry_after_ms(), 5000);
+          uint64_t wait = std::min<uint64_t>(r->retry_after_ms(), 2000);
           if (wait > 0) {
             asio::steady_timer t(co_await asio::this_coro::executor, std::chrono::milliseconds(wait));
             boost::system::error_code ec;

@@ -28,12 +28,34 @@ class AuthClient {
       const std::string& client_ip) = 0;
 };
 
+struct MaildropEntry {
+  uint32_t uid = 0;
+  uint64_t size = 0;
+};
+struct Maildrop {
+  uint32_t uidvalidity = 0;
+  std::vector<MaildropEntry> messages;  // ascending by UID
+};
+enum class LeaseOp { kAcquire, kRenew, kRelease };
+
 class StorageClient {
  public:
   virtual ~StorageClient() = default;
   // One transaction for every account; OK only after commit.
   virtual absl::StatusOr<storage::v1::DeliverResponse> Deliver(
       const std::vector<std::string>& accounts, std::string content) = 0;
+  // A mailbox's messages (UID and size), as one consistent snapshot.
+  virtual absl::StatusOr<Maildrop> List(const std::string& account, const std::string& mailbox) = 0;
+  // The exact stored bytes of one message.
+  virtual absl::StatusOr<std::string> Fetch(const std::string& account, const std::string& mailbox,
+                                            uint32_t uid) = 0;
+  // Removes these messages whatever their flags, in one transaction.
+  virtual absl::Status Remove(const std::string& account, const std::string& mailbox,
+                              const std::vector<uint32_t>& uids) = 0;
+  // True when the caller holds (or, for release, held) the lease.
+  virtual absl::StatusOr<bool> Lease(LeaseOp op, const std::string& account,
+                                     const std::string& name, const std::string& owner,
+                                     uint32_t ttl_seconds) = 0;
 };
 
 std::unique_ptr<AuthClient> MakeGrpcAuthClient(const rpc::ChannelOptions& options);
@@ -60,6 +82,7 @@ class FakeAuthClient final : public AuthClient {
   bool down_ = false;
 };
 
+// Deliveries land in every account's INBOX with UIDs 1, 2, ...; leases never expire.
 class FakeStorageClient final : public StorageClient {
  public:
   struct Delivery {
@@ -69,11 +92,22 @@ class FakeStorageClient final : public StorageClient {
   void SetUnavailable(bool down) { down_ = down; }
   absl::StatusOr<storage::v1::DeliverResponse> Deliver(const std::vector<std::string>& accounts,
                                                        std::string content) override;
+  absl::StatusOr<Maildrop> List(const std::string& account, const std::string& mailbox) override;
+  absl::StatusOr<std::string> Fetch(const std::string& account, const std::string& mailbox,
+                                    uint32_t uid) override;
+  absl::Status Remove(const std::string& account, const std::string& mailbox,
+                      const std::vector<uint32_t>& uids) override;
+  absl::StatusOr<bool> Lease(LeaseOp op, const std::string& account, const std::string& name,
+                             const std::string& owner, uint32_t ttl_seconds) override;
   std::vector<Delivery> deliveries();
 
  private:
   absl::Mutex mu_;
   std::vector<Delivery> deliveries_ ABSL_GUARDED_BY(mu_);
+  // account -> uid -> content
+  std::map<std::string, std::map<uint32_t, std::string>> inbox_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, uint32_t> next_uid_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, std::string> leases_ ABSL_GUARDED_BY(mu_);
   bool down_ = false;
 };
 

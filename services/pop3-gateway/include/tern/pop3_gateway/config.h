@@ -1,0 +1,39 @@
+// pop3-gateway configuration, declared once (defaults beside the names in config.cc). Every key
+// can be overridden by TERN_POP3_<KEY> or read from TERN_POP3_<KEY>_FILE.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+namespace tern::pop3_gateway {
+
+struct Pop3Config {
+  std::string hostname;
+  std::string pop3_listen;    // 110 role: STLS
+  std::string pop3s_listen;   // 995 role: implicit TLS (needs a certificate)
+  std::string http_listen;
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  std::string auth_target;
+  std::string storage_target;
+  std::vector<std::string> plaintext_auth_networks;
+  std::vector<std::string> proxy_networks;
+  bool apop = true;
+  int64_t max_connections = 0;
+  int64_t max_connections_per_ip = 0;
+  absl::Duration idle_timeout;
+  absl::Duration total_timeout;
+  absl::Duration lease_ttl;
+  absl::Duration drain_grace;
+  int64_t rpc_threads = 0;
+  std::string log_level;
+};
+
+absl::StatusOr<Pop3Config> LoadConfig(const std::string& path, const std::string& section = "");
+std::string DescribeConfig();
+
+}  // namespace tern::pop3_gateway

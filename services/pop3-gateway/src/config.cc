@@ -1,0 +1,81 @@
+#include "tern/pop3_gateway/config.h"
+
+#include <unistd.h>
+
+#include "tern/config/config.h"
+
+namespace tern::pop3_gateway {
+namespace {
+
+std::string Hostname() {
+  char buf[256] = {0};
+  if (gethostname(buf, sizeof buf - 1) != 0 || buf[0] == '\0') return "localhost";
+  return buf;
+}
+
+absl::Status Cidrs(const std::vector<std::string>& v) {
+  for (const auto& c : v) {
+    if (c.find('/') == std::string::npos) {
+      return absl::InvalidArgumentError("'" + c + "' is not a network like 10.0.0.0/8");
+    }
+  }
+  return absl::OkStatus();
+}
+
+const config::Schema<Pop3Config>& Schema() {
+  static const auto* schema = [] {
+    using C = Pop3Config;
+    auto* s = new config::Schema<C>("TERN_POP3");
+    s->String("hostname", &C::hostname, Hostname(), "name in the APOP banner")
+        .String("pop3.listen", &C::pop3_listen, "127.0.0.1:1110",
+                "POP3 listener (110 role: STLS; empty disables)")
+        .String("pop3s.listen", &C::pop3s_listen, "127.0.0.1:1995",
+                "POP3S listener (995 role: implicit TLS; needs a certificate)")
+        .String("http.listen", &C::http_listen, "127.0.0.1:9104", "metrics and health",
+                config::HostPort())
+        .String("tls.cert_file", &C::tls_cert_file, "", "PEM certificate chain (empty: no TLS)")
+        .String("tls.key_file", &C::tls_key_file, "", "PEM private key")
+        .String("auth.target", &C::auth_target, "127.0.0.1:7002", "auth service")
+        .String("storage.target", &C::storage_target, "127.0.0.1:7001", "storage service")
+        .StringList("auth.plaintext_networks", &C::plaintext_auth_networks, {},
+                    "networks allowed to log in without TLS; default none", Cidrs)
+        .StringList("proxy.networks", &C::proxy_networks, {},
+                    "load balancers sending a PROXY v1/v2 header; default none", Cidrs)
+        .Bool("apop", &C::apop, true, "offer APOP (for accounts with an APOP secret)")
+        .Int("limits.max_connections", &C::max_connections, 2000, "open connections",
+             config::Range(1, 1000000))
+        .Int("limits.max_connections_per_ip", &C::max_connections_per_ip, 20,
+             "open connections per client address", config::Range(1, 100000))
+        .Duration("limits.idle_timeout", &C::idle_timeout, absl::Minutes(10),
+                  "autologout timer (RFC 1939: at least 10 minutes)")
+        .Duration("limits.total_timeout", &C::total_timeout, absl::Hours(1), "longest session")
+        .Duration("lease.ttl", &C::lease_ttl, absl::Seconds(60),
+                  "maildrop lock lifetime, renewed while the session lives")
+        .Duration("drain.grace", &C::drain_grace, absl::Seconds(25),
+                  "on SIGTERM: time for sessions to finish before -ERR")
+        .Int("rpc_threads", &C::rpc_threads, 8, "threads for calls to auth and storage",
+             config::Range(1, 256))
+        .String("log.level", &C::log_level, "info", "debug, info, warn or error",
+                config::OneOf({"debug", "info", "warn", "error"}));
+    return s;
+  }();
+  return *schema;
+}
+
+}  // namespace
+
+absl::StatusOr<Pop3Config> LoadConfig(const std::string& path, const std::string& section) {
+  auto c = section.empty() ? Schema().Load(path) : Schema().LoadSection(path, section);
+  if (!c.ok()) return c.status();
+  if (c->tls_cert_file.empty() != c->tls_key_file.empty()) {
+    return absl::InvalidArgumentError("tls.cert_file and tls.key_file: set both or neither");
+  }
+  if (c->lease_ttl < absl::Seconds(3) || c->lease_ttl > absl::Hours(1)) {
+    return absl::InvalidArgumentError("lease.ttl: between 3s and 1h");
+  }
+  return c;
+}
+
+std::string DescribeConfig() { return Schema().Describe(); }
+
+}  // namespace tern::pop3_gateway

@@ -1,0 +1,104 @@
+#include "tern/pop3_gateway/run.h"
+
+#include "probe.h"
+#include "session.h"
+#include "tern/core/log.h"
+#include "tern/core/status.h"
+#include "tern/metrics/http_server.h"
+
+namespace tern::pop3_gateway {
+
+namespace pp = ::tern::pop3_protocol;
+
+struct Pop3Server::Impl {
+  Pop3Config config;
+  std::shared_ptr<prometheus::Registry> registry = std::make_shared<prometheus::Registry>();
+  std::unique_ptr<Probe> probe;
+  std::shared_ptr<clients::AuthClient> auth;
+  std::shared_ptr<clients::StorageClient> storage;
+  std::unique_ptr<net::asio::thread_pool> pool;
+  std::unique_ptr<SessionEnv> env;
+  std::unique_ptr<net::Server> server;
+  std::unique_ptr<metrics::HttpServer> http;
+  int pop3 = 0, pop3s = 0;
+  bool stopped = false;
+};
+
+Pop3Server::Pop3Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Pop3Server::~Pop3Server() { Stop(absl::ZeroDuration()); }
+int Pop3Server::pop3_port() const { return impl_->pop3; }
+int Pop3Server::pop3s_port() const { return impl_->pop3s; }
+int Pop3Server::http_port() const { return impl_->http->port(); }
+
+absl::StatusOr<std::unique_ptr<Pop3Server>> Pop3Server::Start(
+    const Pop3Config& c, std::shared_ptr<clients::AuthClient> auth,
+    std::shared_ptr<clients::StorageClient> storage) {
+  auto impl = std::make_unique<Impl>();
+  impl->config = c;
+  impl->probe = std::make_unique<Probe>(impl->registry);
+  impl->auth = auth ? auth : std::shared_ptr<clients::AuthClient>(
+                                 clients::MakeGrpcAuthClient({.target = c.auth_target}));
+  impl->storage = storage ? storage
+                          : std::shared_ptr<clients::StorageClient>(
+                                clients::MakeGrpcStorageClient({.target = c.storage_target}));
+  impl->pool = std::make_unique<net::asio::thread_pool>(static_cast<size_t>(c.rpc_threads));
+  TERN_ASSIGN_OR_RETURN(auto plaintext, net::Networks::Parse(c.plaintext_auth_networks));
+  TERN_ASSIGN_OR_RETURN(auto proxies, net::Networks::Parse(c.proxy_networks));
+  impl->env.reset(new SessionEnv{impl->config, pp::Limits{}, plaintext, *impl->auth,
+                                 *impl->storage, *impl->pool, *impl->probe});
+  std::shared_ptr<net::TlsContexts> tls;
+  if (!c.tls_cert_file.empty()) {
+    TERN_ASSIGN_OR_RETURN(tls, net::TlsContexts::Load(c.tls_cert_file, c.tls_key_file));
+  }
+  net::Limits nl;
+  nl.max_connections = static_cast<size_t>(c.max_connections);
+  nl.max_per_ip = static_cast<size_t>(c.max_connections_per_ip);
+  nl.idle_timeout = c.idle_timeout;
+  nl.total_timeout = c.total_timeout;
+  impl->server = std::make_unique<net::Server>(nl, tls);
+  SessionEnv* env = impl->env.get();
+  auto listen = [&](const std::string& name, const std::string& addr, bool implicit) {
+    return impl->server->Listen(
+        {.name = name,
+         .listen = addr,
+         .implicit_tls = implicit,
+         .proxy_from = proxies,
+         .reject = [](net::RejectReason) {
+           return pp::Format(pp::StandardReply(pp::ReplyId::kShuttingDown));
+         }},
+        [env](std::shared_ptr<net::Connection> conn) { return RunSession(*env, conn); });
+  };
+  if (!c.pop3_listen.empty()) {
+    TERN_ASSIGN_OR_RETURN(impl->pop3, listen("pop3", c.pop3_listen, false));
+  }
+  if (!c.pop3s_listen.empty()) {
+    if (tls) {
+      TERN_ASSIGN_OR_RETURN(impl->pop3s, listen("pop3s", c.pop3s_listen, true));
+    } else {
+      log::Warn("pop3s (implicit TLS) listener off: no tls.cert_file");
+    }
+  }
+  impl->http = std::make_unique<metrics::HttpServer>(impl->registry, nullptr);
+  TERN_RETURN_IF_ERROR(Annotate(impl->http->Start(c.http_listen), "http.listen"));
+  log::Info("pop3-gateway started", {{"pop3", std::to_string(impl->pop3)},
+                                     {"pop3s", std::to_string(impl->pop3s)}});
+  return std::unique_ptr<Pop3Server>(new Pop3Server(std::move(impl)));
+}
+
+void Pop3Server::Stop(absl::Duration grace) {
+  if (!impl_ || impl_->stopped) return;
+  impl_->stopped = true;
+  impl_->server->Drain(grace);
+  impl_->http->Stop();
+  impl_->pool->join();
+  log::Info("pop3-gateway stopped");
+}
+
+absl::Status Run(const Pop3Config& config, const StopToken& stop) {
+  TERN_ASSIGN_OR_RETURN(auto server, Pop3Server::Start(config));
+  stop.Wait();
+  server->Stop(config.drain_grace);
+  return absl::OkStatus();
+}
+
+}  // namespace tern::pop3_gateway

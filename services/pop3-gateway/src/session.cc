@@ -1,0 +1,500 @@
+#include "session.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <random>
+
+#include "tern/core/log.h"
+
+namespace tern::pop3_gateway {
+
+namespace pp = ::tern::pop3_protocol;
+namespace asio = net::asio;
+using asio::awaitable;
+using pp::ReplyId;
+
+namespace {
+
+constexpr const char* kLeaseName = "pop3";
+constexpr const char* kInbox = "INBOX";
+
+class Session {
+ public:
+  Session(SessionEnv& env, std::shared_ptr<net::Connection> conn)
+      : env_(env), conn_(std::move(conn)), reader_(env.limits) {
+    lc_.conn = conn_->id();
+    std::random_device rd;
+    banner_ = pp::ApopBanner(static_cast<uint64_t>(getpid()),
+                             (static_cast<uint64_t>(rd()) << 32) | rd(), env_.config.hostname);
+  }
+
+  awaitable<void> Run() {
+    env_.probe.SessionOpened(conn_->listener());
+    if (conn_->draining()) {
+      Queue(pp::StandardReply(ReplyId::kShuttingDown));
+    } else {
+      Queue(pp::Greeting(env_.config.apop ? banner_ : std::string()));
+      co_await Loop();
+    }
+    co_await Flush();
+    if (locked_) {
+      locked_ = false;
+      auto& storage = env_.storage;
+      auto release = [&storage, a = account_, o = conn_->id()] {
+        return storage.Lease(clients::LeaseOp::kRelease, a, kLeaseName, o, 1);
+      };
+      (void)co_await net::Offload(env_.rpc_pool, std::move(release));
+    }
+    env_.probe.SessionClosed(conn_->listener());
+  }
+
+ private:
+  void Queue(const pp::Reply& r) { pp::FormatTo(r, &out_); }
+  void QueueRaw(const std::string& s) { out_ += s; }
+  awaitable<bool> Flush() {
+    if (out_.empty()) co_return true;
+    std::string data;
+    data.swap(out_);
+    bool ok = co_await conn_->Write(data);
+    co_return ok;
+  }
+  awaitable<bool> Fill() {
+    if (!co_await Flush()) co_return false;
+    char buf[8192];
+    conn_->set_interruptible(true);
+    size_t n = co_await conn_->ReadSome(buf, sizeof buf);
+    conn_->set_interruptible(false);
+    if (n == 0) {
+      if (conn_->open() && conn_->draining()) {
+        Queue(pp::StandardReply(ReplyId::kShuttingDown));
+        co_await Flush();
+      }
+      co_return false;
+    }
+    reader_.Feed(std::string_view(buf, n));
+    co_return true;
+  }
+  bool PlaintextLoginAllowed() const {
+    return conn_->tls() || env_.plaintext_auth.Contains(conn_->peer());
+  }
+  bool Error() {
+    if (++errors_ >= env_.limits.max_bad_commands) {
+      Queue(pp::StandardReply(ReplyId::kTooManyErrors));
+      return false;
+    }
+    return true;
+  }
+
+  awaitable<void> Loop() {
+    for (;;) {
+      if (conn_->draining() && state_ != pp::State::kUpdate) {
+        Queue(pp::StandardReply(ReplyId::kShuttingDown));
+        co_return;  // nothing deleted: the session did not reach UPDATE
+      }
+      auto next = reader_.Next();
+      if (next.kind == pp::CommandReader::Result::kNeedMore) {
+        if (!co_await Fill()) co_return;
+        continue;
+      }
+      if (next.kind == pp::CommandReader::Result::kTooLong) {
+        Queue(pp::StandardReply(ReplyId::kLineTooLong));
+        if (!Error()) co_return;
+        continue;
+      }
+      auto start = std::chrono::steady_clock::now();
+      pp::Command cmd = pp::ParseCommand(next.line, env_.limits);
+      const std::string name(pp::CommandName(cmd));
+      bool go_on = true;
+      bool ok = true;
+      if (auto refusal = pp::Refusal(cmd, state_, conn_->tls(), PlaintextLoginAllowed())) {
+        Queue(*refusal);
+        ok = false;
+        go_on = Error();
+      } else {
+        size_t before = out_.size();
+        go_on = co_await Dispatch(cmd);
+        ok = out_.size() > before && out_[before] == '+';
+      }
+      env_.probe.Command(name, ok,
+                         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+      if (!go_on) co_return;
+      if (upgrade_) {
+        upgrade_ = false;
+        if (!co_await Flush()) co_return;
+        reader_.DiscardBuffered();  // plaintext after STLS is never executed
+        bool tls_ok = co_await conn_->StartTls();
+        if (!tls_ok) co_return;
+        user_.clear();
+      }
+    }
+  }
+
+  awaitable<bool> Dispatch(pp::Command& cmd) {
+    if (std::holds_alternative<pp::Capa>(cmd)) {
+      pp::Capabilities caps;
+      caps.user = PlaintextLoginAllowed();
+      caps.sasl = PlaintextLoginAllowed() ? std::vector<std::string>{"PLAIN"} : std::vector<std::string>{};
+      caps.stls = conn_->tls_available() && !conn_->tls() && state_ == pp::State::kAuthorization;
+      QueueRaw(pp::CapaResponse(caps));
+      co_return true;
+    }
+    if (std::holds_alternative<pp::Stls>(cmd)) {
+      if (!conn_->tls_available()) {
+        Queue(pp::StandardReply(ReplyId::kTlsUnavailable));
+        co_return true;
+      }
+      Queue(pp::StandardReply(ReplyId::kBeginTls));
+      upgrade_ = true;
+      co_return true;
+    }
+    if (auto* c = std::get_if<pp::User>(&cmd)) {
+      user_ = c->name;
+      Queue(pp::StandardReply(ReplyId::kUserAccepted));
+      co_return true;
+    }
+    if (auto* c = std::get_if<pp::Pass>(&cmd)) {
+      if (user_.empty()) {
+        Queue(pp::StandardReply(ReplyId::kNeedUser));
+        co_return Error();
+      }
+      std::vector<std::string> responses{std::string(1, '\0') + user_ + std::string(1, '\0') + c->password};
+      const std::string label = "user";
+      bool ok = co_await Login(label, responses);
+      co_return ok;
+    }
+    if (auto* c = std::get_if<pp::Apop>(&cmd)) {
+      if (!env_.config.apop) {
+        Queue(pp::StandardReply(ReplyId::kApopUnavailable));
+        co_return Error();
+      }
+      auto& auth = env_.auth;
+      auto call = [&auth, name = c->name, digest = c->digest, banner = banner_,
+                   ip = conn_->peer().to_string()] {
+        return auth.VerifyApop(name, banner, digest, ip);
+      };
+      auto r = co_await net::Offload(env_.rpc_pool, std::move(call));
+      const std::string label = "apop";
+      bool ok = co_await Finish(label, r);
+      co_return ok;
+    }
+    if (auto* c = std::get_if<pp::Auth>(&cmd)) co_return co_await Auth(*c);
+    if (std::holds_alternative<pp::Rpop>(cmd)) {
+      Queue(pp::StandardReply(ReplyId::kRpopRefused));
+      co_return Error();
+    }
+    if (std::holds_alternative<pp::Quit>(cmd)) co_return co_await Quit();
+    // TRANSACTION commands.
+    if (std::holds_alternative<pp::Stat>(cmd)) {
+      auto [n, octets] = Totals();
+      Queue(pp::StatReply(n, octets));
+      co_return true;
+    }
+    if (auto* c = std::get_if<pp::List>(&cmd)) {
+      if (c->msg) {
+        auto* m = Message(*c->msg);
+        if (!m) co_return true;
+        Queue(pp::ScanReply(*c->msg, m->size));
+      } else {
+        std::vector<pp::ScanEntry> rows;
+        for (uint32_t i = 0; i < drop_.messages.size(); ++i) {
+          if (!deleted_[i]) rows.push_back({i + 1, drop_.messages[i].size});
+        }
+        QueueRaw(pp::ScanListing(rows));
+      }
+      co_return true;
+    }
+    if (auto* c = std::get_if<pp::Uidl>(&cmd)) {
+      if (c->msg) {
+        auto* m = Message(*c->msg);
+        if (!m) co_return true;
+        Queue(pp::UidlReply(*c->msg, pp::MakeUniqueId(drop_.uidvalidity, m->uid)));
+      } else {
+        std::vector<pp::UidEntry> rows;
+        for (uint32_t i = 0; i < drop_.messages.size(); ++i) {
+          if (!deleted_[i]) rows.push_back({i + 1, pp::MakeUniqueId(drop_.uidvalidity, drop_.messages[i].uid)});
+        }
+        QueueRaw(pp::UidlListing(rows));
+      }
+      co_return true;
+    }
+    if (auto* c = std::get_if<pp::Retr>(&cmd)) {
+      bool ok = co_await Send(c->msg, std::optional<uint64_t>());
+      co_return ok;
+    }
+    if (auto* c = std::get_if<pp::Top>(&cmd)) {
+      bool ok = co_await Send(c->msg, std::optional<uint64_t>(c->lines));
+      co_return ok;
+    }
+    if (auto* c = std::get_if<pp::Dele>(&cmd)) {
+      if (!Message(c->msg)) co_return true;
+      deleted_[c->msg - 1] = true;
+      Queue(pp::StandardReply(ReplyId::kMessageDeleted));
+      co_return true;
+    }
+    if (std::holds_alternative<pp::Noop>(cmd)) {
+      Queue(pp::StandardReply(ReplyId::kOk));
+      co_return true;
+    }
+    if (std::holds_alternative<pp::Rset>(cmd)) {
+      std::fill(deleted_.begin(), deleted_.end(), false);
+      auto [n, octets] = Totals();
+      Queue(pp::MaildropReply(n, octets));
+      co_return true;
+    }
+    if (auto* c = std::get_if<pp::Unknown>(&cmd)) {
+      Queue(c->reply);
+      co_return Error();
+    }
+    auto& invalid = std::get<pp::Invalid>(cmd);
+    Queue(invalid.reply);
+    co_return Error();
+  }
+
+  std::pair<uint64_t, uint64_t> Totals() const {
+    uint64_t n = 0, octets = 0;
+    for (size_t i = 0; i < drop_.messages.size(); ++i) {
+      if (!deleted_[i]) {
+        ++n;
+        octets += drop_.messages[i].size;
+      }
+    }
+    return {n, octets};
+  }
+
+  // The message numbered `msg` (1-based) unless deleted; otherwise queues the -ERR.
+  const clients::MaildropEntry* Message(uint32_t msg) {
+    if (msg == 0 || msg > drop_.messages.size()) {
+      Queue(pp::StandardReply(ReplyId::kNoSuchMessage));
+      return nullptr;
+    }
+    if (deleted_[msg - 1]) {
+      Queue(pp::StandardReply(ReplyId::kAlreadyDeleted));
+      return nullptr;
+    }
+    return &drop_.messages[msg - 1];
+  }
+
+  awaitable<bool> Send(uint32_t msg, std::optional<uint64_t> top_lines) {
+    auto* m = Message(msg);
+    if (!m) co_return true;
+    auto& storage = env_.storage;
+    auto fetch = [&storage, a = account_, uid = m->uid] { return storage.Fetch(a, kInbox, uid); };
+    auto content = co_await net::Offload(env_.rpc_pool, std::move(fetch));
+    if (!content.ok()) {
+      log::Warn("fetch failed", {{"error", std::string(content.status().message())}}, &lc_);
+      Queue(pp::StandardReply(ReplyId::kTryLater));
+      co_return true;
+    }
+    if (top_lines) {
+      Queue(pp::StandardReply(ReplyId::kTopFollows));
+      pp::TopWriter w(*top_lines);
+      w.Write(*content, &out_);
+      w.Finish(&out_);
+    } else {
+      Queue(pp::StandardReply(ReplyId::kMessageFollows));
+      pp::MultilineWriter w;
+      w.Write(*content, &out_);
+      w.Finish(&out_);
+    }
+    env_.probe.Retrieved(content->size());
+    co_return true;
+  }
+
+  awaitable<bool> Auth(const pp::Auth& a) {
+    if (!a.mechanism) {
+      QueueRaw(pp::MechanismListing({"PLAIN"}));
+      co_return true;
+    }
+    if (*a.mechanism != "PLAIN") {
+      Queue(pp::StandardReply(ReplyId::kMechanismUnsupported));
+      co_return Error();
+    }
+    std::string response;
+    if (a.initial_response) {
+      auto d = pp::DecodeBase64(*a.initial_response);
+      if (!d) {
+        Queue(pp::StandardReply(ReplyId::kBadBase64));
+        co_return Error();
+      }
+      response = *d;
+    } else {
+      QueueRaw(pp::SaslChallenge(""));
+      if (!co_await Flush()) co_return false;
+      std::string line;
+      for (;;) {
+        auto next = reader_.Next(pp::CommandReader::LineKind::kSaslResponse);
+        if (next.kind == pp::CommandReader::Result::kLine) {
+          line = std::string(next.line);
+          break;
+        }
+        if (next.kind == pp::CommandReader::Result::kTooLong) {
+          Queue(pp::StandardReply(ReplyId::kLineTooLong));
+          co_return Error();
+        }
+        if (!co_await Fill()) co_return false;
+      }
+      auto r = pp::ParseSaslResponse(line);
+      if (r.kind == pp::SaslResponse::kCancel) {
+        Queue(pp::StandardReply(ReplyId::kAuthCancelled));
+        co_return true;
+      }
+      if (r.kind == pp::SaslResponse::kInvalid) {
+        Queue(pp::StandardReply(ReplyId::kBadBase64));
+        co_return Error();
+      }
+      response = std::move(r.data);
+    }
+    std::vector<std::string> responses{std::move(response)};
+    const std::string label = "plain";
+    bool ok = co_await Login(label, responses);
+    co_return ok;
+  }
+
+  // SASL PLAIN with the client's responses (USER/PASS is PLAIN too).
+  awaitable<bool> Login(const std::string& label, const std::vector<std::string>& responses) {
+    auto& auth = env_.auth;
+    auto call = [&auth, responses, ip = conn_->peer().to_string()] {
+      return auth.Authenticate("PLAIN", responses, ip);
+    };
+    auto r = co_await net::Offload(env_.rpc_pool, std::move(call));
+    bool ok = co_await Finish(label, r);
+    co_return ok;
+  }
+
+  // Maps auth's answer; on success locks the maildrop and takes the snapshot.
+  awaitable<bool> Finish(const std::string& label,
+                         const absl::StatusOr<auth::v1::AuthenticateResponse>& r) {
+    using A = auth::v1::AuthenticateResponse;
+    if (!r.ok()) {
+      env_.probe.Auth(label, "unavailable");
+      Queue(pp::StandardReply(ReplyId::kAuthUnavailable));
+      co_return true;
+    }
+    if (r->result() == A::THROTTLED) {
+      env_.probe.Auth(label, "throttled");
+      Queue(pp::StandardReply(ReplyId::kLoginDelay));
+      co_return true;
+    }
+    if (r->result() != A::OK) {
+      env_.probe.Auth(label, "failed");
+      uint64_t wait = std::min<uint64_t>(r->retry_after_ms(), 2000);
+      if (wait > 0) {
+        asio::steady_timer t(co_await asio::this_coro::executor, std::chrono::milliseconds(wait));
+        boost::system::error_code ec;
+        co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      }
+      user_.clear();
+      Queue(pp::StandardReply(ReplyId::kAuthFailed));
+      co_return Error();
+    }
+    env_.probe.Auth(label, "ok");
+    account_ = r->account();
+    auto& storage = env_.storage;
+    const uint32_t ttl = static_cast<uint32_t>(absl::ToInt64Seconds(env_.config.lease_ttl));
+    auto acquire = [&storage, a = account_, o = conn_->id(), ttl] {
+      return storage.Lease(clients::LeaseOp::kAcquire, a, kLeaseName, o, ttl);
+    };
+    auto lease = co_await net::Offload(env_.rpc_pool, std::move(acquire));
+    if (!lease.ok()) {
+      Queue(pp::StandardReply(ReplyId::kTryLater));
+      co_return true;
+    }
+    if (!*lease) {
+      Queue(pp::StandardReply(ReplyId::kInUse));
+      co_return false;  // RFC 2449: the client should not keep trying on this connection
+    }
+    locked_ = true;
+    auto list = [&storage, a = account_] { return storage.List(a, kInbox); };
+    auto drop = co_await net::Offload(env_.rpc_pool, std::move(list));
+    if (!drop.ok()) {
+      Queue(pp::StandardReply(ReplyId::kTryLater));
+      co_return false;
+    }
+    drop_ = std::move(*drop);
+    deleted_.assign(drop_.messages.size(), false);
+    state_ = pp::State::kTransaction;
+    log::Info("pop3 login", {{"user", account_}, {"messages", std::to_string(drop_.messages.size())}}, &lc_);
+    asio::co_spawn(co_await asio::this_coro::executor, KeepLease(), asio::detached);
+    auto [n, octets] = Totals();
+    Queue(pp::MaildropReply(n, octets));
+    co_return true;
+  }
+
+  // Renews the maildrop lease while the session holds it.
+  awaitable<void> KeepLease() {
+    auto alive = alive_;
+    const auto every = absl::ToChronoMilliseconds(env_.config.lease_ttl / 3);
+    asio::steady_timer t(co_await asio::this_coro::executor);
+    while (*alive && locked_) {
+      t.expires_after(every);
+      boost::system::error_code ec;
+      co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      if (!*alive || !locked_) break;
+      auto& storage = env_.storage;
+      const uint32_t ttl = static_cast<uint32_t>(absl::ToInt64Seconds(env_.config.lease_ttl));
+      auto renew = [&storage, a = account_, o = conn_->id(), ttl] {
+        return storage.Lease(clients::LeaseOp::kRenew, a, kLeaseName, o, ttl);
+      };
+      auto r = co_await net::Offload(env_.rpc_pool, std::move(renew));
+      if (!*alive) break;
+      if (r.ok() && !*r) {
+        log::Warn("maildrop lease lost; closing", {}, &lc_);
+        conn_->Close();
+        break;
+      }
+    }
+  }
+
+  awaitable<bool> Quit() {
+    if (state_ != pp::State::kTransaction) {
+      Queue(pp::StandardReply(ReplyId::kBye));
+      co_return false;
+    }
+    state_ = pp::State::kUpdate;
+    std::vector<uint32_t> uids;
+    for (size_t i = 0; i < drop_.messages.size(); ++i) {
+      if (deleted_[i]) uids.push_back(drop_.messages[i].uid);
+    }
+    auto& storage = env_.storage;
+    auto remove = [&storage, a = account_, uids] { return storage.Remove(a, kInbox, uids); };
+    absl::Status s = co_await net::Offload(env_.rpc_pool, std::move(remove));
+    if (!s.ok()) {
+      log::Warn("deletions not applied", {{"error", std::string(s.message())}}, &lc_);
+      Queue(pp::StandardReply(ReplyId::kDeleteFailed));
+      co_return false;
+    }
+    env_.probe.Deleted(static_cast<int>(uids.size()));
+    Queue(pp::StandardReply(ReplyId::kBye));
+    co_return false;
+  }
+
+ public:
+  ~Session() { *alive_ = false; }
+
+ private:
+  SessionEnv& env_;
+  std::shared_ptr<net::Connection> conn_;
+  pp::CommandReader reader_;
+  log::Context lc_;
+  std::string out_;
+  std::string banner_;
+  pp::State state_ = pp::State::kAuthorization;
+  std::string user_;
+  std::string account_;
+  bool locked_ = false;
+  bool upgrade_ = false;
+  size_t errors_ = 0;
+  clients::Maildrop drop_;
+  std::vector<bool> deleted_;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace
+
+awaitable<void> RunSession(SessionEnv& env, std::shared_ptr<net::Connection> conn) {
+  Session s(env, std::move(conn));
+  co_await s.Run();
+}
+
+}  // namespace tern::pop3_gateway

@@ -1,0 +1,208 @@
+#!/usr/bin/env python3
+"""POP3 end to end: the all-in-one `tern` against a throwaway PostgreSQL; mail arrives over
+SMTP (smtplib) and is read with clients we did not write: Python's poplib and curl.
+"""
+
+import base64
+import os
+import shutil
+import smtplib
+import socket
+import ssl
+import subprocess
+import tempfile
+import time
+import unittest
+
+from harness import TERNCTL, Server, new_password
+
+CERT_DIR = tempfile.mkdtemp(prefix="/tmp/tern-e2e-pop3-cert-")
+subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                "-subj", "/CN=pop.e2e.test", "-keyout", os.path.join(CERT_DIR, "key.pem"),
+                "-out", os.path.join(CERT_DIR, "cert.pem")], check=True, capture_output=True)
+TLS_ENV = {}
+for svc in ("SMTP", "POP3"):
+    TLS_ENV[f"TERN_{svc}_TLS_CERT_FILE"] = os.path.join(CERT_DIR, "cert.pem")
+    TLS_ENV[f"TERN_{svc}_TLS_KEY_FILE"] = os.path.join(CERT_DIR, "key.pem")
+# A short road to the lockout, so that throttling shows within a few attempts.
+SERVER = Server(smtp=True, pop3=True, extra_env={**TLS_ENV, "TERN_AUTH_THROTTLE_LOCKOUT_AFTER": "4"})
+
+import poplib  # noqa: E402
+
+DOMAIN = "pop.test"
+CAROL, DAVE, EVE = f"carol@{DOMAIN}", f"dave@{DOMAIN}", f"eve@{DOMAIN}"
+PW = {CAROL: new_password(), DAVE: new_password(), EVE: new_password()}
+APOP_SECRET = "tanstaaf-" + new_password()
+
+
+def tls_context():
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    return ctx
+
+
+class Pop3E2E(unittest.TestCase):
+    sent = {}
+
+    @classmethod
+    def setUpClass(cls):
+        SERVER.start()
+        cls.ctl("domain", "add", DOMAIN)
+        for user, pw in PW.items():
+            cls.ctl("user", "add", user, "--password-stdin", stdin=pw + "\n")
+        cls.ctl("user", "apop", "enable", EVE, stdin=APOP_SECRET + "\n")
+
+    @classmethod
+    def tearDownClass(cls):
+        SERVER.cleanup()
+        shutil.rmtree(CERT_DIR, ignore_errors=True)
+
+    @staticmethod
+    def ctl(*args, stdin=""):
+        env = {k: v for k, v in os.environ.items() if not k.startswith("TERN_")}
+        env.update({"TERN_AUTH_ADDR": f"127.0.0.1:{SERVER.auth_grpc}",
+                    "TERN_STORAGE_ADDR": f"127.0.0.1:{SERVER.storage_grpc}",
+                    "TERN_ADMIN_TOKEN": SERVER.token, "HOME": CERT_DIR})
+        r = subprocess.run([TERNCTL, *args], input=stdin, capture_output=True, text=True,
+                           env=env, timeout=60)
+        if r.returncode != 0:
+            raise AssertionError(f"ternctl {args}: {r.stderr}")
+        return r.stdout
+
+    def deliver(self, to, subject, body):
+        msg = (f"From: sender@remote.example\r\nTo: {to}\r\nSubject: {subject}\r\n\r\n{body}")
+        with smtplib.SMTP("127.0.0.1", SERVER.mx, timeout=30) as s:
+            s.sendmail("sender@remote.example", [to], msg.encode())
+        return msg.encode()
+
+    def login(self, user, tls=True):
+        p = poplib.POP3("127.0.0.1", SERVER.pop3_port, timeout=30)
+        if tls:
+            p.stls(context=tls_context())
+        p.user(user)
+        p.pass_(PW[user])
+        return p
+
+    def login_after_drop(self, user):
+        """Logs in once the server noticed a dropped connection and released its lock: the
+        release happens when the old session reads the end of its connection."""
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                return self.login(user)
+            except poplib.error_proto as e:
+                if b"[IN-USE]" not in e.args[0] or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+
+    def test_capabilities_and_plaintext_login_refused(self):
+        p = poplib.POP3("127.0.0.1", SERVER.pop3_port, timeout=30)
+        caps = p.capa()
+        for c in ("STLS", "UIDL", "TOP", "RESP-CODES", "PIPELINING", "IMPLEMENTATION"):
+            self.assertIn(c, caps)
+        self.assertNotIn("USER", caps, "no plaintext login offered before STLS")
+        with self.assertRaises(poplib.error_proto) as e:
+            p.user(CAROL)
+            p.pass_(PW[CAROL])
+        self.assertIn(b"[AUTH]", e.exception.args[0])
+        with self.assertRaises(poplib.error_proto):
+            p._shortcmd("RPOP carol")
+        p.quit()
+
+    def test_retrieve_top_uidl_and_deletion_only_at_quit(self):
+        sent = [self.deliver(DAVE, f"pop {i}", f"line one {i}\r\n.dotted line\r\nline three\r\n")
+                for i in range(3)]
+        p = self.login(DAVE)
+        count, size = p.stat()
+        self.assertEqual(count, 3)
+        _, listing, _ = p.list()
+        self.assertEqual(len(listing), 3)
+        self.assertEqual(sum(int(l.split()[1]) for l in listing), size)
+        _, uidl1, _ = p.uidl()
+        _, lines, octets = p.retr(2)
+        got = b"\r\n".join(lines) + b"\r\n"
+        self.assertTrue(got.endswith(sent[1]), "RETR returns the stored bytes (trace headers + sent)")
+        self.assertEqual(len(got), int(listing[1].split()[1]), "LIST size matches RETR")
+        _, top0, _ = p.top(1, 0)
+        self.assertIn(b"Subject: pop 0", top0)
+        self.assertNotIn(b"line one 0", top0)
+        _, top1, _ = p.top(1, 1)
+        self.assertEqual(top1[-1], b"line one 0")
+        p.dele(1)
+        with self.assertRaises(poplib.error_proto):
+            p.retr(1)
+        # Drop the connection without QUIT: nothing is deleted.
+        p.sock.shutdown(socket.SHUT_RDWR)
+        p.sock.close()
+        p = self.login_after_drop(DAVE)
+        self.assertEqual(p.stat()[0], 3, "a dropped connection deletes nothing")
+        _, uidl2, _ = p.uidl()
+        self.assertEqual(uidl1, uidl2, "UIDL values are stable across sessions")
+        p.dele(1)
+        p.quit()
+        p = self.login(DAVE)
+        self.assertEqual(p.stat()[0], 2, "QUIT applied the deletion")
+        _, uidl3, _ = p.uidl()
+        self.assertEqual([u.split()[1] for u in uidl3], [u.split()[1] for u in uidl1[1:]])
+        p.quit()
+
+    def test_second_concurrent_login_is_in_use(self):
+        first = self.login(CAROL)
+        second = poplib.POP3("127.0.0.1", SERVER.pop3_port, timeout=30)
+        second.stls(context=tls_context())
+        second.user(CAROL)
+        with self.assertRaises(poplib.error_proto) as e:
+            second.pass_(PW[CAROL])
+        self.assertIn(b"[IN-USE]", e.exception.args[0])
+        first.quit()
+        again = self.login(CAROL)  # released at QUIT
+        again.quit()
+
+    def test_implicit_tls_with_apop(self):
+        p = poplib.POP3_SSL("127.0.0.1", SERVER.pop3s_port, context=tls_context(), timeout=30)
+        self.assertIn(b"<", p.getwelcome(), "the greeting carries an APOP timestamp")
+        p.apop(EVE, APOP_SECRET)
+        self.assertGreaterEqual(p.stat()[0], 0)
+        p.quit()
+        p = poplib.POP3_SSL("127.0.0.1", SERVER.pop3s_port, context=tls_context(), timeout=30)
+        with self.assertRaises(poplib.error_proto) as e:
+            p.apop(EVE, "wrong secret")
+        self.assertIn(b"[AUTH]", e.exception.args[0])
+
+    def test_sasl_plain_with_initial_response(self):
+        p = poplib.POP3("127.0.0.1", SERVER.pop3_port, timeout=30)
+        p.stls(context=tls_context())
+        token = base64.b64encode(b"\0" + CAROL.encode() + b"\0" + PW[CAROL].encode()).decode()
+        self.assertTrue(p._shortcmd("AUTH PLAIN " + token).startswith(b"+OK"))
+        p.quit()
+
+    def test_curl_reads_over_pop3s(self):
+        self.deliver(CAROL, "for curl", "hello curl\r\n")
+        r = subprocess.run(["curl", "-sSk", f"pop3s://127.0.0.1:{SERVER.pop3s_port}/1",
+                            "-u", f"{CAROL}:{PW[CAROL]}"], capture_output=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(b"Subject: ", r.stdout)
+
+    def test_repeated_bad_passwords_are_throttled(self):
+        user = f"nobody-{os.getpid()}@{DOMAIN}"
+        answers = []
+        for _ in range(6):
+            p = poplib.POP3("127.0.0.1", SERVER.pop3_port, timeout=30)
+            p.stls(context=tls_context())
+            p.user(user)
+            try:
+                p.pass_("not the password")
+            except poplib.error_proto as e:
+                answers.append(e.args[0])
+            try:
+                p.quit()
+            except (poplib.error_proto, OSError):
+                pass
+        self.assertTrue(all(a.startswith(b"-ERR") for a in answers))
+        self.assertIn(b"[AUTH]", answers[0])
+        self.assertTrue(any(b"[LOGIN-DELAY]" in a for a in answers), answers)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
