@@ -282,6 +282,15 @@ size_t Server::active() {
   return open_.size();
 }
 
+std::vector<std::shared_ptr<Connection>> Server::Live() {
+  std::vector<std::shared_ptr<Connection>> live;
+  absl::MutexLock lock(&mu_);
+  for (auto& [ptr, weak] : open_) {
+    if (auto c = weak.lock()) live.push_back(std::move(c));
+  }
+  return live;
+}
+
 void Server::Drain(absl::Duration grace) {
   draining_ = true;
   for (auto& a : acceptors_) {
@@ -291,23 +300,23 @@ void Server::Drain(absl::Duration grace) {
     });
   }
   // Sessions see draining() and finish; idle ones are woken from their read at once; whatever
-  // is left after the grace period is closed.
-  absl::MutexLock lock(&mu_);
-  for (auto& [ptr, weak] : open_) {
-    if (auto c = weak.lock()) {
-      asio::post(c->timer_.get_executor(), [c] {
-        if (!c->interruptible_ || !c->open_) return;
-        boost::system::error_code ec;
-        if (c->tls_) c->tls_->next_layer().cancel(ec);
-        else c->plain_->cancel(ec);
-      });
-    }
+  // is left after the grace period is closed. (References to connections are dropped outside
+  // mu_: the last one runs ~Connection, which takes mu_.)
+  for (auto& c : Live()) {
+    asio::post(c->timer_.get_executor(), [c] {
+      if (!c->interruptible_ || !c->open_) return;
+      boost::system::error_code ec;
+      if (c->tls_) c->tls_->next_layer().cancel(ec);
+      else c->plain_->cancel(ec);
+    });
   }
   auto empty = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return open_.empty(); };
-  if (mu_.AwaitWithTimeout(absl::Condition(&empty), grace)) return;
-  for (auto& [ptr, weak] : open_) {
-    if (auto c = weak.lock()) asio::post(c->timer_.get_executor(), [c] { c->Close(); });
+  {
+    absl::MutexLock lock(&mu_);
+    if (mu_.AwaitWithTimeout(absl::Condition(&empty), grace)) return;
   }
+  for (auto& c : Live()) asio::post(c->timer_.get_executor(), [c] { c->Close(); });
+  absl::MutexLock lock(&mu_);
   if (!mu_.AwaitWithTimeout(absl::Condition(&empty), absl::Seconds(5))) {
     log::Warn("connections still open after drain", {{"count", std::to_string(open_.size())}});
   }

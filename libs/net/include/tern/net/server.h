@@ -130,6 +130,7 @@ class Server {
   asio::awaitable<void> Accept(std::shared_ptr<tcp::acceptor> acceptor, ListenerOptions options,
                                Handler handler);
   void Forget(Connection* c);
+  std::vector<std::shared_ptr<Connection>> Live();
   // Moves a connection's per-address count to its real client address; false when that
   // address is over its limit.
   bool Readdress(Connection* c, const asio::ip::address& to);
