@@ -54,6 +54,8 @@ TERN_AUTH_APOP_KEY_FILE="$apop_key_file" \
 TERN_SMTP_HOSTNAME=localhost \
 TERN_SMTP_TLS_CERT_FILE="$root/var/secrets/tls-cert.pem" \
 TERN_SMTP_TLS_KEY_FILE="$root/var/secrets/tls-key.pem" \
+TERN_POP3_TLS_CERT_FILE="$root/var/secrets/tls-cert.pem" \
+TERN_POP3_TLS_KEY_FILE="$root/var/secrets/tls-key.pem" \
   "$bin/services/tern/tern" >>"$root/var/log/tern.log" 2>&1 &
 pids+=($!)
 
@@ -88,7 +90,9 @@ Tern is up.
   auth            gRPC 127.0.0.1:7002   HTTP http://127.0.0.1:9102/metrics /livez /readyz
   smtp            MX 127.0.0.1:2525, submission 127.0.0.1:2587 (STARTTLS), submissions 127.0.0.1:2465
                   (self-signed certificate; HTTP http://127.0.0.1:9103/metrics)
+  pop3            127.0.0.1:1110 (STLS), POP3S 127.0.0.1:1995; HTTP http://127.0.0.1:9104/metrics
   try it          swaks --server 127.0.0.1:2525 --to demo@example.test
+                  curl -k pop3s://127.0.0.1:1995/1 -u demo@example.test:<password>
   demo account    demo@example.test   password: $(cat "$demo_password_file")
   admin           TERN_ADMIN_TOKEN_FILE=$token_file $ternctl status
   logs            $root/var/log/tern.log
