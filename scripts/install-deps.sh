@@ -11,7 +11,7 @@ PACKAGES=(
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev clang libclang-rt-14-dev
   postgresql-15 postgresql-client-15
-  python3 curl swaks libnet-ssleay-perl libio-socket-ssl-perl libauthen-sasl-perl
+  python3 curl swaks libnet-ssleay-perl libio-socket-ssl-perl libauthen-sasl-perl fetchmail
   openssl procps iproute2 util-linux
 )
 

@@ -30,8 +30,8 @@ SERVER = Server(smtp=True, pop3=True, extra_env={**TLS_ENV, "TERN_AUTH_THROTTLE_
 import poplib  # noqa: E402
 
 DOMAIN = "pop.test"
-CAROL, DAVE, EVE = f"carol@{DOMAIN}", f"dave@{DOMAIN}", f"eve@{DOMAIN}"
-PW = {CAROL: new_password(), DAVE: new_password(), EVE: new_password()}
+CAROL, DAVE, EVE, FRANK = (f"{u}@{DOMAIN}" for u in ("carol", "dave", "eve", "frank"))
+PW = {u: new_password() for u in (CAROL, DAVE, EVE, FRANK)}
 APOP_SECRET = "tanstaaf-" + new_password()
 
 
@@ -129,6 +129,11 @@ class Pop3E2E(unittest.TestCase):
         self.assertNotIn(b"line one 0", top0)
         _, top1, _ = p.top(1, 1)
         self.assertEqual(top1[-1], b"line one 0")
+        self.assertTrue(p.noop().startswith(b"+OK"))
+        p.dele(3)
+        self.assertEqual(p.stat()[0], 2, "a marked message is hidden")
+        self.assertTrue(p.rset().startswith(b"+OK"))
+        self.assertEqual(p.stat()[0], 3, "RSET unmarks")
         p.dele(1)
         with self.assertRaises(poplib.error_proto):
             p.retr(1)
@@ -183,6 +188,38 @@ class Pop3E2E(unittest.TestCase):
                             "-u", f"{CAROL}:{PW[CAROL]}"], capture_output=True, timeout=60)
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn(b"Subject: ", r.stdout)
+
+    def fetchmail(self, keep):
+        """Runs fetchmail once over POP3S; returns what its MDA received."""
+        out = os.path.join(CERT_DIR, f"fetched-{keep}")
+        rc = os.path.join(CERT_DIR, f"fetchmailrc-{keep}")
+        with open(rc, "w") as f:
+            f.write(f'set no syslog\n'
+                    f'poll 127.0.0.1 service {SERVER.pop3s_port} proto pop3 auth password\n'
+                    f'  user "{FRANK}" password "{PW[FRANK]}"\n'
+                    f'  ssl no sslcertck fetchall {"keep" if keep else "nokeep"}\n'
+                    f'  mda "/bin/sh -c \'cat >> {out}\'"\n')
+        os.chmod(rc, 0o600)
+        r = subprocess.run(["fetchmail", "-f", rc, "--idfile", rc + ".ids", "--nodetach",
+                            "--nosyslog"], capture_output=True, text=True, timeout=120,
+                           env={**os.environ, "HOME": CERT_DIR})
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        with open(out, "rb") as f:
+            return f.read()
+
+    def test_fetchmail_keep_and_no_keep(self):
+        self.deliver(FRANK, "fm one", "first\r\n")
+        self.deliver(FRANK, "fm two", "second\r\n")
+        got = self.fetchmail(keep=True)
+        self.assertIn(b"Subject: fm one", got)
+        self.assertIn(b"Subject: fm two", got)
+        p = self.login_after_drop(FRANK)
+        self.assertEqual(p.stat()[0], 2, "keep leaves the messages on the server")
+        p.quit()
+        self.fetchmail(keep=False)
+        p = self.login_after_drop(FRANK)
+        self.assertEqual(p.stat()[0], 0, "nokeep deleted them at QUIT")
+        p.quit()
 
     def test_repeated_bad_passwords_are_throttled(self):
         user = f"nobody-{os.getpid()}@{DOMAIN}"
