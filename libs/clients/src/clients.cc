@@ -76,26 +76,19 @@ class GrpcStorageClient final : public StorageClient {
     return resp;
   }
   absl::StatusOr<Maildrop> List(const std::string& account, const std::string& mailbox) override {
-    storage::v1::StatusRequest sreq;
-    sreq.set_account(account);
-    sreq.set_mailbox(mailbox);
-    storage::v1::StatusResponse sresp;
-    auto sctx = rpc::ContextWithDeadline(10s);
-    TERN_RETURN_IF_ERROR_GRPC(stub_->Status(sctx.get(), sreq, &sresp));
-    Maildrop drop;
-    drop.uidvalidity = sresp.mailbox().uidvalidity();
-    if (sresp.mailbox().messages() == 0) return drop;
-    storage::v1::FetchMetadataRequest req;
+    storage::v1::SelectRequest req;
     req.set_account(account);
     req.set_mailbox(mailbox);
-    auto* r = req.mutable_uids()->add_ranges();
-    r->set_first(1);
-    r->set_last(0);
+    req.set_with_messages(true);
     auto ctx = rpc::ContextWithDeadline(60s);
-    auto reader = stub_->FetchMetadata(ctx.get(), req);
-    storage::v1::FetchMetadataResponse chunk;
+    auto reader = stub_->Select(ctx.get(), req);
+    Maildrop drop;
+    storage::v1::SelectResponse chunk;
     while (reader->Read(&chunk)) {
-      for (const auto& m : chunk.messages()) drop.messages.push_back({m.uid(), m.size()});
+      if (chunk.has_mailbox()) drop.uidvalidity = chunk.mailbox().uidvalidity();
+      for (int i = 0; i < chunk.uids_size() && i < chunk.sizes_size(); ++i) {
+        drop.messages.push_back({chunk.uids(i), chunk.sizes(i)});
+      }
     }
     TERN_RETURN_IF_ERROR_GRPC(reader->Finish());
     return drop;

@@ -153,6 +153,11 @@ absl::StatusOr<const pb::BodyPart*> FindPart(const pb::BodyPart& root,
 
 MailStore::MailStore(pg::Pool& db, Probe& probe, ChangePublisher& publisher, StoreLimits limits)
     : db_(db), probe_(probe), publisher_(publisher), limits_(limits) {
+  db_.Prepare("fetch_small",
+              "SELECT m.size, CASE WHEN m.size <= $4 THEN m.content END FROM mailboxes b JOIN "
+              "mailbox_messages mm ON mm.mailbox_id = b.id JOIN messages m ON m.id = "
+              "mm.message_id WHERE b.account_id = $1 AND b.name = $2 AND NOT b.noselect AND "
+              "mm.uid = $3");
   db_.Prepare("deliver",
               "SELECT message_id, account, uidvalidity, uid, account_id, modseq FROM "
               "tern_deliver($1::text[], $2, $3, $4, $5, $6, $7, $8, to_timestamp($9::bigint), $10, "
@@ -522,8 +527,8 @@ absl::Status MailStore::Select(const pb::SelectRequest& req,
     int64_t last = 0;
     for (;;) {
       pqxx::result r = tx.exec_params(
-          "SELECT uid, flags, modseq, array_to_string(keywords, ' ') FROM mailbox_messages WHERE "
-          "mailbox_id = $1 AND uid > $2 ORDER BY uid LIMIT $3",
+          "SELECT uid, flags, modseq, array_to_string(keywords, ' '), size FROM mailbox_messages "
+          "WHERE mailbox_id = $1 AND uid > $2 ORDER BY uid LIMIT $3",
           m.id, last, static_cast<int64_t>(limits_.select_chunk));
       if (r.empty()) break;
       pb::SelectResponse chunk;
@@ -532,6 +537,7 @@ absl::Status MailStore::Select(const pb::SelectRequest& req,
         chunk.add_flags(row[1].as<uint32_t>());
         chunk.add_modseqs(row[2].as<uint64_t>());
         chunk.add_keywords(row[3].as<std::string>());
+        chunk.add_sizes(row[4].as<uint64_t>());
       }
       last = chunk.uids(chunk.uids_size() - 1);
       if (!emit(chunk)) return absl::CancelledError("client went away");
@@ -604,6 +610,25 @@ absl::Status MailStore::FetchContent(
   TERN_ASSIGN_OR_RETURN(int64_t account_id, AccountId(req.account()));
   TERN_ASSIGN_OR_RETURN(std::string name, NormalizeMailbox(req.mailbox()));
   if (req.uid() == 0) return absl::InvalidArgumentError("uid: 0 is not a UID");
+  // The common case (a whole message that fits one chunk: POP3 RETR, IMAP BODY[]) in one
+  // statement; everything else below in a snapshot.
+  if (req.what() == pb::FetchContentRequest::FULL && req.offset() == 0 && req.length() == 0) {
+    bool done = false;
+    TERN_RETURN_IF_ERROR(db_.Run("fetch_content", pg::TxMode::kAutocommit, [&](pqxx::transaction_base& tx) {
+      pqxx::result r = tx.exec_prepared("fetch_small", account_id, name,
+                                        static_cast<int64_t>(req.uid()),
+                                        static_cast<int64_t>(limits_.content_chunk));
+      if (r.empty()) return absl::OkStatus();  // the general path says why
+      if (r[0][1].is_null()) return absl::OkStatus();
+      pb::FetchContentResponse chunk;
+      chunk.set_total_size(r[0][0].as<uint64_t>());
+      chunk.set_data(pqxx::binarystring(r[0][1]).str());
+      done = true;
+      if (!emit(chunk)) return absl::CancelledError("client went away");
+      return absl::OkStatus();
+    }));
+    if (done) return absl::OkStatus();
+  }
   return db_.Run("fetch_content", pg::TxMode::kSnapshot, [&](pqxx::transaction_base& tx) {
     TERN_ASSIGN_OR_RETURN(Mailbox m, LoadSelectable(tx, account_id, name, false));
     const bool needs_parts = req.what() >= pb::FetchContentRequest::PART;
