@@ -36,14 +36,13 @@ class Pop3 {
     asio::write(socket_, asio::buffer(c + "\r\n"));
     return Line();
   }
-  // The lines of a multi-line answer, up to "."; returns the octets received.
+  // The rest of a multi-line answer, through "\r\n.\r\n" (read in bulk, so that the client is
+  // not what is measured); returns the octets received.
   size_t Multi() {
-    size_t n = 0;
-    for (;;) {
-      std::string l = Line();
-      if (l == ".\r\n") return n;
-      n += l.size();
-    }
+    static const std::string kEnd = "\r\n.\r\n";
+    size_t n = asio::read_until(socket_, asio::dynamic_buffer(buf_), kEnd);
+    buf_.erase(0, n);
+    return n;
   }
   std::string Line() {
     size_t n = asio::read_until(socket_, asio::dynamic_buffer(buf_), "\r\n");

@@ -507,3 +507,59 @@ TEST_F(StorageApiTest, LeasesHaveOneHolderAcrossReplicasUntilReleasedOrExpired) 
 
 }  // namespace
 }  // namespace tern::storage::testing
+
+namespace tern::storage::testing {
+namespace {
+
+TEST_F(StorageApiTest, FetchMessagesReturnsSeveralWholeMessagesAndListOnlySelectGivesSizes) {
+  const std::string account = NewAccount();
+  const std::string small1 = Message("ahead-1"), small3 = Message("ahead-3");
+  const std::string big = Message("ahead-big", "x\r\n", 5000);
+  ASSERT_TRUE(Append(account, "INBOX", small1, nullptr).ok());
+  ASSERT_TRUE(Append(account, "INBOX", big, nullptr).ok());
+  ASSERT_TRUE(Append(account, "INBOX", small3, nullptr).ok());
+  pb::FetchMessagesRequest req;
+  req.set_account(account);
+  req.set_mailbox("INBOX");
+  for (uint32_t u : {1u, 2u, 3u, 99u}) req.add_uids(u);
+  req.set_max_message_bytes(4096);
+  auto ctx = rpc::ContextWithDeadline();
+  auto reader = stub().FetchMessages(ctx.get(), req);
+  std::map<uint32_t, std::string> got;
+  pb::FetchMessagesResponse r;
+  while (reader->Read(&r)) got[r.uid()] = r.content();
+  ASSERT_TRUE(reader->Finish().ok());
+  EXPECT_EQ(got, (std::map<uint32_t, std::string>{{1, small1}, {3, small3}}))
+      << "exact bytes; the big one and the missing UID are left out";
+  for (int i = 0; i < 300; ++i) req.add_uids(1000 + i);
+  ctx = rpc::ContextWithDeadline();
+  reader = stub().FetchMessages(ctx.get(), req);
+  while (reader->Read(&r)) {
+  }
+  EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+
+  pb::SelectRequest sel;
+  sel.set_account(account);
+  sel.set_mailbox("INBOX");
+  sel.set_with_messages(true);
+  sel.set_list_only(true);
+  ctx = rpc::ContextWithDeadline();
+  auto sr = stub().Select(ctx.get(), sel);
+  pb::SelectResponse resp;
+  std::vector<uint64_t> sizes;
+  std::vector<uint32_t> uids;
+  uint32_t validity = 0;
+  while (sr->Read(&resp)) {
+    if (resp.has_mailbox()) validity = resp.mailbox().uidvalidity();
+    uids.insert(uids.end(), resp.uids().begin(), resp.uids().end());
+    sizes.insert(sizes.end(), resp.sizes().begin(), resp.sizes().end());
+    EXPECT_EQ(resp.flags_size(), 0);
+  }
+  ASSERT_TRUE(sr->Finish().ok());
+  EXPECT_EQ(validity, StatusOf(account, "INBOX").uidvalidity());
+  EXPECT_EQ(uids, (std::vector<uint32_t>{1, 2, 3}));
+  EXPECT_EQ(sizes, (std::vector<uint64_t>{small1.size(), big.size(), small3.size()}));
+}
+
+}  // namespace
+}  // namespace tern::storage::testing

@@ -80,6 +80,7 @@ class GrpcStorageClient final : public StorageClient {
     req.set_account(account);
     req.set_mailbox(mailbox);
     req.set_with_messages(true);
+    req.set_list_only(true);
     auto ctx = rpc::ContextWithDeadline(60s);
     auto reader = stub_->Select(ctx.get(), req);
     Maildrop drop;
@@ -107,6 +108,23 @@ class GrpcStorageClient final : public StorageClient {
       if (out.empty() && chunk.total_size() > 0) out.reserve(chunk.total_size());
       out += chunk.data();
     }
+    TERN_RETURN_IF_ERROR_GRPC(reader->Finish());
+    return out;
+  }
+  absl::StatusOr<std::map<uint32_t, std::string>> FetchMany(const std::string& account,
+                                                            const std::string& mailbox,
+                                                            const std::vector<uint32_t>& uids,
+                                                            uint64_t max_bytes) override {
+    storage::v1::FetchMessagesRequest req;
+    req.set_account(account);
+    req.set_mailbox(mailbox);
+    for (uint32_t u : uids) req.add_uids(u);
+    req.set_max_message_bytes(max_bytes);
+    auto ctx = rpc::ContextWithDeadline(60s);
+    auto reader = stub_->FetchMessages(ctx.get(), req);
+    std::map<uint32_t, std::string> out;
+    storage::v1::FetchMessagesResponse r;
+    while (reader->Read(&r)) out[r.uid()] = std::move(*r.mutable_content());
     TERN_RETURN_IF_ERROR_GRPC(reader->Finish());
     return out;
   }
@@ -241,6 +259,19 @@ absl::StatusOr<std::string> FakeStorageClient::Fetch(const std::string& account,
   auto it = inbox_[account].find(uid);
   if (it == inbox_[account].end()) return absl::NotFoundError("no such message");
   return it->second;
+}
+
+absl::StatusOr<std::map<uint32_t, std::string>> FakeStorageClient::FetchMany(
+    const std::string& account, const std::string&, const std::vector<uint32_t>& uids,
+    uint64_t max_bytes) {
+  if (down_) return absl::UnavailableError("storage down");
+  absl::MutexLock lock(&mu_);
+  std::map<uint32_t, std::string> out;
+  for (uint32_t u : uids) {
+    auto it = inbox_[account].find(u);
+    if (it != inbox_[account].end() && it->second.size() <= max_bytes) out[u] = it->second;
+  }
+  return out;
 }
 
 absl::Status FakeStorageClient::Remove(const std::string& account, const std::string&,

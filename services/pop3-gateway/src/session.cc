@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <map>
 #include <random>
 
 #include "tern/core/log.h"
@@ -275,12 +276,48 @@ class Session {
     return &drop_.messages[msg - 1];
   }
 
+  // Clients walk the maildrop in order (RETR 1, RETR 2, ...): fetch ahead in one call and
+  // serve from memory, at most kAheadMessages messages and kAheadBytes at a time.
+  static constexpr size_t kAheadMessages = 256;
+  static constexpr uint64_t kAheadBytes = 4 << 20;
+  static constexpr uint64_t kAheadMessageMax = 256 << 10;
+
+  awaitable<void> FetchAhead(uint32_t msg) {
+    std::vector<uint32_t> uids;
+    uint64_t bytes = 0;
+    for (uint32_t i = msg - 1; i < drop_.messages.size() && uids.size() < kAheadMessages; ++i) {
+      const auto& e = drop_.messages[i];
+      if (deleted_[i] || e.size > kAheadMessageMax) continue;
+      if (bytes + e.size > kAheadBytes) break;
+      bytes += e.size;
+      uids.push_back(e.uid);
+    }
+    if (uids.empty()) co_return;
+    auto& storage = env_.storage;
+    auto fetch = [&storage, a = account_, uids] {
+      return storage.FetchMany(a, kInbox, uids, kAheadMessageMax);
+    };
+    auto got = co_await net::Offload(env_.rpc_pool, std::move(fetch));
+    if (got.ok()) ahead_ = std::move(*got);
+  }
+
   awaitable<bool> Send(uint32_t msg, std::optional<uint64_t> top_lines) {
     auto* m = Message(msg);
     if (!m) co_return true;
-    auto& storage = env_.storage;
-    auto fetch = [&storage, a = account_, uid = m->uid] { return storage.Fetch(a, kInbox, uid); };
-    auto content = co_await net::Offload(env_.rpc_pool, std::move(fetch));
+    const uint32_t uid = m->uid;
+    if (!ahead_.count(uid)) {
+      ahead_.clear();
+      co_await FetchAhead(msg);
+    }
+    absl::StatusOr<std::string> content;
+    if (auto it = ahead_.find(uid); it != ahead_.end()) {
+      content = std::move(it->second);
+      ahead_.erase(it);
+    } else {
+      auto& storage = env_.storage;
+      auto fetch = [&storage, a = account_, uid] { return storage.Fetch(a, kInbox, uid); };
+      content = co_await net::Offload(env_.rpc_pool, std::move(fetch));
+    }
     if (!content.ok()) {
       log::Warn("fetch failed", {{"error", std::string(content.status().message())}}, &lc_);
       Queue(pp::StandardReply(ReplyId::kTryLater));
@@ -487,6 +524,7 @@ class Session {
   size_t errors_ = 0;
   clients::Maildrop drop_;
   std::vector<bool> deleted_;
+  std::map<uint32_t, std::string> ahead_;  // UID -> content fetched ahead
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

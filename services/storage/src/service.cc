@@ -77,6 +77,13 @@ grpc::Status StorageService::FetchContent(Ctx* ctx, const pb::FetchContentReques
   });
 }
 
+grpc::Status StorageService::FetchMessages(Ctx* ctx, const pb::FetchMessagesRequest* req,
+                                           grpc::ServerWriter<pb::FetchMessagesResponse>* w) {
+  return rpc_.Serve("FetchMessages", ctx, [&] {
+    return store_.FetchMessages(*req, [&](const pb::FetchMessagesResponse& r) { return w->Write(r); });
+  });
+}
+
 grpc::Status StorageService::Watch(Ctx* ctx, const pb::WatchRequest* req,
                                    grpc::ServerWriter<pb::ChangeHint>* w) {
   auto account_id = store_.AccountId(req->account());

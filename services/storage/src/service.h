@@ -31,6 +31,8 @@ class StorageService final : public pb::Storage::Service {
                              grpc::ServerWriter<pb::FetchMetadataResponse>*) override;
   grpc::Status FetchContent(Ctx*, const pb::FetchContentRequest*,
                             grpc::ServerWriter<pb::FetchContentResponse>*) override;
+  grpc::Status FetchMessages(Ctx*, const pb::FetchMessagesRequest*,
+                             grpc::ServerWriter<pb::FetchMessagesResponse>*) override;
   grpc::Status StoreFlags(Ctx*, const pb::StoreFlagsRequest*, pb::StoreFlagsResponse*) override;
   grpc::Status Copy(Ctx*, const pb::CopyRequest*, pb::CopyResponse*) override;
   grpc::Status Move(Ctx*, const pb::CopyRequest*, pb::CopyResponse*) override;

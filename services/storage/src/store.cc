@@ -153,6 +153,11 @@ absl::StatusOr<const pb::BodyPart*> FindPart(const pb::BodyPart& root,
 
 MailStore::MailStore(pg::Pool& db, Probe& probe, ChangePublisher& publisher, StoreLimits limits)
     : db_(db), probe_(probe), publisher_(publisher), limits_(limits) {
+  db_.Prepare("fetch_many",
+              "SELECT mm.uid, m.content FROM mailboxes b JOIN mailbox_messages mm ON "
+              "mm.mailbox_id = b.id JOIN messages m ON m.id = mm.message_id WHERE b.account_id = "
+              "$1 AND b.name = $2 AND NOT b.noselect AND mm.uid = ANY($3::bigint[]) AND m.size <= "
+              "$4 ORDER BY mm.uid");
   db_.Prepare("fetch_small",
               "SELECT m.size, CASE WHEN m.size <= $4 THEN m.content END FROM mailboxes b JOIN "
               "mailbox_messages mm ON mm.mailbox_id = b.id JOIN messages m ON m.id = "
@@ -515,8 +520,15 @@ absl::Status MailStore::Select(const pb::SelectRequest& req,
   return db_.Run("select", pg::TxMode::kSnapshot, [&](pqxx::transaction_base& tx) {
     TERN_ASSIGN_OR_RETURN(Mailbox m, LoadSelectable(tx, account_id, name, false));
     pb::SelectResponse head;
-    FillCounts(tx, m, head.mutable_mailbox());
-    for (const auto& row : tx.exec_params(
+    if (req.list_only()) {
+      head.mutable_mailbox()->set_name(m.name);
+      head.mutable_mailbox()->set_uidvalidity(m.uidvalidity);
+      head.mutable_mailbox()->set_uidnext(m.uidnext);
+      head.mutable_mailbox()->set_highestmodseq(m.highestmodseq);
+    } else {
+      FillCounts(tx, m, head.mutable_mailbox());
+    }
+    for (const auto& row : req.list_only() ? pqxx::result() : tx.exec_params(
              "SELECT DISTINCT unnest(keywords) AS k FROM mailbox_messages WHERE mailbox_id = $1 "
              "ORDER BY k LIMIT 1000",
              m.id)) {
@@ -527,17 +539,21 @@ absl::Status MailStore::Select(const pb::SelectRequest& req,
     int64_t last = 0;
     for (;;) {
       pqxx::result r = tx.exec_params(
-          "SELECT uid, flags, modseq, array_to_string(keywords, ' '), size FROM mailbox_messages "
-          "WHERE mailbox_id = $1 AND uid > $2 ORDER BY uid LIMIT $3",
+          req.list_only()
+              ? "SELECT uid, size FROM mailbox_messages WHERE mailbox_id = $1 AND uid > $2 "
+                "ORDER BY uid LIMIT $3"
+              : "SELECT uid, size, flags, modseq, array_to_string(keywords, ' ') FROM "
+                "mailbox_messages WHERE mailbox_id = $1 AND uid > $2 ORDER BY uid LIMIT $3",
           m.id, last, static_cast<int64_t>(limits_.select_chunk));
       if (r.empty()) break;
       pb::SelectResponse chunk;
       for (const auto& row : r) {
         chunk.add_uids(row[0].as<uint32_t>());
-        chunk.add_flags(row[1].as<uint32_t>());
-        chunk.add_modseqs(row[2].as<uint64_t>());
-        chunk.add_keywords(row[3].as<std::string>());
-        chunk.add_sizes(row[4].as<uint64_t>());
+        chunk.add_sizes(row[1].as<uint64_t>());
+        if (req.list_only()) continue;
+        chunk.add_flags(row[2].as<uint32_t>());
+        chunk.add_modseqs(row[3].as<uint64_t>());
+        chunk.add_keywords(row[4].as<std::string>());
       }
       last = chunk.uids(chunk.uids_size() - 1);
       if (!emit(chunk)) return absl::CancelledError("client went away");
@@ -700,6 +716,29 @@ absl::Status MailStore::FetchContent(
       start += n;
       len -= n;
     } while (len > 0);
+    return absl::OkStatus();
+  });
+}
+
+absl::Status MailStore::FetchMessages(
+    const pb::FetchMessagesRequest& req,
+    const std::function<bool(const pb::FetchMessagesResponse&)>& emit) {
+  TERN_ASSIGN_OR_RETURN(int64_t account_id, AccountId(req.account()));
+  TERN_ASSIGN_OR_RETURN(std::string name, NormalizeMailbox(req.mailbox()));
+  if (req.uids_size() == 0 || req.uids_size() > 256) {
+    return absl::InvalidArgumentError("uids: 1 to 256");
+  }
+  std::vector<int64_t> uids(req.uids().begin(), req.uids().end());
+  const int64_t max = static_cast<int64_t>(
+      std::min<uint64_t>(req.max_message_bytes() ? req.max_message_bytes() : limits_.content_chunk,
+                         limits_.max_message_bytes));
+  return db_.Run("fetch_messages", pg::TxMode::kAutocommit, [&](pqxx::transaction_base& tx) {
+    for (const auto& row : tx.exec_prepared("fetch_many", account_id, name, pg::IntArray(uids), max)) {
+      pb::FetchMessagesResponse r;
+      r.set_uid(row[0].as<uint32_t>());
+      r.set_content(pqxx::binarystring(row[1]).str());
+      if (!emit(r)) return absl::CancelledError("client went away");
+    }
     return absl::OkStatus();
   });
 }

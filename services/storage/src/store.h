@@ -71,6 +71,9 @@ class MailStore {
   absl::Status FetchContent(const pb::FetchContentRequest& req,
                             const std::function<bool(const pb::FetchContentResponse&)>& emit);
 
+  absl::Status FetchMessages(const pb::FetchMessagesRequest& req,
+                             const std::function<bool(const pb::FetchMessagesResponse&)>& emit);
+
   absl::Status StoreFlags(const pb::StoreFlagsRequest& req, pb::StoreFlagsResponse* resp);
   absl::Status Copy(const pb::CopyRequest& req, bool move, pb::CopyResponse* resp);
   absl::Status Expunge(const pb::ExpungeRequest& req, pb::ExpungeResponse* resp);

@@ -49,6 +49,10 @@ class StorageClient {
   // The exact stored bytes of one message.
   virtual absl::StatusOr<std::string> Fetch(const std::string& account, const std::string& mailbox,
                                             uint32_t uid) = 0;
+  // Several whole messages at once (reading ahead); messages over `max_bytes` are left out.
+  virtual absl::StatusOr<std::map<uint32_t, std::string>> FetchMany(
+      const std::string& account, const std::string& mailbox, const std::vector<uint32_t>& uids,
+      uint64_t max_bytes) = 0;
   // Removes these messages whatever their flags, in one transaction.
   virtual absl::Status Remove(const std::string& account, const std::string& mailbox,
                               const std::vector<uint32_t>& uids) = 0;
@@ -95,6 +99,10 @@ class FakeStorageClient final : public StorageClient {
   absl::StatusOr<Maildrop> List(const std::string& account, const std::string& mailbox) override;
   absl::StatusOr<std::string> Fetch(const std::string& account, const std::string& mailbox,
                                     uint32_t uid) override;
+  absl::StatusOr<std::map<uint32_t, std::string>> FetchMany(const std::string& account,
+                                                            const std::string& mailbox,
+                                                            const std::vector<uint32_t>& uids,
+                                                            uint64_t max_bytes) override;
   absl::Status Remove(const std::string& account, const std::string& mailbox,
                       const std::vector<uint32_t>& uids) override;
   absl::StatusOr<bool> Lease(LeaseOp op, const std::string& account, const std::string& name,
