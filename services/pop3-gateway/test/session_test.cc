@@ -1,0 +1,125 @@
+// The POP3 session over real sockets with fake auth and storage clients.
+#include <utility>  // before Asio: Boost 1.74 awaitable.hpp misses it under GCC 12
+
+#include <boost/asio.hpp>
+
+#include "gtest/gtest.h"
+#include "tern/clients/clients.h"
+#include "tern/pop3_gateway/run.h"
+
+namespace tern::pop3_gateway {
+namespace {
+
+namespace asio = boost::asio;
+
+class Client {
+ public:
+  explicit Client(int port) : socket_(io_) {
+    socket_.connect({asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)});
+  }
+  std::string Cmd(const std::string& c) {
+    asio::write(socket_, asio::buffer(c + "\r\n"));
+    return Line();
+  }
+  std::string Line() {
+    boost::system::error_code ec;
+    size_t n = asio::read_until(socket_, asio::dynamic_buffer(buf_), "\r\n", ec);
+    if (ec) return "";
+    std::string l = buf_.substr(0, n - 2);
+    buf_.erase(0, n);
+    return l;
+  }
+  // A multi-line answer's lines (CRLF made "\n"), through the final ".".
+  std::string Multi() {
+    std::string all;
+    for (;;) {
+      boost::system::error_code ec;
+      size_t n = asio::read_until(socket_, asio::dynamic_buffer(buf_), "\r\n", ec);
+      if (ec) return all;
+      std::string l = buf_.substr(0, n - 2);
+      buf_.erase(0, n);
+      if (l == ".") return all;
+      all += l + "\n";
+    }
+  }
+
+ private:
+  asio::io_context io_;
+  asio::ip::tcp::socket socket_;
+  std::string buf_;
+};
+
+const std::string kOne = "Subject: one\r\n\r\n.dot\r\nbody\r\n";
+const std::string kTwo = "Subject: two\r\n\r\nx\r\n";
+
+class Pop3SessionTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auth_ = std::make_shared<clients::FakeAuthClient>();
+    storage_ = std::make_shared<clients::FakeStorageClient>();
+    auth_->AddDomain("example.test");
+    auth_->AddAccount("ann@example.test", "ann-password");
+    ASSERT_TRUE(storage_->Deliver({"ann@example.test"}, kOne).ok());
+    ASSERT_TRUE(storage_->Deliver({"ann@example.test"}, kTwo).ok());
+    auto c = LoadConfig("");
+    ASSERT_TRUE(c.ok());
+    c->pop3_listen = c->http_listen = "127.0.0.1:0";
+    c->pop3s_listen = "";
+    c->plaintext_auth_networks = {"127.0.0.0/8"};
+    c->hostname = "pop.example.test";
+    auto s = Pop3Server::Start(*c, auth_, storage_);
+    ASSERT_TRUE(s.ok()) << s.status();
+    server_ = std::move(*s);
+  }
+  std::shared_ptr<clients::FakeAuthClient> auth_;
+  std::shared_ptr<clients::FakeStorageClient> storage_;
+  std::unique_ptr<Pop3Server> server_;
+};
+
+TEST_F(Pop3SessionTest, TransactionOnASnapshotWithDeletionsAtQuit) {
+  Client c(server_->pop3_port());
+  std::string greeting = c.Line();
+  EXPECT_EQ(greeting.rfind("+OK", 0), 0u);
+  EXPECT_NE(greeting.find("@pop.example.test>"), std::string::npos) << "APOP banner";
+  EXPECT_EQ(c.Cmd("STAT").rfind("-ERR", 0), 0u) << "not logged in";
+  EXPECT_EQ(c.Cmd("USER ann@example.test").rfind("+OK", 0), 0u);
+  EXPECT_EQ(c.Cmd("PASS ann-password").rfind("+OK", 0), 0u);
+  EXPECT_EQ(c.Cmd("STAT"), "+OK 2 " + std::to_string(kOne.size() + kTwo.size()));
+  EXPECT_EQ(c.Cmd("RETR 1"), "+OK message follows");
+  EXPECT_EQ(c.Multi(), "Subject: one\n\n..dot\nbody\n") << "dot-stuffed on the wire";
+  EXPECT_EQ(c.Cmd("DELE 1").rfind("+OK", 0), 0u);
+  EXPECT_EQ(c.Cmd("DELE 1").rfind("-ERR", 0), 0u) << "already deleted";
+  EXPECT_EQ(c.Cmd("RETR 9").rfind("-ERR", 0), 0u) << "no such message";
+  EXPECT_EQ(c.Cmd("QUIT").rfind("+OK", 0), 0u);
+  auto drop = storage_->List("ann@example.test", "INBOX");
+  ASSERT_TRUE(drop.ok());
+  ASSERT_EQ(drop->messages.size(), 1u);
+  EXPECT_EQ(drop->messages[0].uid, 2u);
+}
+
+TEST_F(Pop3SessionTest, UnreachableBackendsAnswerSysTemp) {
+  auth_->SetUnavailable(true);
+  Client c(server_->pop3_port());
+  c.Line();
+  c.Cmd("USER ann@example.test");
+  EXPECT_EQ(c.Cmd("PASS ann-password").rfind("-ERR [SYS/TEMP]", 0), 0u);
+  auth_->SetUnavailable(false);
+  storage_->SetUnavailable(true);
+  Client d(server_->pop3_port());
+  d.Line();
+  d.Cmd("USER ann@example.test");
+  EXPECT_EQ(d.Cmd("PASS ann-password").rfind("-ERR [SYS/TEMP]", 0), 0u);
+}
+
+TEST_F(Pop3SessionTest, WrongPasswordIsAuthAndRpopIsRefused) {
+  Client c(server_->pop3_port());
+  c.Line();
+  c.Cmd("USER ann@example.test");
+  EXPECT_EQ(c.Cmd("PASS nope").rfind("-ERR [AUTH]", 0), 0u);
+  std::string rpop = c.Cmd("RPOP ann");
+  EXPECT_EQ(rpop.rfind("-ERR", 0), 0u);
+  EXPECT_NE(rpop.find("RPOP"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace tern::pop3_gateway
