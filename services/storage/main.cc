@@ -1,38 +1,10 @@
 // tern-storage: the mail store service. Flags: --config FILE, --help-config.
-#include <cstring>
-#include <iostream>
-
-#include "tern/core/log.h"
-#include "tern/core/stop.h"
+#include "tern/core/service_main.h"
 #include "tern/storage/run.h"
 
 int main(int argc, char** argv) {
-  std::string config_path;
-  for (int i = 1; i < argc; ++i) {
-    if (std::strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
-      config_path = argv[++i];
-    } else if (std::strcmp(argv[i], "--help-config") == 0) {
-      std::cout << tern::storage::DescribeConfig();
-      return 0;
-    } else {
-      std::cerr << "usage: tern-storage [--config FILE] [--help-config]\n";
-      return 2;
-    }
-  }
-  tern::StopToken stop;
-  tern::StopOnSignals(stop);
-  tern::log::SetService("storage");
-  auto config = tern::storage::LoadConfig(config_path);
-  if (!config.ok()) {
-    std::cerr << "tern-storage: config: " << config.status().message() << "\n";
-    return 2;
-  }
-  tern::log::Level level;
-  if (tern::log::ParseLevel(config->log_level, &level)) tern::log::SetMinLevel(level);
-  auto status = tern::storage::Run(*config, stop);
-  if (!status.ok()) {
-    tern::log::Error("storage failed", {{"error", std::string(status.message())}});
-    return 1;
-  }
-  return 0;
+  return tern::ServiceMain<tern::storage::StorageConfig>(
+      argc, argv,
+      {"tern-storage", "storage", tern::storage::DescribeConfig,
+       [](const std::string& p) { return tern::storage::LoadConfig(p); }, tern::storage::Run});
 }

@@ -1,7 +1,8 @@
 // tern: the whole suite in one process, from one config file whose top-level sections are the
-// services' own configs (storage:, auth:, smtp:, pop3:). Environment overrides work as for each service
-// (TERN_STORAGE_*, TERN_AUTH_*, TERN_SMTP_*, TERN_POP3_*); TERN_DATABASE_URL sets every service's database.url at once.
-// The auth service always talks to the storage service of this process.
+// services' own configs (storage:, auth:, smtp:, pop3:). Environment overrides work as for each
+// service (TERN_STORAGE_*, TERN_AUTH_*, TERN_SMTP_*, TERN_POP3_*); TERN_DATABASE_URL sets every
+// service's database.url at once. The auth service always talks to the storage service of this
+// process.
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
@@ -54,10 +55,11 @@ int main(int argc, char** argv) {
     if (std::strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
       path = argv[++i];
     } else if (std::strcmp(argv[i], "--help-config") == 0) {
-      std::cout << "# section storage:\n" << tern::storage::DescribeConfig()
-                << "\n# section auth:\n" << tern::auth::DescribeConfig()
-              << "\n# section smtp:\n" << tern::smtp_ingress::DescribeConfig()
-              << "\n# section pop3:\n" << tern::pop3_gateway::DescribeConfig();
+      std::cout << "# section storage:\n"
+                << tern::storage::DescribeConfig() << "\n# section auth:\n"
+                << tern::auth::DescribeConfig() << "\n# section smtp:\n"
+                << tern::smtp_ingress::DescribeConfig() << "\n# section pop3:\n"
+                << tern::pop3_gateway::DescribeConfig();
       return 0;
     } else {
       std::cerr << "usage: tern [--config FILE] [--help-config]\n";
@@ -97,7 +99,8 @@ int main(int argc, char** argv) {
 
   auto storage = tern::storage::StorageServer::Start(*storage_config);
   if (!storage.ok()) {
-    tern::log::Error("storage failed to start", {{"error", std::string(storage.status().message())}});
+    tern::log::Error("storage failed to start",
+                     {{"error", std::string(storage.status().message())}});
     return 1;
   }
   auth_config->storage_target = "127.0.0.1:" + std::to_string((*storage)->grpc_port());

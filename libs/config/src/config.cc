@@ -1,5 +1,7 @@
 #include "tern/config/config.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
@@ -564,4 +566,21 @@ std::string SchemaCore::Dump(const std::vector<Value>& values) const {
 }
 
 }  // namespace internal
+absl::Status CidrListValidator::operator()(const std::vector<std::string>& v) const {
+  for (const auto& c : v) {
+    size_t slash = c.find('/');
+    if (slash == std::string::npos || slash == 0 || slash + 1 == c.size() ||
+        c.find_first_not_of("0123456789", slash + 1) != std::string::npos) {
+      return absl::InvalidArgumentError("'" + c + "' is not a network like 10.0.0.0/8");
+    }
+  }
+  return absl::OkStatus();
+}
+
+std::string LocalHostname() {
+  char buf[256] = {0};
+  if (gethostname(buf, sizeof buf - 1) != 0 || buf[0] == '\0') return "localhost";
+  return buf;
+}
+
 }  // namespace tern::config

@@ -440,3 +440,17 @@ auth:
 
 }  // namespace
 }  // namespace tern::config
+
+namespace tern::config {
+namespace {
+
+TEST(ConfigHelpersTest, CidrListAndHostname) {
+  EXPECT_TRUE(CidrList()({"10.0.0.0/8", "::1/128"}).ok());
+  EXPECT_FALSE(CidrList()({"10.0.0.0"}).ok());
+  EXPECT_FALSE(CidrList()({"/8"}).ok());
+  EXPECT_FALSE(CidrList()({"10.0.0.0/x"}).ok());
+  EXPECT_FALSE(LocalHostname().empty());
+}
+
+}  // namespace
+}  // namespace tern::config

@@ -1,32 +1,15 @@
 #include "tern/pop3_gateway/config.h"
 
-#include <unistd.h>
-
 #include "tern/config/config.h"
 
 namespace tern::pop3_gateway {
 namespace {
 
-std::string Hostname() {
-  char buf[256] = {0};
-  if (gethostname(buf, sizeof buf - 1) != 0 || buf[0] == '\0') return "localhost";
-  return buf;
-}
-
-absl::Status Cidrs(const std::vector<std::string>& v) {
-  for (const auto& c : v) {
-    if (c.find('/') == std::string::npos) {
-      return absl::InvalidArgumentError("'" + c + "' is not a network like 10.0.0.0/8");
-    }
-  }
-  return absl::OkStatus();
-}
-
 const config::Schema<Pop3Config>& Schema() {
   static const auto* schema = [] {
     using C = Pop3Config;
     auto* s = new config::Schema<C>("TERN_POP3");
-    s->String("hostname", &C::hostname, Hostname(), "name in the APOP banner")
+    s->String("hostname", &C::hostname, config::LocalHostname(), "name in the APOP banner")
         .String("pop3.listen", &C::pop3_listen, "127.0.0.1:1110",
                 "POP3 listener (110 role: STLS; empty disables)")
         .String("pop3s.listen", &C::pop3s_listen, "127.0.0.1:1995",
@@ -38,9 +21,9 @@ const config::Schema<Pop3Config>& Schema() {
         .String("auth.target", &C::auth_target, "127.0.0.1:7002", "auth service")
         .String("storage.target", &C::storage_target, "127.0.0.1:7001", "storage service")
         .StringList("auth.plaintext_networks", &C::plaintext_auth_networks, {},
-                    "networks allowed to log in without TLS; default none", Cidrs)
+                    "networks allowed to log in without TLS; default none", config::CidrList())
         .StringList("proxy.networks", &C::proxy_networks, {},
-                    "load balancers sending a PROXY v1/v2 header; default none", Cidrs)
+                    "load balancers sending a PROXY v1/v2 header; default none", config::CidrList())
         .Bool("apop", &C::apop, true, "offer APOP (for accounts with an APOP secret)")
         .Int("limits.max_connections", &C::max_connections, 2000, "open connections",
              config::Range(1, 1000000))

@@ -1,33 +1,16 @@
 #include "tern/smtp_ingress/config.h"
 
-#include <unistd.h>
-
 #include "tern/config/config.h"
 
 namespace tern::smtp_ingress {
 namespace {
 
-std::string Hostname() {
-  char buf[256] = {0};
-  if (gethostname(buf, sizeof buf - 1) != 0 || buf[0] == '\0') return "localhost";
-  return buf;
-}
-
-absl::Status Cidrs(const std::vector<std::string>& v) {
-  for (const auto& c : v) {
-    size_t slash = c.find('/');
-    if (slash == std::string::npos || slash == 0 || slash + 1 == c.size()) {
-      return absl::InvalidArgumentError("'" + c + "' is not a network like 10.0.0.0/8");
-    }
-  }
-  return absl::OkStatus();
-}
-
 const config::Schema<SmtpConfig>& Schema() {
   static const auto* schema = [] {
     using C = SmtpConfig;
     auto* s = new config::Schema<C>("TERN_SMTP");
-    s->String("hostname", &C::hostname, Hostname(), "name in the greeting and Received headers")
+    s->String("hostname", &C::hostname, config::LocalHostname(),
+              "name in the greeting and Received headers")
         .String("mx.listen", &C::mx_listen, "127.0.0.1:2525",
                 "MX listener (port 25 role; empty disables)")
         .String("submission.listen", &C::submission_listen, "127.0.0.1:2587",
@@ -41,12 +24,15 @@ const config::Schema<SmtpConfig>& Schema() {
         .String("auth.target", &C::auth_target, "127.0.0.1:7002", "auth service")
         .String("storage.target", &C::storage_target, "127.0.0.1:7001", "storage service")
         .StringList("auth.plaintext_networks", &C::plaintext_auth_networks, {},
-                    "networks allowed to AUTH without TLS (e.g. 127.0.0.0/8); default none", Cidrs)
+                    "networks allowed to AUTH without TLS (e.g. 127.0.0.0/8); default none",
+                    config::CidrList())
         .StringList("relay.networks", &C::relay_networks, {},
-                    "networks allowed to send to other domains without AUTH; default none", Cidrs)
+                    "networks allowed to send to other domains without AUTH; default none",
+                    config::CidrList())
         .StringList("proxy.networks", &C::proxy_networks, {},
                     "load balancers whose connections start with a PROXY protocol v1/v2 header "
-                    "(CIDR); default none", Cidrs)
+                    "(CIDR); default none",
+                    config::CidrList())
         .Int("limits.max_message_bytes", &C::max_message_bytes, 25 << 20, "SIZE limit",
              config::Range(1024, 1 << 30))
         .Int("limits.max_recipients", &C::max_recipients, 100, "RCPTs per message",

@@ -136,6 +136,16 @@ struct HostPortValidator {
 };
 inline HostPortValidator HostPort() { return {}; }
 
+// A list of networks in CIDR notation ("10.0.0.0/8", "::1/128"): each entry must have an
+// address and a prefix length; the address itself is parsed by whoever uses the networks.
+struct CidrListValidator {
+  absl::Status operator()(const std::vector<std::string>& v) const;
+};
+inline CidrListValidator CidrList() { return {}; }
+
+// This machine's host name ("localhost" when it has none): a default for greeting names.
+std::string LocalHostname();
+
 // Splits "host:port" / "[::1]:port" into host (brackets removed) and port. InvalidArgument
 // (without a key in the message) when malformed.
 absl::StatusOr<std::pair<std::string, uint16_t>> SplitHostPort(const std::string& text);
