@@ -563,3 +563,148 @@ TEST_F(StorageApiTest, FetchMessagesReturnsSeveralWholeMessagesAndListOnlySelect
 
 }  // namespace
 }  // namespace tern::storage::testing
+
+namespace tern::storage::testing {
+namespace {
+
+TEST_F(StorageApiTest, OutboundQueueIsWrittenWithTheDeliveryAndClaimedOnceWithALease) {
+  const std::string local = NewAccount("ob");
+  const std::string content = Message("outbound", "to the world\r\n");
+  pb::DeliverRequest dreq;
+  dreq.add_accounts(local);
+  for (const char* a : {"b@far.example", "a@far.example", "c@other.example"}) dreq.add_outbound(a);
+  dreq.set_sender("me@ours.test");
+  dreq.set_content(content);
+  pb::DeliverResponse dresp;
+  auto ctx = rpc::ContextWithDeadline();
+  ASSERT_TRUE(stub().Deliver(ctx.get(), dreq, &dresp).ok());
+  ASSERT_EQ(dresp.outbound_jobs_size(), 2) << "one job per destination domain";
+  EXPECT_EQ(StatusOf(local, "INBOX").messages(), 1u);
+
+  auto list = [&](const std::string& state) {
+    pb::ListOutboundRequest req;
+    req.set_state(state);
+    pb::ListOutboundResponse resp;
+    auto c = rpc::ContextWithDeadline();
+    EXPECT_TRUE(stub().ListOutbound(c.get(), req, &resp).ok());
+    std::map<uint64_t, pb::OutboundJob> jobs;
+    for (const auto& j : resp.jobs()) jobs[j.id()] = j;
+    return jobs;
+  };
+  auto jobs = list("queued");
+  const uint64_t far = dresp.outbound_jobs(0), other = dresp.outbound_jobs(1);
+  ASSERT_TRUE(jobs.count(far) && jobs.count(other));
+  const uint64_t far_id = jobs[far].domain() == "far.example" ? far : other;
+  const uint64_t other_id = far_id == far ? other : far;
+  EXPECT_EQ(std::vector<std::string>(jobs[far_id].recipients().begin(), jobs[far_id].recipients().end()),
+            (std::vector<std::string>{"a@far.example", "b@far.example"}));
+  EXPECT_EQ(jobs[far_id].sender(), "me@ours.test");
+
+  auto claim = [&](const std::string& owner) {
+    pb::ClaimOutboundRequest req;
+    req.set_owner(owner);
+    req.set_lease_seconds(60);
+    req.set_limit(100);
+    pb::ClaimOutboundResponse resp;
+    auto c = rpc::ContextWithDeadline();
+    EXPECT_TRUE(stub().ClaimOutbound(c.get(), req, &resp).ok());
+    std::map<uint64_t, pb::OutboundJob> out;
+    for (const auto& j : resp.jobs()) out[j.id()] = j;
+    return out;
+  };
+  auto a = claim("worker-a");
+  ASSERT_TRUE(a.count(far_id) && a.count(other_id));
+  EXPECT_EQ(a[far_id].content(), content) << "the exact stored bytes";
+  EXPECT_EQ(a[far_id].attempts(), 1u);
+  auto b = claim("worker-b");
+  EXPECT_FALSE(b.count(far_id) || b.count(other_id)) << "leased jobs are not claimed twice";
+
+  auto complete = [&](uint64_t id, const std::string& owner, std::vector<std::string> retry,
+                      bool give_up, grpc::Status* status = nullptr) {
+    pb::CompleteOutboundRequest req;
+    req.set_id(id);
+    req.set_owner(owner);
+    for (auto& r : retry) req.add_retry(r);
+    req.set_retry_after_seconds(0);
+    req.set_error("451 4.7.1 try again");
+    req.set_give_up(give_up);
+    pb::CompleteOutboundResponse resp;
+    auto c = rpc::ContextWithDeadline();
+    grpc::Status s = stub().CompleteOutbound(c.get(), req, &resp);
+    if (status) *status = s;
+    return resp.removed();
+  };
+  grpc::Status s;
+  complete(far_id, "worker-b", {}, false, &s);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << "only the lease holder";
+  EXPECT_FALSE(complete(far_id, "worker-a", {"b@far.example"}, false));
+  jobs = list("queued");
+  EXPECT_EQ(jobs[far_id].recipients_size(), 1);
+  EXPECT_EQ(jobs[far_id].last_error(), "451 4.7.1 try again");
+  EXPECT_TRUE(claim("worker-b").count(far_id)) << "due again at once, lease released";
+  EXPECT_FALSE(complete(far_id, "worker-b", {"b@far.example"}, true));
+  EXPECT_TRUE(list("failed").count(far_id)) << "given up: kept as failed";
+  EXPECT_TRUE(complete(other_id, "worker-a", {}, false)) << "all delivered: removed";
+  EXPECT_FALSE(list("").count(other_id));
+
+  // Operator actions.
+  pb::UpdateOutboundRequest up;
+  up.set_id(far_id);
+  up.set_action(pb::UpdateOutboundRequest::RETRY);
+  pb::OutboundJob job;
+  ctx = rpc::ContextWithDeadline();
+  ASSERT_TRUE(stub().UpdateOutbound(ctx.get(), up, &job).ok());
+  EXPECT_EQ(job.state(), "queued");
+  up.set_action(pb::UpdateOutboundRequest::HOLD);
+  ctx = rpc::ContextWithDeadline();
+  ASSERT_TRUE(stub().UpdateOutbound(ctx.get(), up, &job).ok());
+  EXPECT_EQ(job.state(), "held");
+  EXPECT_FALSE(claim("worker-c").count(far_id)) << "held jobs wait";
+  up.set_action(pb::UpdateOutboundRequest::RELEASE);
+  ctx = rpc::ContextWithDeadline();
+  ASSERT_TRUE(stub().UpdateOutbound(ctx.get(), up, &job).ok());
+  EXPECT_EQ(job.state(), "queued");
+  up.set_action(pb::UpdateOutboundRequest::DELETE);
+  ctx = rpc::ContextWithDeadline();
+  ASSERT_TRUE(stub().UpdateOutbound(ctx.get(), up, &job).ok());
+  EXPECT_FALSE(list("").count(far_id));
+  ctx = rpc::ContextWithDeadline();
+  EXPECT_EQ(stub().UpdateOutbound(ctx.get(), up, &job).error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(FetchWhole(local, "INBOX", 1), content) << "the local copy is untouched";
+}
+
+TEST_F(StorageApiTest, OutboundOnlyAndAllOrNothingWithLocalCopies) {
+  pb::DeliverRequest only;
+  only.add_outbound("x@far.example");
+  only.set_content(Message("outbound-only"));
+  pb::DeliverResponse resp;
+  auto ctx = rpc::ContextWithDeadline();
+  ASSERT_TRUE(stub().Deliver(ctx.get(), only, &resp).ok());
+  EXPECT_EQ(resp.outbound_jobs_size(), 1);
+  EXPECT_GT(resp.message_id(), 0u);
+
+  const std::string full = NewAccount("full");
+  pb::SetQuotaRequest q;
+  q.set_account(full);
+  q.set_messages(1);
+  pb::Quota qr;
+  ctx = rpc::ContextWithDeadline();
+  ASSERT_TRUE(stub().SetQuota(ctx.get(), q, &qr).ok());
+  ASSERT_TRUE(Deliver({full}, Message("fills"), nullptr).ok());
+  const std::string before = Sql("SELECT count(*) FROM outbound_queue");
+  pb::DeliverRequest both;
+  both.add_accounts(full);
+  both.add_outbound("y@far.example");
+  both.set_content(Message("both"));
+  ctx = rpc::ContextWithDeadline();
+  EXPECT_EQ(stub().Deliver(ctx.get(), both, &resp).error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_EQ(Sql("SELECT count(*) FROM outbound_queue"), before) << "nothing queued either";
+  pb::DeliverRequest bad;
+  bad.add_outbound("not an address");
+  bad.set_content(Message("bad"));
+  ctx = rpc::ContextWithDeadline();
+  EXPECT_EQ(stub().Deliver(ctx.get(), bad, &resp).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+}  // namespace
+}  // namespace tern::storage::testing

@@ -51,6 +51,14 @@ TERN_UNARY(RenewLease, pb::LeaseRequest, pb::LeaseResponse,
            return store_.Lease(MailStore::LeaseOp::kRenew, *req, resp))
 TERN_UNARY(ReleaseLease, pb::LeaseRequest, pb::LeaseResponse,
            return store_.Lease(MailStore::LeaseOp::kRelease, *req, resp))
+TERN_UNARY(ClaimOutbound, pb::ClaimOutboundRequest, pb::ClaimOutboundResponse,
+           return store_.ClaimOutbound(*req, resp))
+TERN_UNARY(CompleteOutbound, pb::CompleteOutboundRequest, pb::CompleteOutboundResponse,
+           return store_.CompleteOutbound(*req, resp))
+TERN_UNARY(ListOutbound, pb::ListOutboundRequest, pb::ListOutboundResponse,
+           return store_.ListOutbound(*req, resp))
+TERN_UNARY(UpdateOutbound, pb::UpdateOutboundRequest, pb::OutboundJob,
+           return store_.UpdateOutbound(*req, resp))
 TERN_UNARY(GetQuota, pb::GetQuotaRequest, pb::Quota, return store_.GetQuota(req->account(), resp))
 TERN_UNARY(SetQuota, pb::SetQuotaRequest, pb::Quota, return store_.SetQuota(*req, resp))
 

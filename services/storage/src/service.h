@@ -43,6 +43,11 @@ class StorageService final : public pb::Storage::Service {
   grpc::Status AcquireLease(Ctx*, const pb::LeaseRequest*, pb::LeaseResponse*) override;
   grpc::Status RenewLease(Ctx*, const pb::LeaseRequest*, pb::LeaseResponse*) override;
   grpc::Status ReleaseLease(Ctx*, const pb::LeaseRequest*, pb::LeaseResponse*) override;
+  grpc::Status ClaimOutbound(Ctx*, const pb::ClaimOutboundRequest*, pb::ClaimOutboundResponse*) override;
+  grpc::Status CompleteOutbound(Ctx*, const pb::CompleteOutboundRequest*,
+                                pb::CompleteOutboundResponse*) override;
+  grpc::Status ListOutbound(Ctx*, const pb::ListOutboundRequest*, pb::ListOutboundResponse*) override;
+  grpc::Status UpdateOutbound(Ctx*, const pb::UpdateOutboundRequest*, pb::OutboundJob*) override;
   grpc::Status GetQuota(Ctx*, const pb::GetQuotaRequest*, pb::Quota*) override;
   grpc::Status SetQuota(Ctx*, const pb::SetQuotaRequest*, pb::Quota*) override;
 

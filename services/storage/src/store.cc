@@ -445,7 +445,8 @@ absl::Status MailStore::WriteMessage(const std::vector<std::string>& accounts,
                                      const std::string& mailbox, const std::string& content,
                                      const google::protobuf::Timestamp& date, uint32_t flags,
                                      const std::vector<std::string>& keywords,
-                                     pb::DeliverResponse* resp) {
+                                     pb::DeliverResponse* resp, const std::string& sender,
+                                     const std::vector<std::string>& outbound) {
   if (content.empty()) return absl::InvalidArgumentError("message: empty");
   if (content.size() > limits_.max_message_bytes) {
     return absl::ResourceExhaustedError("size: message larger than " +
@@ -457,7 +458,10 @@ absl::Status MailStore::WriteMessage(const std::vector<std::string>& accounts,
   std::optional<std::string> sent;
   if (parsed.sent_date) sent = std::to_string(absl::ToUnixSeconds(*parsed.sent_date));
   std::vector<ChangeNote> hints;
-  TERN_RETURN_IF_ERROR(db_.Run("deliver", pg::TxMode::kAutocommit, [&](pqxx::transaction_base& tx) {
+  // Local copies alone: one statement. With outbound recipients: the same statement and the
+  // queue rows in one transaction (250 means stored and queued).
+  const pg::TxMode mode = outbound.empty() ? pg::TxMode::kAutocommit : pg::TxMode::kReadWrite;
+  TERN_RETURN_IF_ERROR(db_.Run("deliver", mode, [&](pqxx::transaction_base& tx) {
     resp->Clear();
     hints.clear();
     pqxx::result r = tx.exec_prepared(
@@ -476,6 +480,16 @@ absl::Status MailStore::WriteMessage(const std::vector<std::string>& accounts,
       c->set_uid(row[3].as<uint32_t>());
       hints.push_back({row[4].as<int64_t>(), mailbox, row[5].as<uint64_t>(), c->uid() + 1});
     }
+    if (!outbound.empty()) {
+      int64_t id = tx.exec_params("SELECT id FROM messages WHERE sha256 = $1",
+                                  pqxx::binarystring(sha))[0][0]
+                       .as<int64_t>();
+      resp->set_message_id(id);
+      for (const auto& row : tx.exec_params("SELECT tern_enqueue($1, $2, $3::text[])", id, sender,
+                                            pg::TextArray(outbound))) {
+        resp->add_outbound_jobs(row[0].as<uint64_t>());
+      }
+    }
     return absl::OkStatus();
   }));
   for (auto& h : hints) publisher_.Publish(std::move(h));
@@ -484,7 +498,20 @@ absl::Status MailStore::WriteMessage(const std::vector<std::string>& accounts,
 }
 
 absl::Status MailStore::Deliver(const pb::DeliverRequest& req, pb::DeliverResponse* resp) {
-  if (req.accounts().empty()) return absl::InvalidArgumentError("accounts: none given");
+  if (req.accounts().empty() && req.outbound().empty()) {
+    return absl::InvalidArgumentError("accounts: none given");
+  }
+  if (req.outbound_size() > 1000) return absl::InvalidArgumentError("outbound: more than 1000");
+  std::set<std::string> outbound;
+  for (const auto& a : req.outbound()) {
+    TERN_ASSIGN_OR_RETURN(std::string n, NormalizeAccount(a));  // same syntax as an account
+    size_t at = n.rfind('@');
+    if (at == std::string::npos || at == 0 || at + 1 == n.size()) {
+      return absl::InvalidArgumentError("outbound: not an address: " + a);
+    }
+    outbound.insert(n);
+  }
+  if (req.sender().size() > 320) return absl::InvalidArgumentError("sender: too long");
   if (req.accounts_size() > 1000) return absl::InvalidArgumentError("accounts: more than 1000");
   std::set<std::string> accounts;  // sorted and unique: mailboxes are locked in one order
   for (const auto& a : req.accounts()) {
@@ -497,7 +524,8 @@ absl::Status MailStore::Deliver(const pb::DeliverRequest& req, pb::DeliverRespon
   }
   TERN_RETURN_IF_ERROR(ValidateFlags(req.flags(), req.keywords()));
   return WriteMessage({accounts.begin(), accounts.end()}, mailbox, req.content(),
-                      req.internal_date(), req.flags(), Keywords(req.keywords()), resp);
+                      req.internal_date(), req.flags(), Keywords(req.keywords()), resp,
+                      req.sender(), {outbound.begin(), outbound.end()});
 }
 
 absl::Status MailStore::Append(const pb::AppendRequest& req, pb::AppendResponse* resp) {
@@ -931,7 +959,8 @@ void MailStore::CollectGarbage(const std::vector<int64_t>& message_ids) {
   (void)db_.Run("gc", pg::TxMode::kAutocommit, [&](pqxx::transaction_base& tx) {
     tx.exec_params(
         "DELETE FROM messages m WHERE m.id = ANY($1::bigint[]) AND NOT EXISTS (SELECT 1 FROM "
-        "mailbox_messages mm WHERE mm.message_id = m.id)",
+        "mailbox_messages mm WHERE mm.message_id = m.id) AND NOT EXISTS (SELECT 1 FROM "
+        "outbound_queue q WHERE q.message_id = m.id)",
         pg::IntArray(message_ids));
     return absl::OkStatus();
   });
@@ -1023,6 +1052,146 @@ absl::Status MailStore::Lease(LeaseOp op, const pb::LeaseRequest& req, pb::Lease
     if (!r.empty() && op != LeaseOp::kRelease) resp->mutable_expires()->set_seconds(r[0][0].as<int64_t>());
     return absl::OkStatus();
   });
+}
+
+namespace {
+
+constexpr const char* kJobColumns =
+    "q.id, q.message_id, q.sender, q.domain, q.recipients, q.state, q.attempts, extract(epoch "
+    "FROM q.next_attempt_at)::bigint, q.last_error, extract(epoch FROM q.created_at)::bigint, "
+    "m.size";
+
+void FillJob(const pqxx::row& r, pb::OutboundJob* j) {
+  j->set_id(r[0].as<uint64_t>());
+  j->set_message_id(r[1].as<uint64_t>());
+  j->set_sender(r[2].as<std::string>());
+  j->set_domain(r[3].as<std::string>());
+  for (auto& a : pg::ParseTextArray(r[4])) j->add_recipients(std::move(a));
+  j->set_state(r[5].as<std::string>());
+  j->set_attempts(r[6].as<uint32_t>());
+  j->mutable_next_attempt()->set_seconds(r[7].as<int64_t>());
+  j->set_last_error(r[8].as<std::string>());
+  j->mutable_created()->set_seconds(r[9].as<int64_t>());
+  j->set_size(r[10].as<uint64_t>());
+}
+
+}  // namespace
+
+absl::Status MailStore::ClaimOutbound(const pb::ClaimOutboundRequest& req,
+                                      pb::ClaimOutboundResponse* resp) {
+  if (req.owner().empty() || req.owner().size() > 128) return absl::InvalidArgumentError("owner");
+  if (req.lease_seconds() < 1 || req.lease_seconds() > 3600) {
+    return absl::InvalidArgumentError("lease_seconds: 1..3600");
+  }
+  const int64_t limit = std::clamp<int64_t>(req.limit(), 1, 100);
+  return db_.Run("claim_outbound", pg::TxMode::kReadWrite, [&](pqxx::transaction_base& tx) {
+    resp->Clear();
+    // SKIP LOCKED: workers on every replica take different jobs without waiting for each other.
+    pqxx::result r = tx.exec_params(
+        std::string("WITH due AS (SELECT id FROM outbound_queue WHERE state = 'queued' AND "
+                    "next_attempt_at <= now() AND (lease_until IS NULL OR lease_until < now()) "
+                    "ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED), claimed AS "
+                    "(UPDATE outbound_queue q SET lease_owner = $1, lease_until = now() + "
+                    "$2::interval, attempts = q.attempts + 1 FROM due WHERE q.id = due.id "
+                    "RETURNING q.*) SELECT ") + kJobColumns + ", m.content FROM claimed q JOIN "
+            "messages m ON m.id = q.message_id ORDER BY q.id",
+        req.owner(), std::to_string(req.lease_seconds()) + " seconds", limit);
+    for (const auto& row : r) {
+      pb::OutboundJob* j = resp->add_jobs();
+      FillJob(row, j);
+      j->set_content(pqxx::binarystring(row[11]).str());
+    }
+    return absl::OkStatus();
+  });
+}
+
+absl::Status MailStore::CompleteOutbound(const pb::CompleteOutboundRequest& req,
+                                         pb::CompleteOutboundResponse* resp) {
+  std::vector<int64_t> freed;
+  TERN_RETURN_IF_ERROR(db_.Run("complete_outbound", pg::TxMode::kReadWrite, [&](pqxx::transaction_base& tx) {
+    freed.clear();
+    pqxx::result r = tx.exec_params(
+        "SELECT message_id FROM outbound_queue WHERE id = $1 AND lease_owner = $2 FOR UPDATE",
+        static_cast<int64_t>(req.id()), req.owner());
+    if (r.empty()) return absl::FailedPreconditionError("job not held by this worker (lease lost?)");
+    const std::string error = req.error().substr(0, 1000);
+    if (req.retry().empty()) {
+      tx.exec_params("DELETE FROM outbound_queue WHERE id = $1", static_cast<int64_t>(req.id()));
+      freed.push_back(r[0][0].as<int64_t>());
+      resp->set_removed(true);
+      return absl::OkStatus();
+    }
+    std::vector<std::string> retry(req.retry().begin(), req.retry().end());
+    tx.exec_params(
+        "UPDATE outbound_queue SET recipients = $2::text[], state = CASE WHEN $3 THEN 'failed' "
+        "ELSE 'queued' END, next_attempt_at = now() + $4::interval, last_error = $5, "
+        "lease_owner = NULL, lease_until = NULL WHERE id = $1",
+        static_cast<int64_t>(req.id()), pg::TextArray(retry), req.give_up(),
+        std::to_string(std::min<uint32_t>(req.retry_after_seconds(), 7 * 86400)) + " seconds",
+        error);
+    resp->set_removed(false);
+    return absl::OkStatus();
+  }));
+  CollectGarbage(freed);
+  return absl::OkStatus();
+}
+
+absl::Status MailStore::ListOutbound(const pb::ListOutboundRequest& req,
+                                     pb::ListOutboundResponse* resp) {
+  const int64_t limit = req.limit() == 0 ? 1000 : std::min<int64_t>(req.limit(), 10000);
+  return db_.Run("list_outbound", pg::TxMode::kAutocommit, [&](pqxx::transaction_base& tx) {
+    for (const auto& row : tx.exec_params(
+             std::string("SELECT ") + kJobColumns +
+                 " FROM outbound_queue q JOIN messages m ON m.id = q.message_id WHERE $1 = '' OR "
+                 "q.state = $1 ORDER BY q.id LIMIT $2",
+             req.state(), limit)) {
+      FillJob(row, resp->add_jobs());
+    }
+    return absl::OkStatus();
+  });
+}
+
+absl::Status MailStore::UpdateOutbound(const pb::UpdateOutboundRequest& req, pb::OutboundJob* resp) {
+  std::vector<int64_t> freed;
+  TERN_RETURN_IF_ERROR(db_.Run("update_outbound", pg::TxMode::kReadWrite, [&](pqxx::transaction_base& tx) {
+    freed.clear();
+    const auto id = static_cast<int64_t>(req.id());
+    pqxx::result cur = tx.exec_params(
+        std::string("SELECT ") + kJobColumns +
+            " FROM outbound_queue q JOIN messages m ON m.id = q.message_id WHERE q.id = $1 FOR "
+            "UPDATE OF q",
+        id);
+    if (cur.empty()) return absl::NotFoundError("no such queued message: " + std::to_string(id));
+    switch (req.action()) {
+      case pb::UpdateOutboundRequest::RETRY:
+        tx.exec_params("UPDATE outbound_queue SET state = 'queued', next_attempt_at = now() WHERE id = $1", id);
+        break;
+      case pb::UpdateOutboundRequest::HOLD:
+        tx.exec_params("UPDATE outbound_queue SET state = 'held' WHERE id = $1", id);
+        break;
+      case pb::UpdateOutboundRequest::RELEASE:
+        if (cur[0][5].as<std::string>() != "held") {
+          return absl::FailedPreconditionError("job is not held");
+        }
+        tx.exec_params("UPDATE outbound_queue SET state = 'queued' WHERE id = $1", id);
+        break;
+      case pb::UpdateOutboundRequest::DELETE:
+        tx.exec_params("DELETE FROM outbound_queue WHERE id = $1", id);
+        freed.push_back(cur[0][1].as<int64_t>());
+        FillJob(cur[0], resp);
+        return absl::OkStatus();
+      default:
+        return absl::InvalidArgumentError("action: unknown");
+    }
+    FillJob(tx.exec_params(std::string("SELECT ") + kJobColumns +
+                               " FROM outbound_queue q JOIN messages m ON m.id = q.message_id "
+                               "WHERE q.id = $1",
+                           id)[0],
+            resp);
+    return absl::OkStatus();
+  }));
+  CollectGarbage(freed);
+  return absl::OkStatus();
 }
 
 absl::Status MailStore::GetQuota(const std::string& account, pb::Quota* resp) {

@@ -84,6 +84,12 @@ class MailStore {
   enum class LeaseOp { kAcquire, kRenew, kRelease };
   absl::Status Lease(LeaseOp op, const pb::LeaseRequest& req, pb::LeaseResponse* resp);
 
+  absl::Status ClaimOutbound(const pb::ClaimOutboundRequest& req, pb::ClaimOutboundResponse* resp);
+  absl::Status CompleteOutbound(const pb::CompleteOutboundRequest& req,
+                                pb::CompleteOutboundResponse* resp);
+  absl::Status ListOutbound(const pb::ListOutboundRequest& req, pb::ListOutboundResponse* resp);
+  absl::Status UpdateOutbound(const pb::UpdateOutboundRequest& req, pb::OutboundJob* resp);
+
   absl::Status GetQuota(const std::string& account, pb::Quota* resp);
   absl::Status SetQuota(const pb::SetQuotaRequest& req, pb::Quota* resp);
 
@@ -94,7 +100,8 @@ class MailStore {
   absl::Status WriteMessage(const std::vector<std::string>& accounts, const std::string& mailbox,
                             const std::string& content, const google::protobuf::Timestamp& date,
                             uint32_t flags, const std::vector<std::string>& keywords,
-                            pb::DeliverResponse* resp);
+                            pb::DeliverResponse* resp, const std::string& sender = "",
+                            const std::vector<std::string>& outbound = {});
   void CollectGarbage(const std::vector<int64_t>& message_ids);
   // A read-write transaction whose change notes are published after it commits.
   absl::Status Change(
