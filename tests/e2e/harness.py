@@ -62,6 +62,7 @@ class Server:
                        env=dict(os.environ, TERN_PG_OPTS="-c fsync=off"))
         url = subprocess.run([PG_SH, "url", self.pg_dir], check=True, capture_output=True,
                              text=True).stdout.strip()
+        self.url = url
 
         self.token = secrets.token_hex(24)
         self.storage_grpc, self.storage_http = free_port(), free_port()

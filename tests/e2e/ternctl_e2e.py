@@ -408,5 +408,54 @@ def main():
     sys.exit(0 if ok else 1)
 
 
+class QueueE2E(unittest.TestCase):
+    """ternctl queue ... against jobs in the storage service's outbound queue (set up with SQL:
+    the SMTP side that fills it is not built yet)."""
+
+    @classmethod
+    def setUpClass(cls):
+        SERVER.start()
+
+    @classmethod
+    def tearDownClass(cls):
+        SERVER.stop()
+
+    def test_queue_commands(self):
+        env = {k: v for k, v in os.environ.items() if not k.startswith("TERN_")}
+        env.update({"TERN_AUTH_ADDR": f"127.0.0.1:{SERVER.auth_grpc}",
+                    "TERN_STORAGE_ADDR": f"127.0.0.1:{SERVER.storage_grpc}",
+                    "TERN_ADMIN_TOKEN": SERVER.token, "HOME": "/nonexistent"})
+
+        def ctl(*args):
+            return subprocess.run([TERNCTL, *args], capture_output=True, text=True, env=env,
+                                  timeout=60)
+
+        sql = ("WITH m AS (INSERT INTO messages (sha256, size, header_size, content, envelope, "
+               "body_structure, header_text) VALUES (sha256('queue-e2e'::bytea), 5, 0, "
+               "'hello'::bytea, ''::bytea, ''::bytea, '') RETURNING id) SELECT tern_enqueue("
+               "(SELECT id FROM m), 'me@example.org', ARRAY['x@far.example', 'y@far.example'])")
+        job = subprocess.run(["psql", SERVER.url, "-tAc", sql], check=True, capture_output=True,
+                             text=True).stdout.strip()
+        r = ctl("--json", "queue", "list")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        jobs = {str(j["id"]): j for j in json.loads(r.stdout)["jobs"]}
+        self.assertEqual(jobs[job]["recipients"], ["x@far.example", "y@far.example"])
+        self.assertEqual(jobs[job]["state"], "queued")
+        self.assertEqual(ctl("queue", "hold", job).returncode, 0)
+        held = json.loads(ctl("--json", "queue", "list", "--state", "held").stdout)["jobs"]
+        self.assertEqual([str(j["id"]) for j in held], [job])
+        self.assertEqual(ctl("queue", "release", job).returncode, 0)
+        self.assertEqual(ctl("queue", "retry", job).returncode, 0)
+        show = json.loads(ctl("--json", "queue", "show", job).stdout)
+        self.assertEqual(show["state"], "queued")
+        self.assertEqual(ctl("queue", "delete", job).returncode, 0)
+        r = ctl("queue", "show", job)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("no such queued message", r.stderr)
+        r = ctl("queue", "delete", "not-a-number")
+        self.assertNotEqual(r.returncode, 0)
+        self.assertEqual(len(r.stderr.strip().splitlines()), 1, r.stderr)
+
+
 if __name__ == "__main__":
     main()

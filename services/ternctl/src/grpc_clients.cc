@@ -80,6 +80,14 @@ class GrpcClients : public Clients {
   absl::StatusOr<storagepb::Quota> GetQuota(const storagepb::GetQuotaRequest& req) override {
     return Call(*storage_, &storagepb::Storage::Stub::GetQuota, req, false);
   }
+  absl::StatusOr<storagepb::ListOutboundResponse> ListOutbound(
+      const storagepb::ListOutboundRequest& req) override {
+    return Call(*storage_, &storagepb::Storage::Stub::ListOutbound, req, false);
+  }
+  absl::StatusOr<storagepb::OutboundJob> UpdateOutbound(
+      const storagepb::UpdateOutboundRequest& req) override {
+    return Call(*storage_, &storagepb::Storage::Stub::UpdateOutbound, req, false);
+  }
 
   absl::StatusOr<bool> Health(Service service) override {
     return rpc::CheckHealth(service == Service::kAuth ? auth_channel_ : storage_channel_, "",

@@ -59,6 +59,28 @@ nlohmann::json View<authpb::Alias>::Json(const authpb::Alias& a) {
           {"created", TimeJson(a.created())}};
 }
 
+std::vector<Column> View<storagepb::OutboundJob>::Columns() {
+  return {{"ID", true}, {"STATE"}, {"DOMAIN"}, {"RECIPIENTS", true}, {"ATTEMPTS", true},
+          {"NEXT ATTEMPT"}, {"SENDER"}, {"LAST ERROR"}};
+}
+std::vector<std::string> View<storagepb::OutboundJob>::Cells(const storagepb::OutboundJob& j) {
+  return {std::to_string(j.id()), j.state(), j.domain(), std::to_string(j.recipients_size()),
+          std::to_string(j.attempts()), FormatTime(j.next_attempt()),
+          j.sender().empty() ? "<>" : j.sender(), j.last_error()};
+}
+nlohmann::json View<storagepb::OutboundJob>::Json(const storagepb::OutboundJob& j) {
+  return {{"id", j.id()},
+          {"state", j.state()},
+          {"domain", j.domain()},
+          {"recipients", std::vector<std::string>(j.recipients().begin(), j.recipients().end())},
+          {"sender", j.sender()},
+          {"attempts", j.attempts()},
+          {"next_attempt", TimeJson(j.next_attempt())},
+          {"created", TimeJson(j.created())},
+          {"size", j.size()},
+          {"last_error", j.last_error()}};
+}
+
 std::vector<Column> View<authpb::AuditEntry>::Columns() {
   return {{"TIME"}, {"ACTOR"}, {"ACTION"}, {"TARGET"}, {"DETAIL"}};
 }

@@ -56,6 +56,14 @@ struct View<storagepb::MailboxInfo> {
 };
 
 template <>
+struct View<storagepb::OutboundJob> {
+  static constexpr const char* kListKey = "jobs";
+  static std::vector<Column> Columns();
+  static std::vector<std::string> Cells(const storagepb::OutboundJob& j);
+  static nlohmann::json Json(const storagepb::OutboundJob& j);
+};
+
+template <>
 struct View<storagepb::Quota> {
   static nlohmann::json Json(const storagepb::Quota& q);
 };

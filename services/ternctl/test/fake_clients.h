@@ -21,6 +21,7 @@ struct FakeBackend {
   std::map<std::string, std::string> apop_secrets;
   std::map<std::string, authpb::Alias> aliases;
   std::map<std::string, storagepb::ListMailboxesResponse> mailboxes;
+  std::map<uint64_t, storagepb::OutboundJob> outbound;
   std::vector<authpb::AuditEntry> audit;
   uint32_t last_audit_limit = 0;
   std::vector<std::string> calls;  // every method called, in order
@@ -209,6 +210,35 @@ class FakeClients : public Clients {
     q.set_storage_bytes_used(2048);
     q.set_messages_used(2);
     return q;
+  }
+  absl::StatusOr<storagepb::ListOutboundResponse> ListOutbound(
+      const storagepb::ListOutboundRequest& req) override {
+    b_->calls.push_back("ListOutbound");
+    if (!b_->storage_error.ok()) return b_->storage_error;
+    storagepb::ListOutboundResponse resp;
+    for (const auto& [id, job] : b_->outbound) {
+      if (req.state().empty() || job.state() == req.state()) *resp.add_jobs() = job;
+    }
+    return resp;
+  }
+  absl::StatusOr<storagepb::OutboundJob> UpdateOutbound(
+      const storagepb::UpdateOutboundRequest& req) override {
+    b_->calls.push_back("UpdateOutbound");
+    if (!b_->storage_error.ok()) return b_->storage_error;
+    auto it = b_->outbound.find(req.id());
+    if (it == b_->outbound.end()) return absl::NotFoundError("no such queued message");
+    storagepb::OutboundJob job = it->second;
+    switch (req.action()) {
+      case storagepb::UpdateOutboundRequest::DELETE:
+        b_->outbound.erase(it);
+        return job;
+      case storagepb::UpdateOutboundRequest::HOLD:
+        it->second.set_state("held");
+        break;
+      default:
+        it->second.set_state("queued");
+    }
+    return it->second;
   }
   absl::StatusOr<bool> Health(Service service) override {
     b_->calls.push_back(service == Service::kAuth ? "Health(auth)" : "Health(storage)");

@@ -414,7 +414,7 @@ TEST_F(TernctlTest, UsageErrorsExitTwoAndHelpExitsZero) {
     std::string err;
   } cases[] = {
       {{},
-       "ternctl: expected a command after 'ternctl': domain, user, alias, mailbox, audit, "
+       "ternctl: expected a command after 'ternctl': domain, user, alias, mailbox, queue, audit, "
        "status (try 'ternctl --help')\n"},
       {{"user"},
        "ternctl: expected a command after 'ternctl user': add, list, show, passwd, "
@@ -638,6 +638,51 @@ TEST(GrpcClientsTest, SendsTheTokenToAuthOnlyWithADeadline) {
   std::string line = err.str();
   EXPECT_THAT(line, HasSubstr("ternctl: cannot reach auth at " + settings.auth + ": "));
   EXPECT_EQ(std::count(line.begin(), line.end(), '\n'), 1);
+}
+
+}  // namespace
+}  // namespace tern::ternctl
+
+namespace tern::ternctl {
+namespace {
+
+TEST_F(TernctlTest, QueueListShowHoldReleaseRetryDelete) {
+  storagepb::OutboundJob job;
+  job.set_id(7);
+  job.set_state("queued");
+  job.set_domain("far.example");
+  job.add_recipients("a@far.example");
+  job.add_recipients("b@far.example");
+  job.set_sender("me@example.org");
+  job.set_attempts(2);
+  job.set_last_error("451 4.7.1 greylisted");
+  backend_.outbound[7] = job;
+
+  Result list = Cli({"queue", "list"});
+  EXPECT_EQ(list.code, 0) << list.err;
+  EXPECT_NE(list.out.find("far.example"), std::string::npos);
+  EXPECT_NE(list.out.find("451 4.7.1 greylisted"), std::string::npos);
+  Result json = Cli({"--json", "queue", "show", "7"});
+  EXPECT_EQ(json.code, 0) << json.err;
+  auto doc = nlohmann::json::parse(json.out);
+  EXPECT_EQ(doc["recipients"].size(), 2u);
+  EXPECT_EQ(doc["state"], "queued");
+  EXPECT_EQ(Cli({"queue", "hold", "7"}).code, 0);
+  EXPECT_EQ(backend_.outbound[7].state(), "held");
+  EXPECT_NE(Cli({"queue", "list", "--state", "held"}).out.find("held"), std::string::npos);
+  EXPECT_EQ(Cli({"queue", "release", "7"}).code, 0);
+  EXPECT_EQ(Cli({"queue", "retry", "7"}).code, 0);
+  EXPECT_EQ(backend_.outbound[7].state(), "queued");
+  Result del = Cli({"queue", "delete", "7"});
+  EXPECT_EQ(del.code, 0);
+  EXPECT_TRUE(backend_.outbound.empty());
+  Result missing = Cli({"queue", "show", "7"});
+  EXPECT_NE(missing.code, 0);
+  EXPECT_NE(missing.err.find("no such queued message"), std::string::npos) << missing.err;
+  Result bad = Cli({"queue", "delete", "x1"});
+  EXPECT_NE(bad.code, 0);
+  EXPECT_NE(bad.err.find("not a queue id"), std::string::npos) << bad.err;
+  EXPECT_NE(Cli({"queue", "list", "--state", "weird"}).code, 0);
 }
 
 }  // namespace

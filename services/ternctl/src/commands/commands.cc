@@ -63,12 +63,22 @@ void AuditArgs(CLI::App& cmd, Args& a) {
       ->check(CLI::Range(1, 100000));
 }
 
+void QueueIdArg(CLI::App& cmd, Args& a) {
+  cmd.add_option("id", a.address, "Queue id, from `ternctl queue list`")->required();
+}
+
+void QueueFilter(CLI::App& cmd, Args& a) {
+  cmd.add_option("--state", a.domain, "Only jobs in this state")
+      ->check(CLI::IsMember({"queued", "held", "failed"}));
+}
+
 constexpr Group kGroups[] = {
     {"domain", "Mail domains"},
     {"user", "Accounts"},
     {"user apop", "The APOP secret of an account (POP3 APOP login)"},
     {"alias", "Aliases and catch-alls"},
     {"mailbox", "Mailboxes of an account"},
+    {"queue", "The outbound queue (mail for other domains)"},
 };
 
 // The command table.
@@ -99,6 +109,15 @@ constexpr Command kCommands[] = {
 
     {"mailbox list", "List an account's mailboxes with message counts and sizes", AddressArg,
      MailboxList, true},
+
+    {"queue list", "List queued outbound messages (one job per destination domain)", QueueFilter,
+     QueueList, false},
+    {"queue show", "Show one queued message", QueueIdArg, QueueShow, false},
+    {"queue retry", "Try a queued (or failed) message again now", QueueIdArg, QueueRetry, false},
+    {"queue delete", "Drop a queued message without a bounce", QueueIdArg, QueueDelete, false},
+    {"queue hold", "Keep a queued message from being tried until released", QueueIdArg, QueueHold,
+     false},
+    {"queue release", "Release a held message", QueueIdArg, QueueRelease, false},
 
     {"audit", "Show the newest entries of the admin audit log", AuditArgs, Audit, true},
     {"status", "Health of every service; exits 3 when any is down", NoArgs, Status, false},

@@ -61,6 +61,12 @@ int AliasList(Session& s, const Args& a);
 int AliasRemove(Session& s, const Args& a);
 int MailboxList(Session& s, const Args& a);
 int Audit(Session& s, const Args& a);
+int QueueList(Session& s, const Args& a);
+int QueueShow(Session& s, const Args& a);
+int QueueRetry(Session& s, const Args& a);
+int QueueDelete(Session& s, const Args& a);
+int QueueHold(Session& s, const Args& a);
+int QueueRelease(Session& s, const Args& a);
 int Status(Session& s, const Args& a);
 
 }  // namespace tern::ternctl

@@ -65,6 +65,10 @@ class Clients {
   virtual absl::StatusOr<storagepb::ListMailboxesResponse> ListMailboxes(
       const storagepb::ListMailboxesRequest& req) = 0;
   virtual absl::StatusOr<storagepb::Quota> GetQuota(const storagepb::GetQuotaRequest& req) = 0;
+  virtual absl::StatusOr<storagepb::ListOutboundResponse> ListOutbound(
+      const storagepb::ListOutboundRequest& req) = 0;
+  virtual absl::StatusOr<storagepb::OutboundJob> UpdateOutbound(
+      const storagepb::UpdateOutboundRequest& req) = 0;
 
   // grpc.health.v1 of the whole server: true SERVING, false NOT_SERVING, an error (UNAVAILABLE,
   // DEADLINE_EXCEEDED, ...) when it cannot be asked.
