@@ -14,8 +14,10 @@ case "$target" in
     seeds="$root/tests/fixtures/mime"
     ;;
   smtp)
-    srcs=("$root"/libs/smtp-protocol/src/*.cc "$root/libs/smtp-protocol/fuzz/smtp_fuzz.cc")
-    incs=(-I"$root/libs/smtp-protocol/include" -I"$root/libs/smtp-protocol/src")
+    srcs=("$root"/libs/smtp-protocol/src/*.cc "$root/libs/sasl/src/base64.cc"
+          "$root/libs/smtp-protocol/fuzz/smtp_fuzz.cc")
+    incs=(-I"$root/libs/smtp-protocol/include" -I"$root/libs/smtp-protocol/src"
+          -I"$root/libs/sasl/include")
     seeds="$root/libs/smtp-protocol/fuzz/corpus"
     ;;
   *) echo "unknown fuzz target $target" >&2; exit 2 ;;

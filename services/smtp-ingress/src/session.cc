@@ -185,7 +185,6 @@ class Session {
   bool Hello(const std::string& domain, bool extended) {
     ResetTransaction();
     helo_ = domain;
-    extended_ = extended;
     if (!extended) {
       Queue(sp::HeloReply(env_.config.hostname));
       return true;
@@ -317,7 +316,7 @@ class Session {
   }
 
   awaitable<bool> Bdat(const sp::Bdat& b) {
-    bool ok_state = in_mail_ && !rcpts_.empty() && !bdat_failed_;
+    bool ok_state = in_mail_ && !rcpts_.empty();
     if (!bdat_) bdat_ = std::make_unique<sp::BdatReceiver>(env_.limits);
     if (ok_state) {
       bdat_->StartChunk(b.size, b.last);
@@ -330,7 +329,6 @@ class Session {
                       : rcpts_.empty() ? R(ReplyId::kNeedRcpt) : R(ReplyId::kLocalError));
       if (b.last) {
         bdat_.reset();
-        bdat_failed_ = false;
         ResetTransaction();
       }
       co_return Error();
@@ -552,14 +550,12 @@ class Session {
   log::Context lc_;
   std::string out_;
   std::string helo_;
-  bool extended_ = false;
   std::string user_;
   bool in_mail_ = false;
   sp::Mail mail_;
   std::vector<Recipient> rcpts_;
   size_t rcpt_attempts_ = 0;
   std::unique_ptr<sp::BdatReceiver> bdat_;
-  bool bdat_failed_ = false;
   size_t errors_ = 0;
   size_t messages_ = 0;
   int last_code_ = 0;

@@ -2,6 +2,8 @@
 // themselves are in tern::sasl.
 #pragma once
 
+#include "tern/sasl/base64.h"
+
 #include <optional>
 #include <string>
 #include <string_view>
@@ -10,8 +12,8 @@ namespace tern::smtp_protocol {
 
 // Strict base64 (RFC 4648 4): the standard alphabet, length a multiple of 4, "=" padding only
 // at the end. nullopt on anything else (whitespace included). "" decodes to "".
-std::optional<std::string> DecodeBase64(std::string_view text);
-std::string EncodeBase64(std::string_view bytes);
+using ::tern::sasl::DecodeBase64;
+using ::tern::sasl::EncodeBase64;
 
 // A client line answering a 334 challenge (read with CommandReader::LineKind::kSaslResponse).
 struct SaslResponse {
