@@ -64,10 +64,12 @@ class GrpcStorageClient final : public StorageClient {
  public:
   explicit GrpcStorageClient(std::shared_ptr<grpc::Channel> ch)
       : stub_(storage::v1::Storage::NewStub(ch)) {}
-  absl::StatusOr<storage::v1::DeliverResponse> Deliver(const std::vector<std::string>& accounts,
+  absl::StatusOr<storage::v1::DeliverResponse> Deliver(const Envelope& envelope,
                                                        std::string content) override {
     storage::v1::DeliverRequest req;
-    for (const auto& a : accounts) req.add_accounts(a);
+    for (const auto& a : envelope.accounts) req.add_accounts(a);
+    for (const auto& a : envelope.outbound) req.add_outbound(a);
+    req.set_sender(envelope.sender);
     req.set_content(std::move(content));
     storage::v1::DeliverResponse resp;
     // Not retried here: the caller answers 4xx and the sending MTA retries.
@@ -160,6 +162,26 @@ class GrpcStorageClient final : public StorageClient {
     TERN_RETURN_IF_ERROR_GRPC(s);
     return resp.granted();
   }
+  absl::StatusOr<std::vector<storage::v1::OutboundJob>> ClaimOutbound(const std::string& owner,
+                                                                      uint32_t lease_seconds,
+                                                                      uint32_t limit) override {
+    storage::v1::ClaimOutboundRequest req;
+    req.set_owner(owner);
+    req.set_lease_seconds(lease_seconds);
+    req.set_limit(limit);
+    storage::v1::ClaimOutboundResponse resp;
+    auto ctx = rpc::ContextWithDeadline(30s);
+    TERN_RETURN_IF_ERROR_GRPC(stub_->ClaimOutbound(ctx.get(), req, &resp));
+    return std::vector<storage::v1::OutboundJob>(std::make_move_iterator(resp.mutable_jobs()->begin()),
+                                                 std::make_move_iterator(resp.mutable_jobs()->end()));
+  }
+  absl::StatusOr<bool> CompleteOutbound(
+      const storage::v1::CompleteOutboundRequest& request) override {
+    storage::v1::CompleteOutboundResponse resp;
+    auto ctx = rpc::ContextWithDeadline(30s);
+    TERN_RETURN_IF_ERROR_GRPC(stub_->CompleteOutbound(ctx.get(), request, &resp));
+    return resp.removed();
+  }
 
  private:
   std::unique_ptr<storage::v1::Storage::Stub> stub_;
@@ -232,13 +254,26 @@ absl::StatusOr<auth::v1::AuthenticateResponse> FakeAuthClient::VerifyApop(const 
   return r;
 }
 
-absl::StatusOr<storage::v1::DeliverResponse> FakeStorageClient::Deliver(
-    const std::vector<std::string>& accounts, std::string content) {
+absl::StatusOr<storage::v1::DeliverResponse> FakeStorageClient::Deliver(const Envelope& envelope,
+                                                                       std::string content) {
   if (down_) return absl::UnavailableError("storage down");
   absl::MutexLock lock(&mu_);
-  for (const auto& a : accounts) inbox_[a][++next_uid_[a]] = content;
-  deliveries_.push_back({accounts, std::move(content)});
+  for (const auto& a : envelope.accounts) inbox_[a][++next_uid_[a]] = content;
   storage::v1::DeliverResponse r;
+  for (const auto& address : envelope.outbound) {
+    storage::v1::OutboundJob job;
+    job.set_id(jobs_.empty() ? 1 : jobs_.rbegin()->first + 1);
+    job.set_message_id(deliveries_.size() + 1);
+    job.set_sender(envelope.sender);
+    job.set_domain(address.substr(address.rfind('@') + 1));
+    job.add_recipients(address);
+    job.set_state("queued");
+    job.set_content(content);
+    job.set_size(content.size());
+    r.add_outbound_jobs(job.id());
+    jobs_[job.id()] = std::move(job);
+  }
+  deliveries_.push_back({envelope.accounts, std::move(content), envelope.sender, envelope.outbound});
   r.set_message_id(deliveries_.size());
   return r;
 }
@@ -280,6 +315,45 @@ absl::Status FakeStorageClient::Remove(const std::string& account, const std::st
   absl::MutexLock lock(&mu_);
   for (uint32_t u : uids) inbox_[account].erase(u);
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<storage::v1::OutboundJob>> FakeStorageClient::ClaimOutbound(
+    const std::string&, uint32_t, uint32_t limit) {
+  if (down_) return absl::UnavailableError("storage down");
+  absl::MutexLock lock(&mu_);
+  std::vector<storage::v1::OutboundJob> out;
+  for (auto& [id, job] : jobs_) {
+    if (out.size() >= limit) break;
+    if (job.state() != "queued") continue;
+    job.set_state("leased");
+    job.set_attempts(job.attempts() + 1);
+    out.push_back(job);
+  }
+  return out;
+}
+
+absl::StatusOr<bool> FakeStorageClient::CompleteOutbound(
+    const storage::v1::CompleteOutboundRequest& request) {
+  if (down_) return absl::UnavailableError("storage down");
+  absl::MutexLock lock(&mu_);
+  auto it = jobs_.find(request.id());
+  if (it == jobs_.end()) return absl::FailedPreconditionError("no such job");
+  if (request.retry().empty()) {
+    jobs_.erase(it);
+    return true;
+  }
+  it->second.clear_recipients();
+  for (const auto& r : request.retry()) it->second.add_recipients(r);
+  it->second.set_state(request.give_up() ? "failed" : "queued");
+  it->second.set_last_error(request.error());
+  return false;
+}
+
+std::vector<storage::v1::OutboundJob> FakeStorageClient::jobs() {
+  absl::MutexLock lock(&mu_);
+  std::vector<storage::v1::OutboundJob> out;
+  for (const auto& [id, job] : jobs_) out.push_back(job);
+  return out;
 }
 
 absl::StatusOr<bool> FakeStorageClient::Lease(LeaseOp op, const std::string& account,

@@ -59,8 +59,8 @@ class Pop3SessionTest : public ::testing::Test {
     storage_ = std::make_shared<clients::FakeStorageClient>();
     auth_->AddDomain("example.test");
     auth_->AddAccount("ann@example.test", "ann-password");
-    ASSERT_TRUE(storage_->Deliver({"ann@example.test"}, kOne).ok());
-    ASSERT_TRUE(storage_->Deliver({"ann@example.test"}, kTwo).ok());
+    ASSERT_TRUE(storage_->Deliver({.accounts = {"ann@example.test"}}, kOne).ok());
+    ASSERT_TRUE(storage_->Deliver({.accounts = {"ann@example.test"}}, kTwo).ok());
     auto c = LoadConfig("");
     ASSERT_TRUE(c.ok());
     c->pop3_listen = c->http_listen = "127.0.0.1:0";

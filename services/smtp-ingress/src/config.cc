@@ -51,7 +51,37 @@ const config::Schema<SmtpConfig>& Schema() {
         .Int("rpc_threads", &C::rpc_threads, 8, "threads for calls to auth and storage",
              config::Range(1, 256))
         .String("log.level", &C::log_level, "info", "debug, info, warn or error",
-                config::OneOf({"debug", "info", "warn", "error"}));
+                config::OneOf({"debug", "info", "warn", "error"}))
+        .Bool("outbound.enabled", &C::outbound_enabled, true,
+              "run outbound delivery workers here (any number of replicas may)")
+        .Int("outbound.workers", &C::outbound_workers, 4, "concurrent outbound deliveries",
+             config::Range(1, 256))
+        .String("outbound.smarthost", &C::outbound_smarthost, "",
+                "host:port to relay all outbound mail through (empty: MX lookup)")
+        .String("outbound.smarthost_user", &C::outbound_smarthost_user, "",
+                "AUTH PLAIN user for the smarthost (empty: no AUTH)")
+        .Secret("outbound.smarthost_password", &C::outbound_smarthost_password, "",
+                "AUTH PLAIN password for the smarthost")
+        .Int("outbound.port", &C::outbound_port, 25, "SMTP port of MX hosts",
+             config::Range(1, 65535))
+        .String("outbound.tls", &C::outbound_tls, "opportunistic",
+                "opportunistic (STARTTLS when offered, certificate not checked), verify "
+                "(STARTTLS required, certificate checked) or none",
+                config::OneOf({"opportunistic", "verify", "none"}))
+        .Duration("outbound.poll_interval", &C::outbound_poll_interval, absl::Seconds(2),
+                  "how often idle workers look for due jobs")
+        .Duration("outbound.connect_timeout", &C::outbound_connect_timeout, absl::Seconds(30),
+                  "TCP connect to a remote server")
+        .Duration("outbound.timeout", &C::outbound_timeout, absl::Minutes(5),
+                  "each command and reply (RFC 5321 4.5.3.2)")
+        .Duration("outbound.lease", &C::outbound_lease, absl::Minutes(15),
+                  "how long a claimed job is held by one worker")
+        .Duration("outbound.retry_initial", &C::outbound_retry_initial, absl::Minutes(5),
+                  "first wait after a temporary failure, doubled per attempt")
+        .Duration("outbound.retry_max", &C::outbound_retry_max, absl::Hours(1),
+                  "longest wait between attempts")
+        .Duration("outbound.max_age", &C::outbound_max_age, absl::Hours(24 * 5),
+                  "give up and bounce after this long in the queue");
     return s;
   }();
   return *schema;
@@ -64,6 +94,20 @@ absl::StatusOr<SmtpConfig> LoadConfig(const std::string& path, const std::string
   if (!c.ok()) return c.status();
   if (c->tls_cert_file.empty() != c->tls_key_file.empty()) {
     return absl::InvalidArgumentError("tls.cert_file and tls.key_file: set both or neither");
+  }
+  if (c->outbound_lease < absl::Minutes(1) || c->outbound_lease > absl::Hours(1)) {
+    return absl::InvalidArgumentError("outbound.lease: between 1m and 1h");
+  }
+  if (c->outbound_retry_initial <= absl::ZeroDuration() ||
+      c->outbound_retry_max < c->outbound_retry_initial) {
+    return absl::InvalidArgumentError(
+        "outbound.retry_initial, outbound.retry_max: positive, initial <= max");
+  }
+  if (c->outbound_poll_interval <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("outbound.poll_interval: positive");
+  }
+  if (!c->outbound_smarthost_user.empty() && c->outbound_smarthost.empty()) {
+    return absl::InvalidArgumentError("outbound.smarthost_user: needs outbound.smarthost");
   }
   return c;
 }

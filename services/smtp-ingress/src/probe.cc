@@ -49,7 +49,28 @@ Probe::Probe(std::shared_ptr<Registry> registry)
       messages_rejected_(BuildCounter()
                              .Name("tern_smtp_messages_rejected_total")
                              .Help("Messages refused, by reason")
-                             .Register(*registry_)) {}
+                             .Register(*registry_)),
+      outbound_recipients_(BuildCounter()
+                               .Name("tern_smtp_outbound_recipients_total")
+                               .Help("Outbound delivery attempts per recipient, by result "
+                                     "(delivered, deferred, bounced, failed)")
+                               .Register(*registry_)),
+      outbound_seconds_(BuildHistogram()
+                            .Name("tern_smtp_outbound_attempt_duration_seconds")
+                            .Help("One delivery attempt of an outbound job (DNS, connect, SMTP)")
+                            .Register(*registry_)
+                            .Add({}, Histogram::BucketBoundaries{0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
+                                                                 10, 30, 60, 300})),
+      outbound_claim_errors_(BuildCounter()
+                                 .Name("tern_smtp_outbound_claim_errors_total")
+                                 .Help("Failed calls to claim outbound jobs from storage")
+                                 .Register(*registry_)
+                                 .Add({})),
+      bounces_(BuildCounter()
+                   .Name("tern_smtp_bounces_total")
+                   .Help("Delivery status notifications to senders, by result (sent, failed, "
+                         "dropped)")
+                   .Register(*registry_)) {}
 
 void Probe::SessionOpened(const std::string& listener) {
   active_.Add({{"listener", listener}}).Increment();
@@ -76,5 +97,12 @@ void Probe::MessageAccepted(uint64_t bytes, int recipients, double seconds) {
 void Probe::MessageRejected(const std::string& reason) {
   messages_rejected_.Add({{"reason", reason}}).Increment();
 }
+
+void Probe::OutboundRecipient(const std::string& result) {
+  outbound_recipients_.Add({{"result", result}}).Increment();
+}
+void Probe::OutboundAttempt(double seconds) { outbound_seconds_.Observe(seconds); }
+void Probe::OutboundClaimFailed() { outbound_claim_errors_.Increment(); }
+void Probe::Bounce(const std::string& result) { bounces_.Add({{"result", result}}).Increment(); }
 
 }  // namespace tern::smtp_ingress

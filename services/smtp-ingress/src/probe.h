@@ -23,6 +23,12 @@ class Probe {
   void Auth(const std::string& mechanism, const std::string& result);
   void MessageAccepted(uint64_t bytes, int recipients, double seconds);
   void MessageRejected(const std::string& reason);
+  // Outbound: per recipient and attempt (delivered, deferred, bounced, failed), per job
+  // attempt (its duration), per bounce (sent, failed, dropped).
+  void OutboundRecipient(const std::string& result);
+  void OutboundAttempt(double seconds);
+  void OutboundClaimFailed();
+  void Bounce(const std::string& result);
   const std::shared_ptr<prometheus::Registry>& registry() const { return registry_; }
 
  private:
@@ -38,6 +44,10 @@ class Probe {
   prometheus::Counter& recipients_;
   prometheus::Histogram& transaction_seconds_;
   prometheus::Family<prometheus::Counter>& messages_rejected_;
+  prometheus::Family<prometheus::Counter>& outbound_recipients_;
+  prometheus::Histogram& outbound_seconds_;
+  prometheus::Counter& outbound_claim_errors_;
+  prometheus::Family<prometheus::Counter>& bounces_;
 };
 
 }  // namespace tern::smtp_ingress

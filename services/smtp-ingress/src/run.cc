@@ -18,6 +18,7 @@ struct SmtpServer::Impl {
   std::shared_ptr<clients::StorageClient> storage;
   std::unique_ptr<net::asio::thread_pool> pool;
   std::unique_ptr<SessionEnv> env;
+  std::unique_ptr<OutboundWorkers> outbound;
   std::unique_ptr<net::Server> server;
   std::unique_ptr<metrics::HttpServer> http;
   int mx = 0, submission = 0, submissions = 0;
@@ -52,6 +53,11 @@ absl::StatusOr<std::unique_ptr<SmtpServer>> SmtpServer::Start(
   limits.max_recipients = static_cast<size_t>(c.max_recipients);
   impl->env.reset(new SessionEnv{impl->config, limits, plaintext, relay, *impl->auth,
                                  *impl->storage, *impl->pool, *impl->probe});
+  if (c.outbound_enabled) {
+    impl->outbound = std::make_unique<OutboundWorkers>(impl->config, *impl->auth, *impl->storage,
+                                                       *impl->probe);
+    impl->env->outbound = impl->outbound.get();
+  }
   std::shared_ptr<net::TlsContexts> tls;
   if (!c.tls_cert_file.empty()) {
     TERN_ASSIGN_OR_RETURN(tls, net::TlsContexts::Load(c.tls_cert_file, c.tls_key_file));
@@ -97,6 +103,7 @@ absl::StatusOr<std::unique_ptr<SmtpServer>> SmtpServer::Start(
   }
   impl->http = std::make_unique<metrics::HttpServer>(impl->registry, nullptr);
   TERN_RETURN_IF_ERROR(Annotate(impl->http->Start(c.http_listen), "http.listen"));
+  if (impl->outbound) impl->outbound->Start();
   log::Info("smtp-ingress started", {{"mx", std::to_string(impl->mx)},
                                      {"submission", std::to_string(impl->submission)},
                                      {"submissions", std::to_string(impl->submissions)}});
@@ -107,6 +114,7 @@ void SmtpServer::Stop(absl::Duration grace) {
   if (!impl_ || impl_->stopped) return;
   impl_->stopped = true;
   impl_->server->Drain(grace);
+  if (impl_->outbound) impl_->outbound->Stop(grace);
   impl_->http->Stop();
   impl_->pool->join();
   log::Info("smtp-ingress stopped");

@@ -24,7 +24,8 @@ sp::Reply Make(int code, std::string enhanced, std::string text) {
 
 struct Recipient {
   std::string address;
-  std::vector<std::string> accounts;
+  std::vector<std::string> accounts;  // local: the accounts it reaches
+  bool remote = false;                // another domain's: queued for outbound delivery
 };
 
 class Session {
@@ -259,9 +260,13 @@ class Session {
     using L = auth::v1::LookupRecipientResponse;
     if (!found->local_domain()) {
       // Not ours: only authenticated (or explicitly trusted) clients may send there, and the
-      // outbound queue is not built yet, so nobody may for now. Never an open relay.
-      Queue(MayRelay() ? Make(550, "5.7.1", "Delivery to other domains is not enabled on this server")
-                       : R(ReplyId::kRelayDenied));
+      // message goes to the outbound queue. Never an open relay.
+      if (!MayRelay()) {
+        Queue(R(ReplyId::kRelayDenied));
+        co_return true;
+      }
+      rcpts_.push_back({address, {}, true});
+      Queue(R(ReplyId::kRecipientOk));
       co_return true;
     }
     if (found->result() == L::DISABLED) {
@@ -369,21 +374,28 @@ class Session {
     const std::string id = log::NewId("m");
     std::string content = "Return-Path: <" + mail_.reverse_path.Address() + ">\r\n" +
                           ReceivedHeader(id) + message;
-    std::set<std::string> accounts;
-    for (const auto& r : rcpts_) accounts.insert(r.accounts.begin(), r.accounts.end());
-    std::vector<std::string> list(accounts.begin(), accounts.end());
+    std::set<std::string> accounts, outbound;
+    for (const auto& r : rcpts_) {
+      if (r.remote) outbound.insert(r.address);
+      accounts.insert(r.accounts.begin(), r.accounts.end());
+    }
+    clients::Envelope envelope{mail_.reverse_path.Address(), {accounts.begin(), accounts.end()},
+                               {outbound.begin(), outbound.end()}};
     const size_t size = content.size();
+    const int recipients = static_cast<int>(accounts.size() + outbound.size());
     auto& storage = env_.storage;
-    auto deliver = [&storage, list, c = std::move(content)]() mutable {
-      return storage.Deliver(list, std::move(c));
+    auto deliver = [&storage, envelope, c = std::move(content)]() mutable {
+      return storage.Deliver(envelope, std::move(c));
     };
     auto stored = co_await net::Offload(env_.rpc_pool, std::move(deliver));
     if (stored.ok()) {
       ++messages_;
-      env_.probe.MessageAccepted(size, static_cast<int>(list.size()),
+      env_.probe.MessageAccepted(size, recipients,
                                  std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
       log::Info("message stored", {{"id", id}, {"size", std::to_string(size)},
-                                   {"recipients", std::to_string(list.size())}}, &lc_);
+                                   {"local", std::to_string(accounts.size())},
+                                   {"outbound", std::to_string(outbound.size())}}, &lc_);
+      if (!outbound.empty() && env_.outbound) env_.outbound->Kick();
       Queue(Make(250, "2.0.0", "Ok: stored as " + id));
     } else {
       const auto& s = stored.status();

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "outbound.h"
 #include "probe.h"
 #include "tern/clients/clients.h"
 #include "tern/net/cidr.h"
@@ -28,6 +29,7 @@ struct SessionEnv {
   clients::StorageClient& storage;
   net::asio::thread_pool& rpc_pool;
   Probe& probe;
+  OutboundWorkers* outbound = nullptr;  // null when this process runs no workers
 };
 
 net::asio::awaitable<void> RunSession(SessionEnv& env, Role role,

@@ -38,12 +38,20 @@ struct Maildrop {
 };
 enum class LeaseOp { kAcquire, kRenew, kRelease };
 
+// Who a message is for: local accounts get a copy in INBOX, addresses of other domains are
+// queued for outbound delivery, all in one commit.
+struct Envelope {
+  std::string sender;                 // the reverse path; "" for <> (bounces)
+  std::vector<std::string> accounts;  // local accounts
+  std::vector<std::string> outbound;  // addresses of other domains
+};
+
 class StorageClient {
  public:
   virtual ~StorageClient() = default;
-  // One transaction for every account; OK only after commit.
-  virtual absl::StatusOr<storage::v1::DeliverResponse> Deliver(
-      const std::vector<std::string>& accounts, std::string content) = 0;
+  // One transaction for every account and the outbound queue; OK only after commit.
+  virtual absl::StatusOr<storage::v1::DeliverResponse> Deliver(const Envelope& envelope,
+                                                               std::string content) = 0;
   // A mailbox's messages (UID and size), as one consistent snapshot.
   virtual absl::StatusOr<Maildrop> List(const std::string& account, const std::string& mailbox) = 0;
   // The exact stored bytes of one message.
@@ -60,6 +68,12 @@ class StorageClient {
   virtual absl::StatusOr<bool> Lease(LeaseOp op, const std::string& account,
                                      const std::string& name, const std::string& owner,
                                      uint32_t ttl_seconds) = 0;
+  // The outbound queue, for delivery workers: due jobs leased to `owner`, with content.
+  virtual absl::StatusOr<std::vector<storage::v1::OutboundJob>> ClaimOutbound(
+      const std::string& owner, uint32_t lease_seconds, uint32_t limit) = 0;
+  // True when the job is gone (nothing left to do).
+  virtual absl::StatusOr<bool> CompleteOutbound(
+      const storage::v1::CompleteOutboundRequest& request) = 0;
 };
 
 std::unique_ptr<AuthClient> MakeGrpcAuthClient(const rpc::ChannelOptions& options);
@@ -86,15 +100,18 @@ class FakeAuthClient final : public AuthClient {
   bool down_ = false;
 };
 
-// Deliveries land in every account's INBOX with UIDs 1, 2, ...; leases never expire.
+// Deliveries land in every account's INBOX with UIDs 1, 2, ...; leases never expire; outbound
+// addresses become one job each, due at once, claimed by anyone.
 class FakeStorageClient final : public StorageClient {
  public:
   struct Delivery {
     std::vector<std::string> accounts;
     std::string content;
+    std::string sender;
+    std::vector<std::string> outbound;
   };
   void SetUnavailable(bool down) { down_ = down; }
-  absl::StatusOr<storage::v1::DeliverResponse> Deliver(const std::vector<std::string>& accounts,
+  absl::StatusOr<storage::v1::DeliverResponse> Deliver(const Envelope& envelope,
                                                        std::string content) override;
   absl::StatusOr<Maildrop> List(const std::string& account, const std::string& mailbox) override;
   absl::StatusOr<std::string> Fetch(const std::string& account, const std::string& mailbox,
@@ -107,7 +124,13 @@ class FakeStorageClient final : public StorageClient {
                       const std::vector<uint32_t>& uids) override;
   absl::StatusOr<bool> Lease(LeaseOp op, const std::string& account, const std::string& name,
                              const std::string& owner, uint32_t ttl_seconds) override;
+  absl::StatusOr<std::vector<storage::v1::OutboundJob>> ClaimOutbound(const std::string& owner,
+                                                                      uint32_t lease_seconds,
+                                                                      uint32_t limit) override;
+  absl::StatusOr<bool> CompleteOutbound(
+      const storage::v1::CompleteOutboundRequest& request) override;
   std::vector<Delivery> deliveries();
+  std::vector<storage::v1::OutboundJob> jobs();
 
  private:
   absl::Mutex mu_;
@@ -116,6 +139,7 @@ class FakeStorageClient final : public StorageClient {
   std::map<std::string, std::map<uint32_t, std::string>> inbox_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, uint32_t> next_uid_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, std::string> leases_ ABSL_GUARDED_BY(mu_);
+  std::map<uint64_t, storage::v1::OutboundJob> jobs_ ABSL_GUARDED_BY(mu_);
   bool down_ = false;
 };
 

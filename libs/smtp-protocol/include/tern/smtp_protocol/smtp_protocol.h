@@ -7,9 +7,11 @@
 //  - message_receiver.h  DataReceiver (DATA, dot-stuffed) and BdatReceiver (CHUNKING)
 //  - reply.h             Reply, Format, the standard reply table, EHLO and HELP answers
 //  - auth.h              base64 and SASL response framing
+//  - client.h            the client side for outbound delivery: replies, EHLO keywords, DATA
 #pragma once
 
 #include "tern/smtp_protocol/auth.h"
+#include "tern/smtp_protocol/client.h"
 #include "tern/smtp_protocol/command.h"
 #include "tern/smtp_protocol/command_reader.h"
 #include "tern/smtp_protocol/limits.h"

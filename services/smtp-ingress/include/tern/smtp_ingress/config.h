@@ -34,6 +34,22 @@ struct SmtpConfig {
   absl::Duration drain_grace;
   int64_t rpc_threads = 0;
   std::string log_level;
+
+  // Outbound delivery (mail for other domains, from the storage queue).
+  bool outbound_enabled = true;       // run delivery workers in this process
+  int64_t outbound_workers = 0;       // concurrent deliveries
+  std::string outbound_smarthost;     // "host:port": send everything there instead of MX
+  std::string outbound_smarthost_user;      // AUTH PLAIN to the smarthost (only over TLS or
+  std::string outbound_smarthost_password;  // to a loopback address)
+  int64_t outbound_port = 0;          // port of MX hosts (25; tests point it elsewhere)
+  std::string outbound_tls;           // opportunistic, verify or none
+  absl::Duration outbound_poll_interval;
+  absl::Duration outbound_connect_timeout;
+  absl::Duration outbound_timeout;    // each command and reply
+  absl::Duration outbound_lease;      // how long a claimed job is ours
+  absl::Duration outbound_retry_initial;  // backoff: first wait, doubled per attempt...
+  absl::Duration outbound_retry_max;      // ...up to this
+  absl::Duration outbound_max_age;        // then give up and bounce
 };
 
 absl::StatusOr<SmtpConfig> LoadConfig(const std::string& path, const std::string& section = "");
