@@ -98,6 +98,9 @@ class Server:
             "TERN_POP3_POP3S_LISTEN": f"127.0.0.1:{self.pop3s_port}" if self.pop3 else "",
             "TERN_POP3_HTTP_LISTEN": f"127.0.0.1:{self.pop3_http}",
         })
+        # Outbound delivery workers only where a test asks for them (extra_env): elsewhere they
+        # would try to deliver test jobs through the real DNS.
+        env["TERN_SMTP_OUTBOUND_ENABLED"] = "false"
         env.update(self.extra_env)
         with open(self.log_path, "wb") as log:
             self.proc = subprocess.Popen([TERN], env=env, stdout=log, stderr=subprocess.STDOUT,
@@ -122,6 +125,18 @@ class Server:
                 except (urllib.error.URLError, OSError):
                     pass
             time.sleep(0.2)
+
+    def ctl(self, *args, stdin="", home=None):
+        """Runs ternctl against this server; its stdout, or AssertionError with the log."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith("TERN_")}
+        env.update({"TERN_AUTH_ADDR": f"127.0.0.1:{self.auth_grpc}",
+                    "TERN_STORAGE_ADDR": f"127.0.0.1:{self.storage_grpc}",
+                    "TERN_ADMIN_TOKEN": self.token, "HOME": home or self.log_dir})
+        r = subprocess.run([TERNCTL, *args], input=stdin, capture_output=True, text=True,
+                           env=env, timeout=60)
+        if r.returncode != 0:
+            raise AssertionError(f"ternctl {args}: {r.stderr}\n{self.log()[-3000:]}")
+        return r.stdout
 
     def log(self):
         try:

@@ -18,7 +18,6 @@ import poplib
 import re
 import shutil
 import smtplib
-import socket
 import socketserver
 import ssl
 import subprocess
@@ -30,7 +29,7 @@ import urllib.request
 from email import message_from_bytes
 from email.message import EmailMessage
 
-from harness import TERNCTL, Server, free_port, new_password
+from harness import Server, new_password
 
 CERT_DIR = tempfile.mkdtemp(prefix="/tmp/tern-e2e-cert-")
 for name in ("tern", "sink"):
@@ -159,6 +158,7 @@ SERVER = Server(smtp=True, pop3=True, extra_env={
     "TERN_SMTP_TLS_KEY_FILE": os.path.join(CERT_DIR, "tern-key.pem"),
     "TERN_POP3_TLS_CERT_FILE": os.path.join(CERT_DIR, "tern-cert.pem"),
     "TERN_POP3_TLS_KEY_FILE": os.path.join(CERT_DIR, "tern-key.pem"),
+    "TERN_SMTP_OUTBOUND_ENABLED": "true",
     "TERN_SMTP_OUTBOUND_PORT": str(SINK.server_address[1]),
     "TERN_SMTP_OUTBOUND_POLL_INTERVAL": "200ms",
     "TERN_SMTP_OUTBOUND_RETRY_INITIAL": "1s",
@@ -202,15 +202,7 @@ class OutboundE2E(unittest.TestCase):
 
     @staticmethod
     def ctl(*args, stdin=""):
-        env = {k: v for k, v in os.environ.items() if not k.startswith("TERN_")}
-        env.update({"TERN_AUTH_ADDR": f"127.0.0.1:{SERVER.auth_grpc}",
-                    "TERN_STORAGE_ADDR": f"127.0.0.1:{SERVER.storage_grpc}",
-                    "TERN_ADMIN_TOKEN": SERVER.token, "HOME": CERT_DIR})
-        r = subprocess.run([TERNCTL, *args], input=stdin, capture_output=True, text=True,
-                           env=env, timeout=60)
-        if r.returncode != 0:
-            raise AssertionError(f"ternctl {args}: {r.stderr}\n{SERVER.log()[-3000:]}")
-        return r.stdout
+        return SERVER.ctl(*args, stdin=stdin, home=CERT_DIR)
 
     def queue(self):
         jobs = json.loads(self.ctl("--json", "queue", "list"))

@@ -14,7 +14,7 @@ import tempfile
 import time
 import unittest
 
-from harness import TERNCTL, Server, new_password
+from harness import Server, new_password
 
 CERT_DIR = tempfile.mkdtemp(prefix="/tmp/tern-e2e-pop3-cert-")
 subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
@@ -60,15 +60,7 @@ class Pop3E2E(unittest.TestCase):
 
     @staticmethod
     def ctl(*args, stdin=""):
-        env = {k: v for k, v in os.environ.items() if not k.startswith("TERN_")}
-        env.update({"TERN_AUTH_ADDR": f"127.0.0.1:{SERVER.auth_grpc}",
-                    "TERN_STORAGE_ADDR": f"127.0.0.1:{SERVER.storage_grpc}",
-                    "TERN_ADMIN_TOKEN": SERVER.token, "HOME": CERT_DIR})
-        r = subprocess.run([TERNCTL, *args], input=stdin, capture_output=True, text=True,
-                           env=env, timeout=60)
-        if r.returncode != 0:
-            raise AssertionError(f"ternctl {args}: {r.stderr}")
-        return r.stdout
+        return SERVER.ctl(*args, stdin=stdin, home=CERT_DIR)
 
     def deliver(self, to, subject, body):
         msg = (f"From: sender@remote.example\r\nTo: {to}\r\nSubject: {subject}\r\n\r\n{body}")

@@ -18,7 +18,7 @@ import tempfile
 import unittest
 from email.message import EmailMessage
 
-from harness import TERNCTL, Server, new_password
+from harness import Server, new_password
 
 CERT_DIR = tempfile.mkdtemp(prefix="/tmp/tern-e2e-cert-")
 subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
@@ -59,15 +59,7 @@ class SmtpE2E(unittest.TestCase):
 
     @staticmethod
     def ctl(*args, stdin=""):
-        env = {k: v for k, v in os.environ.items() if not k.startswith("TERN_")}
-        env.update({"TERN_AUTH_ADDR": f"127.0.0.1:{SERVER.auth_grpc}",
-                    "TERN_STORAGE_ADDR": f"127.0.0.1:{SERVER.storage_grpc}",
-                    "TERN_ADMIN_TOKEN": SERVER.token, "HOME": CERT_DIR})
-        r = subprocess.run([TERNCTL, *args], input=stdin, capture_output=True, text=True,
-                           env=env, timeout=60)
-        if r.returncode != 0:
-            raise AssertionError(f"ternctl {args}: {r.stderr}\n{SERVER.log()[-3000:]}")
-        return r.stdout
+        return SERVER.ctl(*args, stdin=stdin, home=CERT_DIR)
 
     def inbox_count(self, user):
         boxes = json.loads(self.ctl("--json", "mailbox", "list", f"{user}@{DOMAIN}"))
