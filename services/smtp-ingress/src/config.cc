@@ -23,6 +23,8 @@ const config::Schema<SmtpConfig>& Schema() {
         .String("tls.key_file", &C::tls_key_file, "", "PEM private key")
         .String("auth.target", &C::auth_target, "127.0.0.1:7002", "auth service")
         .String("storage.target", &C::storage_target, "127.0.0.1:7001", "storage service")
+        .Duration("auth.lookup_cache_ttl", &C::lookup_cache_ttl, absl::Seconds(5),
+                  "remember accepted recipients this long (refusals are never cached; 0: off)")
         .StringList("auth.plaintext_networks", &C::plaintext_auth_networks, {},
                     "networks allowed to AUTH without TLS (e.g. 127.0.0.0/8); default none",
                     config::CidrList())

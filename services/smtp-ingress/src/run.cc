@@ -2,6 +2,7 @@
 
 #include "probe.h"
 #include "session.h"
+#include "tern/clients/lookup_cache.h"
 #include "tern/core/log.h"
 #include "tern/core/status.h"
 #include "tern/metrics/http_server.h"
@@ -40,6 +41,9 @@ absl::StatusOr<std::unique_ptr<SmtpServer>> SmtpServer::Start(
   impl->probe = std::make_unique<Probe>(impl->registry);
   impl->auth = auth ? auth : std::shared_ptr<clients::AuthClient>(
                                  clients::MakeGrpcAuthClient({.target = c.auth_target}));
+  if (c.lookup_cache_ttl > absl::ZeroDuration()) {
+    impl->auth = std::make_shared<clients::CachingAuthClient>(impl->auth, c.lookup_cache_ttl, 100000);
+  }
   impl->storage = storage ? storage
                           : std::shared_ptr<clients::StorageClient>(
                                 clients::MakeGrpcStorageClient({.target = c.storage_target}));

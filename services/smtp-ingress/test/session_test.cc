@@ -76,6 +76,7 @@ class SessionTest : public ::testing::Test {
     c->max_message_bytes = 100000;
     c->max_errors = 5;
     c->outbound_enabled = false;  // the jobs stay in the fake queue for the test to see
+    c->lookup_cache_ttl = absl::ZeroDuration();  // every RCPT asks the fake (outages shown)
     return *c;
   }
   std::shared_ptr<clients::FakeAuthClient> auth_;

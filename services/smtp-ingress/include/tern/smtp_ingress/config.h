@@ -21,6 +21,7 @@ struct SmtpConfig {
   std::string tls_key_file;
   std::string auth_target;
   std::string storage_target;
+  absl::Duration lookup_cache_ttl;   // accepted recipients remembered this long (0: off)
   std::vector<std::string> plaintext_auth_networks;  // may AUTH without TLS (CIDR)
   std::vector<std::string> relay_networks;           // may relay without AUTH (CIDR)
   std::vector<std::string> proxy_networks;           // load balancers sending PROXY v1/v2

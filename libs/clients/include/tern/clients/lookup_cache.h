@@ -1,0 +1,48 @@
+// A short-lived cache of recipient lookups in front of an AuthClient, for smtp-ingress: a busy
+// MX asks auth about the same few addresses over and over (one gRPC call and one database
+// query per RCPT). Only answers that let mail in are kept (ACCOUNTS), for `ttl`: a new
+// account or domain is never refused from the cache, and a removed one is refused at most
+// `ttl` late. Errors and every other answer pass through uncached. Thread-safe.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "tern/clients/clients.h"
+#include "tern/core/clock.h"
+
+namespace tern::clients {
+
+class CachingAuthClient final : public AuthClient {
+ public:
+  CachingAuthClient(std::shared_ptr<AuthClient> next, absl::Duration ttl, size_t max_entries,
+                    Clock& clock = Clock::Real());
+  absl::StatusOr<auth::v1::LookupRecipientResponse> Lookup(const std::string& address) override;
+  absl::StatusOr<auth::v1::AuthenticateResponse> Authenticate(
+      const std::string& mechanism, const std::vector<std::string>& responses,
+      const std::string& client_ip) override {
+    return next_->Authenticate(mechanism, responses, client_ip);
+  }
+  absl::StatusOr<auth::v1::AuthenticateResponse> VerifyApop(
+      const std::string& user, const std::string& timestamp, const std::string& digest,
+      const std::string& client_ip) override {
+    return next_->VerifyApop(user, timestamp, digest, client_ip);
+  }
+
+ private:
+  struct Entry {
+    auth::v1::LookupRecipientResponse response;
+    absl::Time expires;
+  };
+  const std::shared_ptr<AuthClient> next_;
+  const absl::Duration ttl_;
+  const size_t max_entries_;
+  Clock& clock_;
+  absl::Mutex mu_;
+  std::unordered_map<std::string, Entry> entries_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace tern::clients
