@@ -25,6 +25,9 @@ const config::Schema<SmtpConfig>& Schema() {
         .String("storage.target", &C::storage_target, "127.0.0.1:7001", "storage service")
         .Duration("auth.lookup_cache_ttl", &C::lookup_cache_ttl, absl::Seconds(5),
                   "remember accepted recipients this long (refusals are never cached; 0: off)")
+        .Bool("auth.enforce_sender", &C::enforce_sender, true,
+              "an authenticated client may only send as an address that reaches its own "
+              "account (or <>)")
         .StringList("auth.plaintext_networks", &C::plaintext_auth_networks, {},
                     "networks allowed to AUTH without TLS (e.g. 127.0.0.0/8); default none",
                     config::CidrList())

@@ -145,7 +145,7 @@ class Session {
   awaitable<bool> Dispatch(sp::Command& cmd) {
     if (auto* c = std::get_if<sp::Ehlo>(&cmd)) co_return Hello(c->domain, true);
     if (auto* c = std::get_if<sp::Helo>(&cmd)) co_return Hello(c->domain, false);
-    if (auto* c = std::get_if<sp::Mail>(&cmd)) co_return Mail(*c);
+    if (auto* c = std::get_if<sp::Mail>(&cmd)) co_return co_await Mail(*c);
     if (auto* c = std::get_if<sp::Rcpt>(&cmd)) co_return co_await Rcpt(*c);
     if (std::holds_alternative<sp::Data>(cmd)) co_return co_await Data();
     if (auto* c = std::get_if<sp::Bdat>(&cmd)) co_return co_await Bdat(*c);
@@ -204,32 +204,49 @@ class Session {
     return true;
   }
 
-  bool Mail(const sp::Mail& m) {
+  awaitable<bool> Mail(const sp::Mail& m) {
     if (helo_.empty()) {
       Queue(R(ReplyId::kNeedHelo));
-      return Error();
+      co_return Error();
     }
     if (in_mail_) {
       Queue(R(ReplyId::kNestedMail));
-      return Error();
+      co_return Error();
     }
     if (role_ != Role::kMx && !Authenticated()) {
       Queue(conn_->tls() || !conn_->tls_available() ? R(ReplyId::kAuthRequired)
                                                     : R(ReplyId::kMustStartTls));
-      return Error();
+      co_return Error();
     }
     if (m.params.size && *m.params.size > env_.limits.max_message_size) {
       Queue(R(ReplyId::kMessageTooBig));
-      return true;
+      co_return true;
     }
     if (m.reverse_path.utf8 && !m.params.smtputf8) {
       Queue(R(ReplyId::kNonAsciiAddress));
-      return true;
+      co_return true;
+    }
+    if (Authenticated() && env_.config.enforce_sender && !m.reverse_path.null()) {
+      // No forging: the sender must be an address (or alias) that reaches the user's account.
+      const std::string sender = m.reverse_path.Address();
+      auto& auth = env_.auth;
+      auto lookup = [&auth, sender] { return auth.Lookup(sender); };
+      auto found = co_await net::Offload(env_.rpc_pool, std::move(lookup));
+      if (!found.ok()) {
+        Queue(R(ReplyId::kLocalError));
+        co_return true;
+      }
+      if (std::find(found->accounts().begin(), found->accounts().end(), user_) ==
+          found->accounts().end()) {
+        env_.probe.MessageRejected("sender_not_owned");
+        Queue(Make(553, "5.7.1", "Sender address is not yours: use an address of " + user_));
+        co_return true;
+      }
     }
     mail_ = m;
     in_mail_ = true;
     Queue(R(ReplyId::kSenderOk));
-    return true;
+    co_return true;
   }
 
   awaitable<bool> Rcpt(const sp::Rcpt& r) {

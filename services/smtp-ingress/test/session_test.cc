@@ -228,6 +228,27 @@ TEST_F(SessionTest, AuthPlainAndLoginOnATrustedNetwork) {
   EXPECT_EQ(storage_->jobs()[0].domain(), "elsewhere.example");
 }
 
+TEST_F(SessionTest, AuthenticatedUsersSendOnlyAsThemselves) {
+  SmtpConfig cfg = Config();
+  cfg.plaintext_auth_networks = {"127.0.0.0/8"};
+  Start(cfg);
+  Client c(server_->submission_port());
+  c.Reply();
+  c.Send("EHLO x\r\nAUTH PLAIN AGFsaWNlQGV4YW1wbGUudGVzdABhbGljZS1wYXNzd29yZA==\r\n");
+  c.Reply();
+  EXPECT_EQ(c.Code(), 235);
+  c.Send("MAIL FROM:<bob@example.test>\r\n");
+  EXPECT_EQ(c.Reply().substr(0, 10), "553 5.7.1 ") << "alice may not send as bob";
+  c.Send("MAIL FROM:<ceo@elsewhere.example>\r\n");
+  EXPECT_EQ(c.Reply().substr(0, 10), "553 5.7.1 ") << "nor as someone elsewhere";
+  c.Send("MAIL FROM:<Alice@Example.Test>\r\n");
+  EXPECT_EQ(c.Code(), 250) << "her own address, in any case";
+  c.Send("RSET\r\nMAIL FROM:<>\r\n");
+  EXPECT_EQ(c.Code(), 250);
+  EXPECT_EQ(c.Code(), 250) << "the null sender (her own auto-replies, reports)";
+  EXPECT_TRUE(storage_->deliveries().empty());
+}
+
 TEST_F(SessionTest, UnavailableBackendsGiveTemporaryFailures) {
   Start(Config());
   Client c(server_->mx_port());

@@ -21,7 +21,8 @@ struct SmtpConfig {
   std::string tls_key_file;
   std::string auth_target;
   std::string storage_target;
-  absl::Duration lookup_cache_ttl;   // accepted recipients remembered this long (0: off)
+  absl::Duration lookup_cache_ttl;
+  bool enforce_sender = true;        // authenticated MAIL FROM must be the user's own address   // accepted recipients remembered this long (0: off)
   std::vector<std::string> plaintext_auth_networks;  // may AUTH without TLS (CIDR)
   std::vector<std::string> relay_networks;           // may relay without AUTH (CIDR)
   std::vector<std::string> proxy_networks;           // load balancers sending PROXY v1/v2
