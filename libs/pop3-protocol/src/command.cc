@@ -21,19 +21,6 @@ Invalid Syntax(std::string_view verb, std::string_view usage) {
   return Refuse(verb, "syntax: " + std::string(usage));
 }
 
-void SkipSpaces(std::string_view* s) {
-  while (!s->empty() && s->front() == ' ') s->remove_prefix(1);
-}
-
-// The next space-separated token of `*rest` ("" at the end); `*rest` moves past it.
-std::string_view NextToken(std::string_view* rest) {
-  SkipSpaces(rest);
-  const size_t end = std::min(rest->find(' '), rest->size());
-  std::string_view token = rest->substr(0, end);
-  rest->remove_prefix(end);
-  return token;
-}
-
 // What a command's parser gets: its arguments (leading spaces skipped, trailing spaces and
 // tabs removed, except for PASS) and the limits.
 struct Args {
@@ -220,7 +207,7 @@ Command ParseCommand(std::string_view line, const Limits& limits) {
   }
   SkipSpaces(&line);
   // PASS takes the rest of the line after one space, exactly (RFC 1939 7).
-  if (line.size() >= 4 && IEquals(line.substr(0, 4), "PASS")) {
+  if (IStartsWith(line, "PASS")) {
     std::string_view after = line.substr(4);
     if (after.empty() || after.front() == ' ') {
       if (!after.empty()) after.remove_prefix(1);
@@ -228,19 +215,16 @@ Command ParseCommand(std::string_view line, const Limits& limits) {
     }
     if (after.find_first_not_of('\t') == std::string_view::npos) return ParsePass({});
   }
-  while (!line.empty() && (line.back() == ' ' || line.back() == '\t')) line.remove_suffix(1);
+  TrimTrailingBlanks(&line);
   if (line.find('\t') != std::string_view::npos) {
     return Refuse("", "control characters are not allowed in commands");
   }
   if (line.empty()) return Refuse("", "empty command; send CAPA for the list of commands");
-  const size_t sp = line.find(' ');
-  const std::string_view keyword = line.substr(0, sp);
-  std::string_view args = sp == std::string_view::npos ? std::string_view() : line.substr(sp);
-  SkipSpaces(&args);
+  const VerbAndArgs split = SplitVerb(line);
   for (const auto& row : kKeywords) {
-    if (IEquals(keyword, row.keyword)) return row.parse(Args{args, limits});
+    if (IEquals(split.verb, row.keyword)) return row.parse(Args{split.args, limits});
   }
-  return Unknown{std::string(keyword.substr(0, 32)), StandardReply(ReplyId::kUnknownCommand)};
+  return Unknown{std::string(split.verb.substr(0, 32)), StandardReply(ReplyId::kUnknownCommand)};
 }
 
 std::string_view CommandName(const Command& command) { return kNames[command.index()]; }

@@ -7,18 +7,18 @@
 #include <string>
 #include <vector>
 
-#include "chunkings.h"
 #include "describe.h"
 #include "gtest/gtest.h"
 #include "tern/pop3_protocol/command_reader.h"
+#include "tern/testing/chunkings.h"
 
 namespace tern::pop3_protocol {
 namespace {
 
 using namespace std::string_literals;
-using testing::AllChunkings;
+using ::tern::testing::AllChunkings;
 using testing::DescribeCommand;
-using testing::Escape;
+using ::tern::testing::Escape;
 
 struct Row {
   std::string line;

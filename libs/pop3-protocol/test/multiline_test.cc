@@ -7,15 +7,15 @@
 #include <string>
 #include <vector>
 
-#include "chunkings.h"
 #include "gtest/gtest.h"
+#include "tern/testing/chunkings.h"
 
 namespace tern::pop3_protocol {
 namespace {
 
 using namespace std::string_literals;
-using testing::AllChunkings;
-using testing::Escape;
+using ::tern::testing::AllChunkings;
+using ::tern::testing::Escape;
 
 std::string Stuff(const std::vector<std::string_view>& pieces) {
   MultilineWriter writer;

@@ -6,16 +6,16 @@
 #include <variant>
 #include <vector>
 
-#include "chunkings.h"
 #include "gtest/gtest.h"
 #include "tern/pop3_protocol/pop3_protocol.h"
+#include "tern/testing/chunkings.h"
 
 namespace tern::pop3_protocol {
 namespace {
 
 using namespace std::string_literals;
-using testing::AllChunkings;
-using testing::Escape;
+using ::tern::testing::AllChunkings;
+using ::tern::testing::Escape;
 
 const std::string kMessage = "Subject: hi\r\n\r\n.line\r\nbody";  // no final CRLF
 

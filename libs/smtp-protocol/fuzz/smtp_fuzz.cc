@@ -9,8 +9,9 @@
 //  - BdatReceiver consumes exactly the announced octets.
 // Any violation aborts, which libFuzzer reports as a crash. By hand, from the repository root:
 //   clang++ -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined \
-//     -Ilibs/smtp-protocol/include -Ilibs/smtp-protocol/src libs/smtp-protocol/src/*.cc \
-//     libs/smtp-protocol/fuzz/smtp_fuzz.cc -o /tmp/smtp_fuzz
+//     -Ilibs/smtp-protocol/include -Ilibs/smtp-protocol/src -Ilibs/line-protocol/include \
+//     -Ilibs/sasl/include libs/smtp-protocol/src/*.cc libs/line-protocol/src/*.cc \
+//     libs/sasl/src/base64.cc libs/smtp-protocol/fuzz/smtp_fuzz.cc -o /tmp/smtp_fuzz
 //   /tmp/smtp_fuzz -max_len=4096 libs/smtp-protocol/fuzz/corpus
 #include <algorithm>
 #include <cstdint>

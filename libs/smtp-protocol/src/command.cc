@@ -26,23 +26,6 @@ Invalid BadValue(std::string_view verb, std::string text) {
   return Refuse(verb, 501, "5.5.4", std::move(text));
 }
 
-void SkipSpaces(std::string_view* s) {
-  while (!s->empty() && s->front() == ' ') s->remove_prefix(1);
-}
-
-// The next space-separated token of `*rest` ("" at the end); `*rest` moves past it.
-std::string_view NextToken(std::string_view* rest) {
-  SkipSpaces(rest);
-  const size_t end = std::min(rest->find(' '), rest->size());
-  std::string_view token = rest->substr(0, end);
-  rest->remove_prefix(end);
-  return token;
-}
-
-bool StartsWithNoCase(std::string_view s, std::string_view prefix) {
-  return s.size() >= prefix.size() && IEquals(s.substr(0, prefix.size()), prefix);
-}
-
 // 1*DIGIT that fits in uint64_t.
 bool ParseNumber(std::string_view s, uint64_t* out) {
   if (s.empty() || s.size() > 20) return false;
@@ -179,7 +162,7 @@ std::optional<Invalid> ParsePathArgument(std::string_view verb, std::string_view
                                          std::string_view* rest) {
   const std::string usage = std::string(verb) + " " + std::string(prefix) +
                             (forward ? "<recipient@example.org>" : "<sender@example.com>");
-  if (!StartsWithNoCase(args, prefix)) return Syntax(verb, usage);
+  if (!IStartsWith(args, prefix)) return Syntax(verb, usage);
   std::string_view s = args.substr(prefix.size());
   SkipSpaces(&s);
   if (s.empty() || s[0] != '<') return Syntax(verb, usage);
@@ -309,23 +292,17 @@ static_assert(std::size(kNames) == std::variant_size_v<Command>);
 }  // namespace
 
 Command ParseCommand(std::string_view line) {
-  while (!line.empty() && (line.back() == ' ' || line.back() == '\t')) line.remove_suffix(1);
-  for (char c : line) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u == 0x7F) {
-      return Refuse("", 501, "5.5.2", "Syntax error: control characters are not allowed");
-    }
+  TrimTrailingBlanks(&line);
+  if (std::any_of(line.begin(), line.end(), IsControl)) {
+    return Refuse("", 501, "5.5.2", "Syntax error: control characters are not allowed");
   }
   SkipSpaces(&line);
   if (line.empty()) return Refuse("", 500, "5.5.2", "Empty command; type HELP for a list");
-  const size_t sp = line.find(' ');
-  const std::string_view verb = line.substr(0, sp);
-  std::string_view args = sp == std::string_view::npos ? std::string_view() : line.substr(sp);
-  SkipSpaces(&args);
+  const VerbAndArgs split = SplitVerb(line);
   for (const auto& row : kVerbs) {
-    if (IEquals(verb, row.verb)) return row.parse(args);
+    if (IEquals(split.verb, row.verb)) return row.parse(split.args);
   }
-  return Unknown{std::string(verb.substr(0, 32)), StandardReply(ReplyId::kUnknownCommand)};
+  return Unknown{std::string(split.verb.substr(0, 32)), StandardReply(ReplyId::kUnknownCommand)};
 }
 
 std::string_view CommandName(const Command& command) { return kNames[command.index()]; }

@@ -1,38 +1,27 @@
-// Character classes and small helpers shared by the parsers (ASCII only, locale-independent).
+// The shared grammar of the line protocols (tern/line_protocol/grammar.h) and what only SMTP
+// needs (ASCII only, locale-independent).
 #pragma once
 
 #include <cstddef>
-#include <string>
 #include <string_view>
+
+#include "tern/line_protocol/grammar.h"
 
 namespace tern::smtp_protocol {
 
-inline bool IsDigit(unsigned char c) { return c >= '0' && c <= '9'; }
-inline bool IsAlpha(unsigned char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
-inline bool IsAlnum(unsigned char c) { return IsAlpha(c) || IsDigit(c); }
-inline bool IsHexDigit(unsigned char c) {
-  return IsDigit(c) || (c >= 'A' && c <= 'F') || (c >= 'a' && c <= 'f');
-}
-inline bool IsDigit(char c) { return IsDigit(static_cast<unsigned char>(c)); }
-inline bool IsAlnum(char c) { return IsAlnum(static_cast<unsigned char>(c)); }
-inline bool IsHexDigit(char c) { return IsHexDigit(static_cast<unsigned char>(c)); }
-
-inline char ToUpper(char c) { return c >= 'a' && c <= 'z' ? static_cast<char>(c - 32) : c; }
-
-inline std::string Upper(std::string_view s) {
-  std::string u(s);
-  for (char& c : u) c = ToUpper(c);
-  return u;
-}
-
-// ASCII case-insensitive equality.
-inline bool IEquals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (ToUpper(a[i]) != ToUpper(b[i])) return false;
-  }
-  return true;
-}
+using line_protocol::AppendSanitized;
+using line_protocol::IEquals;
+using line_protocol::IsAlnum;
+using line_protocol::IsControl;
+using line_protocol::IsDigit;
+using line_protocol::IsHexDigit;
+using line_protocol::IStartsWith;
+using line_protocol::NextToken;
+using line_protocol::SkipSpaces;
+using line_protocol::SplitVerb;
+using line_protocol::TrimTrailingBlanks;
+using line_protocol::Upper;
+using line_protocol::VerbAndArgs;
 
 // Octets of the well-formed UTF-8 sequence starting at s[i] (RFC 3629: no overlongs, no
 // surrogates, nothing past U+10FFFF), or 0. An ASCII octet gives 1.

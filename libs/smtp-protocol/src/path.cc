@@ -70,7 +70,7 @@ bool IsIpv6(std::string_view s) {
 // The inside of "[...]": IPv4, "IPv6:" address, or General-address-literal (tag ":" dcontent).
 bool IsAddressLiteral(std::string_view lit) {
   if (IsIpv4(lit)) return true;
-  if (lit.size() >= 5 && IEquals(lit.substr(0, 5), "IPv6:")) return IsIpv6(lit.substr(5));
+  if (IStartsWith(lit, "IPv6:")) return IsIpv6(lit.substr(5));
   const size_t colon = lit.find(':');
   if (colon == std::string_view::npos || colon == 0 || colon + 1 == lit.size()) return false;
   for (size_t i = 0; i < colon; ++i) {

@@ -79,14 +79,6 @@ constexpr bool RowsFollowEnum() {
 }
 static_assert(RowsFollowEnum(), "kRows must list every ReplyId in enum order");
 
-// Appends `text` with anything that is not printable ASCII (HTAB allowed) replaced by '?'.
-void AppendSanitized(std::string_view text, std::string* out) {
-  for (char c : text) {
-    const auto u = static_cast<unsigned char>(c);
-    out->push_back((u >= 0x20 && u < 0x7F) || u == '\t' ? c : '?');
-  }
-}
-
 void AppendLine(const Reply& reply, std::string_view text, bool last, std::string* out) {
   const int code = reply.code;
   out->push_back(static_cast<char>('0' + (code / 100) % 10));

@@ -1,4 +1,5 @@
-// Base64 and SASL response framing (RFC 4954).
+// Base64 (tern::sasl, as the SMTP and POP3 codecs re-export it; its rows live here once) and
+// the SMTP SASL response framing (RFC 4954).
 #include "tern/smtp_protocol/auth.h"
 
 #include <string>
@@ -32,8 +33,9 @@ TEST(Base64Test, Table) {
       {"Zm=v", std::nullopt},      // data after padding
       {"Zm9v\r\n", std::nullopt},  // whitespace
       {"Zm 9", std::nullopt},
-      {"Zm-_", std::nullopt},  // the URL alphabet is not SMTP's
+      {"Zm-_", std::nullopt},  // the URL alphabet is not SASL's
       {"=", std::nullopt},
+      {"Zm9v\0AAA"s, std::nullopt},
   };
   for (const auto& row : rows) EXPECT_EQ(DecodeBase64(row.text), row.want) << row.text;
 }
@@ -48,6 +50,16 @@ TEST(Base64Test, RoundTripsEveryLength) {
   EXPECT_EQ(EncodeBase64("foobar"), "Zm9vYmFy");
   EXPECT_EQ(EncodeBase64("fooba"), "Zm9vYmE=");
   EXPECT_EQ(EncodeBase64("foob"), "Zm9vYg==");
+}
+
+TEST(Base64Test, RoundTripsEveryOctet) {
+  std::string all;
+  for (int i = 0; i < 256; ++i) all.push_back(static_cast<char>(i));
+  for (size_t n = 0; n <= all.size(); n += 7) {
+    const std::string bytes = all.substr(0, n);
+    EXPECT_EQ(DecodeBase64(EncodeBase64(bytes)), bytes) << n;
+  }
+  EXPECT_EQ(EncodeBase64("\0alice\0secret"s), "AGFsaWNlAHNlY3JldA==");
 }
 
 TEST(SaslResponseTest, Table) {

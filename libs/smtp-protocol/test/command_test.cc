@@ -4,14 +4,14 @@
 
 #include <string>
 
-#include "chunkings.h"
 #include "gtest/gtest.h"
+#include "tern/testing/chunkings.h"
 
 namespace tern::smtp_protocol {
 namespace {
 
 using namespace std::string_literals;
-using testing::Escape;
+using ::tern::testing::Escape;
 
 std::string Show(const Path& p) { return "<" + p.Address() + ">" + (p.utf8 ? " utf8" : ""); }
 

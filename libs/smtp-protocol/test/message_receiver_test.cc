@@ -6,15 +6,15 @@
 #include <string>
 #include <vector>
 
-#include "chunkings.h"
 #include "gtest/gtest.h"
+#include "tern/testing/chunkings.h"
 
 namespace tern::smtp_protocol {
 namespace {
 
 using namespace std::string_literals;
-using testing::AllChunkings;
-using testing::Escape;
+using ::tern::testing::AllChunkings;
+using ::tern::testing::Escape;
 
 // Flags of a BodyStatus as a short string: "" when clean, else e.g. "lf cr long big".
 std::string Flags(const BodyStatus& s) {

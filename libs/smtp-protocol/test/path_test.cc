@@ -1,14 +1,14 @@
 // ParsePath: RFC 5321 4.1.2 paths with RFC 6531 UTF-8, address literals and source routes.
 #include <string>
 
-#include "chunkings.h"
 #include "gtest/gtest.h"
 #include "tern/smtp_protocol/command.h"
+#include "tern/testing/chunkings.h"
 
 namespace tern::smtp_protocol {
 namespace {
 
-using testing::Escape;
+using ::tern::testing::Escape;
 
 struct Row {
   std::string in;

@@ -5,15 +5,15 @@
 #include <string>
 #include <vector>
 
-#include "chunkings.h"
 #include "gtest/gtest.h"
 #include "tern/smtp_protocol/smtp_protocol.h"
+#include "tern/testing/chunkings.h"
 
 namespace tern::smtp_protocol {
 namespace {
 
-using testing::AllChunkings;
-using testing::Escape;
+using ::tern::testing::AllChunkings;
+using ::tern::testing::Escape;
 
 // A toy session loop that logs what it sees instead of acting on it.
 class Driver {

@@ -9,59 +9,20 @@
 //    must never be read as commands of the TLS session (CVE-2011-0411 command injection).
 #pragma once
 
-#include <cstddef>
-#include <string>
-#include <string_view>
-
+#include "tern/line_protocol/command_line_reader.h"
 #include "tern/smtp_protocol/limits.h"
 
 namespace tern::smtp_protocol {
 
-class CommandReader {
+// Command lines within Limits::max_command_line; an AUTH command line, and a client line
+// answering a 334 challenge (read with LineKind::kSaslResponse), within Limits::max_auth_line.
+// Next() gives kNeedMore, kLine or kTooLong: answer 500 5.5.2; reading resumes after the
+// over-long line's ending. The framing and the AUTH rule are tern::line_protocol's, shared with
+// the POP3 codec.
+class CommandReader : public line_protocol::CommandLineReader {
  public:
-  struct Result {
-    enum Kind {
-      kNeedMore,  // no complete line buffered: Feed() more
-      kLine,      // `line` is one command line
-      kTooLong,   // a line over the limit was dropped (answer 500 5.5.2); reading resumes
-                  // after its line ending, and the octets in between are never buffered
-    } kind = kNeedMore;
-    // kLine: the line without its ending. Valid until the next call of Feed(), TakeBuffered()
-    // or DiscardBuffered().
-    std::string_view line;
-    // kLine: ended by a bare LF, not CRLF (accepted for people using `nc`; the session may
-    // count or refuse it).
-    bool bare_lf = false;
-  };
-  enum class LineKind {
-    kCommand,       // Limits::max_command_line, or max_auth_line if the line starts "AUTH "
-    kSaslResponse,  // Limits::max_auth_line: a client line answering a 334 challenge
-  };
-
-  explicit CommandReader(Limits limits = {});
-
-  // Appends `bytes` to the buffer. Memory stays within one line limit plus one Feed as long as
-  // the caller drains Next() to kNeedMore before feeding again.
-  void Feed(std::string_view bytes);
-
-  // The next line. A line ends at LF; a CR just before it belongs to the ending. A line's text
-  // (the ending excluded) may be at most the limit minus 2 octets. Lines are given exactly as
-  // sent, NUL and lone CR included (ParseCommand refuses them). Any chunking of the input
-  // gives the same sequence of results.
-  Result Next(LineKind kind = LineKind::kCommand);
-
-  // The bytes fed but not yet returned as lines.
-  std::string_view buffered() const;
-  // Removes and returns them; the reader starts afresh.
-  std::string TakeBuffered();
-  // Drops them and returns how many there were; the reader starts afresh.
-  size_t DiscardBuffered();
-
- private:
-  Limits limits_;
-  std::string buf_;
-  size_t pos_ = 0;           // start of the unread part of buf_
-  bool discarding_ = false;  // inside an over-long line: drop bytes up to the next LF
+  explicit CommandReader(Limits limits = {})
+      : CommandLineReader(limits.max_command_line, limits.max_auth_line) {}
 };
 
 }  // namespace tern::smtp_protocol

@@ -1,6 +1,6 @@
-// The ways every parser test feeds its input: whole, one octet at a time, and in random chunk
-// sizes (zero-length feeds included on purpose). A resumable parser must give the same result
-// for all of them.
+// The ways every resumable parser test feeds its input: whole, one octet at a time, and in
+// random chunk sizes (zero-length feeds included on purpose). A resumable parser must give the
+// same result for all of them. Header-only; used by the codec tests (smtp, pop3, line framing).
 #pragma once
 
 #include <algorithm>
@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-namespace tern::smtp_protocol::testing {
+namespace tern::testing {
 
 struct Chunking {
   std::string name;
@@ -58,4 +58,4 @@ inline std::string Escape(std::string_view s) {
   return out.size() > 200 ? out.substr(0, 200) + "..." : out;
 }
 
-}  // namespace tern::smtp_protocol::testing
+}  // namespace tern::testing

@@ -1,14 +1,8 @@
-#include "tern/pop3_protocol/command_reader.h"
+#include "tern/line_protocol/line_reader.h"
 
-#include <algorithm>
+namespace tern::line_protocol {
 
-#include "grammar.h"
-
-namespace tern::pop3_protocol {
-
-CommandReader::CommandReader(Limits limits) : limits_(limits) {}
-
-void CommandReader::Feed(std::string_view bytes) {
+void LineReader::Feed(std::string_view bytes) {
   if (pos_ > 0) {  // compact: keep the capacity, drop what was read
     buf_.erase(0, pos_);
     pos_ = 0;
@@ -22,16 +16,9 @@ void CommandReader::Feed(std::string_view bytes) {
   buf_.append(bytes);
 }
 
-CommandReader::Result CommandReader::Next(LineKind kind) {
+LineReader::Result LineReader::Next(size_t max_line) {
   const std::string_view avail = std::string_view(buf_).substr(pos_);
-  // The limit counts the CRLF; an AUTH line may be longer. A line whose first 5 octets are not
-  // yet buffered is far below every sensible limit, so the choice is chunking-proof.
-  size_t limit = limits_.max_command_line;
-  if (kind == LineKind::kSaslResponse ||
-      (avail.size() >= 5 && IEquals(avail.substr(0, 5), "AUTH "))) {
-    limit = std::max(limit, limits_.max_auth_line);
-  }
-  const size_t max_text = limit >= 2 ? limit - 2 : 0;
+  const size_t max_text = max_line >= 2 ? max_line - 2 : 0;
   // A line within the limit has its LF among the first max_text + 2 octets.
   const size_t lf = avail.substr(0, max_text + 2).find('\n');
   if (lf == std::string_view::npos) {
@@ -53,9 +40,15 @@ CommandReader::Result CommandReader::Next(LineKind kind) {
   return {Result::kLine, avail.substr(0, text), bare};
 }
 
-std::string_view CommandReader::buffered() const { return std::string_view(buf_).substr(pos_); }
+std::string_view LineReader::buffered() const { return std::string_view(buf_).substr(pos_); }
 
-size_t CommandReader::DiscardBuffered() {
+std::string LineReader::TakeBuffered() {
+  std::string out(buffered());
+  DiscardBuffered();
+  return out;
+}
+
+size_t LineReader::DiscardBuffered() {
   const size_t n = buf_.size() - pos_;
   buf_.clear();
   pos_ = 0;
@@ -63,4 +56,4 @@ size_t CommandReader::DiscardBuffered() {
   return n;
 }
 
-}  // namespace tern::pop3_protocol
+}  // namespace tern::line_protocol
