@@ -5,6 +5,7 @@
 #include "tern/core/log.h"
 #include "tern/core/status.h"
 #include "tern/metrics/http_server.h"
+#include "tern/net/session_io.h"
 
 namespace tern::pop3_gateway {
 
@@ -46,16 +47,10 @@ absl::StatusOr<std::unique_ptr<Pop3Server>> Pop3Server::Start(
   TERN_ASSIGN_OR_RETURN(auto proxies, net::Networks::Parse(c.proxy_networks));
   impl->env.reset(new SessionEnv{impl->config, pp::Limits{}, plaintext, *impl->auth,
                                  *impl->storage, *impl->pool, *impl->probe});
-  std::shared_ptr<net::TlsContexts> tls;
-  if (!c.tls_cert_file.empty()) {
-    TERN_ASSIGN_OR_RETURN(tls, net::TlsContexts::Load(c.tls_cert_file, c.tls_key_file));
-  }
-  net::Limits nl;
-  nl.max_connections = static_cast<size_t>(c.max_connections);
-  nl.max_per_ip = static_cast<size_t>(c.max_connections_per_ip);
-  nl.idle_timeout = c.idle_timeout;
-  nl.total_timeout = c.total_timeout;
-  impl->server = std::make_unique<net::Server>(nl, tls);
+  TERN_ASSIGN_OR_RETURN(impl->server,
+                        net::MakeServer({c.tls_cert_file, c.tls_key_file, c.max_connections,
+                                         c.max_connections_per_ip, c.idle_timeout,
+                                         c.total_timeout}));
   SessionEnv* env = impl->env.get();
   auto listen = [&](const std::string& name, const std::string& addr, bool implicit) {
     return impl->server->Listen(
@@ -72,7 +67,7 @@ absl::StatusOr<std::unique_ptr<Pop3Server>> Pop3Server::Start(
     TERN_ASSIGN_OR_RETURN(impl->pop3, listen("pop3", c.pop3_listen, false));
   }
   if (!c.pop3s_listen.empty()) {
-    if (tls) {
+    if (impl->server->has_tls()) {
       TERN_ASSIGN_OR_RETURN(impl->pop3s, listen("pop3s", c.pop3s_listen, true));
     } else {
       log::Warn("pop3s (implicit TLS) listener off: no tls.cert_file");

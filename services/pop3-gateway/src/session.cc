@@ -7,6 +7,7 @@
 #include <random>
 
 #include "tern/core/log.h"
+#include "tern/net/session_io.h"
 
 namespace tern::pop3_gateway {
 
@@ -38,7 +39,7 @@ class Session {
       Queue(pp::Greeting(env_.config.apop ? banner_ : std::string()));
       co_await Loop();
     }
-    co_await Flush();
+    co_await io_.Flush();
     if (locked_) {
       locked_ = false;
       auto& storage = env_.storage;
@@ -53,26 +54,11 @@ class Session {
  private:
   void Queue(const pp::Reply& r) { pp::FormatTo(r, &out_); }
   void QueueRaw(const std::string& s) { out_ += s; }
-  awaitable<bool> Flush() {
-    if (out_.empty()) co_return true;
-    std::string data;
-    data.swap(out_);
-    bool ok = co_await conn_->Write(data);
-    co_return ok;
-  }
   awaitable<bool> Fill() {
-    if (!co_await Flush()) co_return false;
     char buf[8192];
-    conn_->set_interruptible(true);
-    size_t n = co_await conn_->ReadSome(buf, sizeof buf);
-    conn_->set_interruptible(false);
-    if (n == 0) {
-      if (conn_->open() && conn_->draining()) {
-        Queue(pp::StandardReply(ReplyId::kShuttingDown));
-        co_await Flush();
-      }
-      co_return false;
-    }
+    const std::string bye = pp::Format(pp::StandardReply(ReplyId::kShuttingDown));
+    size_t n = co_await io_.Read(buf, sizeof buf, true, bye);
+    if (n == 0) co_return false;
     reader_.Feed(std::string_view(buf, n));
     co_return true;
   }
@@ -122,7 +108,7 @@ class Session {
       if (!go_on) co_return;
       if (upgrade_) {
         upgrade_ = false;
-        if (!co_await Flush()) co_return;
+        if (!co_await io_.Flush()) co_return;
         reader_.DiscardBuffered();  // plaintext after STLS is never executed
         bool tls_ok = co_await conn_->StartTls();
         if (!tls_ok) co_return;
@@ -357,7 +343,7 @@ class Session {
       response = *d;
     } else {
       QueueRaw(pp::SaslChallenge(""));
-      if (!co_await Flush()) co_return false;
+      if (!co_await io_.Flush()) co_return false;
       std::string line;
       for (;;) {
         auto next = reader_.Next(pp::CommandReader::LineKind::kSaslResponse);
@@ -514,7 +500,8 @@ class Session {
   std::shared_ptr<net::Connection> conn_;
   pp::CommandReader reader_;
   log::Context lc_;
-  std::string out_;
+  net::SessionIo io_{*conn_};
+  std::string& out_ = io_.out();
   std::string banner_;
   pp::State state_ = pp::State::kAuthorization;
   std::string user_;

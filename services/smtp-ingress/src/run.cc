@@ -6,6 +6,7 @@
 #include "tern/core/log.h"
 #include "tern/core/status.h"
 #include "tern/metrics/http_server.h"
+#include "tern/net/session_io.h"
 
 namespace tern::smtp_ingress {
 
@@ -62,16 +63,10 @@ absl::StatusOr<std::unique_ptr<SmtpServer>> SmtpServer::Start(
                                                        *impl->probe);
     impl->env->outbound = impl->outbound.get();
   }
-  std::shared_ptr<net::TlsContexts> tls;
-  if (!c.tls_cert_file.empty()) {
-    TERN_ASSIGN_OR_RETURN(tls, net::TlsContexts::Load(c.tls_cert_file, c.tls_key_file));
-  }
-  net::Limits nl;
-  nl.max_connections = static_cast<size_t>(c.max_connections);
-  nl.max_per_ip = static_cast<size_t>(c.max_connections_per_ip);
-  nl.idle_timeout = c.idle_timeout;
-  nl.total_timeout = c.total_timeout;
-  impl->server = std::make_unique<net::Server>(nl, tls);
+  TERN_ASSIGN_OR_RETURN(impl->server,
+                        net::MakeServer({c.tls_cert_file, c.tls_key_file, c.max_connections,
+                                         c.max_connections_per_ip, c.idle_timeout,
+                                         c.total_timeout}));
   Probe* probe = impl->probe.get();
   auto listen = [&](const std::string& name, const std::string& addr, Role role,
                     bool implicit) -> absl::StatusOr<int> {
@@ -98,7 +93,7 @@ absl::StatusOr<std::unique_ptr<SmtpServer>> SmtpServer::Start(
                           listen("submission", c.submission_listen, Role::kSubmission, false));
   }
   if (!c.submissions_listen.empty()) {
-    if (tls) {
+    if (impl->server->has_tls()) {
       TERN_ASSIGN_OR_RETURN(impl->submissions, listen("submissions", c.submissions_listen,
                                                       Role::kSubmissions, true));
     } else {

@@ -7,6 +7,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "tern/core/log.h"
+#include "tern/net/session_io.h"
 
 namespace tern::smtp_ingress {
 
@@ -57,27 +58,12 @@ class Session {
   }
   bool MayRelay() const { return Authenticated() || env_.relay.Contains(conn_->peer()); }
   void Queue(const sp::Reply& r) { sp::FormatTo(r, &out_); }
-  awaitable<bool> Flush() {
-    if (out_.empty()) co_return true;
-    std::string data;
-    data.swap(out_);
-    bool ok = co_await conn_->Write(data);
-    co_return ok;
-  }
   // Fills the reader until it has a line (or the connection ends): false at the end.
   awaitable<bool> Fill() {
-    if (!co_await Flush()) co_return false;
     char buf[16384];
-    conn_->set_interruptible(!in_mail_);
-    size_t n = co_await conn_->ReadSome(buf, sizeof buf);
-    conn_->set_interruptible(false);
-    if (n == 0) {
-      if (conn_->open() && conn_->draining()) {
-        Queue(R(ReplyId::kShuttingDown));
-        co_await Flush();
-      }
-      co_return false;
-    }
+    const std::string bye = sp::Format(R(ReplyId::kShuttingDown));
+    size_t n = co_await io_.Read(buf, sizeof buf, !in_mail_, bye);
+    if (n == 0) co_return false;
     reader_.Feed(std::string_view(buf, n));
     co_return true;
   }
@@ -92,7 +78,7 @@ class Session {
     for (;;) {
       if (!in_mail_ && conn_->draining()) {
         Queue(R(ReplyId::kShuttingDown));
-        co_await Flush();
+        co_await io_.Flush();
         co_return;
       }
       auto next = reader_.Next();
@@ -115,12 +101,12 @@ class Session {
       env_.probe.Command(verb, code,
                          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
       if (!go_on) {
-        co_await Flush();
+        co_await io_.Flush();
         co_return;
       }
       if (upgrade_) {
         upgrade_ = false;
-        if (!co_await Flush()) co_return;
+        if (!co_await io_.Flush()) co_return;
         // Plaintext sent after STARTTLS is never executed (command injection defence).
         reader_.DiscardBuffered();
         bool ok = co_await conn_->StartTls();
@@ -305,7 +291,7 @@ class Session {
     std::string pending = reader_.TakeBuffered();
     size_t used = rx.Feed(pending).consumed;
     if (!done()) {
-      if (!co_await Flush()) co_return false;
+      if (!co_await io_.Flush()) co_return false;
       char buf[65536];
       while (!done()) {
         size_t n = co_await conn_->ReadSome(buf, sizeof buf);
@@ -331,7 +317,7 @@ class Session {
       co_return Error();
     }
     Queue(R(ReplyId::kStartInput));
-    if (!co_await Flush()) co_return false;
+    if (!co_await io_.Flush()) co_return false;
     sp::DataReceiver rx(env_.limits);
     if (!co_await Receive(rx, [&] { return rx.done(); })) co_return false;
     co_return co_await Finish(rx.status(), rx.TakeMessage());
@@ -518,7 +504,7 @@ class Session {
       switch (r->result()) {
         case A::CONTINUE: {
           Queue(sp::SaslChallenge(r->challenge()));
-          if (!co_await Flush()) co_return false;
+          if (!co_await io_.Flush()) co_return false;
           std::string line;
           for (;;) {
             auto next = reader_.Next(sp::CommandReader::LineKind::kSaslResponse);
@@ -577,7 +563,8 @@ class Session {
   std::shared_ptr<net::Connection> conn_;
   sp::CommandReader reader_;
   log::Context lc_;
-  std::string out_;
+  net::SessionIo io_{*conn_};
+  std::string& out_ = io_.out();
   std::string helo_;
   std::string user_;
   bool in_mail_ = false;

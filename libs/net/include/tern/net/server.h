@@ -124,6 +124,8 @@ class Server {
   size_t active();
   asio::io_context& io() { return io_; }
   const Limits& limits() const { return limits_; }
+  // A certificate is configured (implicit-TLS listeners and STARTTLS are possible).
+  bool has_tls() const { return tls_ != nullptr; }
 
  private:
   friend class Connection;

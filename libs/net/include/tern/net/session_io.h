@@ -1,0 +1,45 @@
+// What every gateway session does around its protocol codec: queue replies and write them in
+// one go before the next read (a pipelined group gets its answers in one write), and read the
+// next bytes while idle, when a drain may interrupt the wait and the session says goodbye.
+// Also the Server a gateway builds from its listener settings.
+#pragma once
+
+#include <utility>  // before Asio: Boost 1.74 awaitable.hpp misses it under GCC 12
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "tern/net/server.h"
+
+namespace tern::net {
+
+class SessionIo {
+ public:
+  explicit SessionIo(Connection& conn) : conn_(conn) {}
+  // Replies appended here are sent by the next Flush().
+  std::string& out() { return out_; }
+  // Writes what is queued; false when the connection is over.
+  asio::awaitable<bool> Flush();
+  // Flushes, then reads the client's next bytes into `buf`: how many, 0 at the end. While
+  // `idle` (between commands), a drain interrupts the wait and `goodbye` is sent first.
+  asio::awaitable<size_t> Read(char* buf, size_t size, bool idle, const std::string& goodbye);
+
+ private:
+  Connection& conn_;
+  std::string out_;
+};
+
+// A gateway's listener settings (each gateway's config has these keys).
+struct ServerSettings {
+  std::string tls_cert_file;  // empty: no TLS
+  std::string tls_key_file;
+  int64_t max_connections = 0;
+  int64_t max_connections_per_ip = 0;
+  absl::Duration idle_timeout;
+  absl::Duration total_timeout;
+};
+absl::StatusOr<std::unique_ptr<Server>> MakeServer(const ServerSettings& settings);
+
+}  // namespace tern::net

@@ -1,0 +1,41 @@
+#include "tern/net/session_io.h"
+
+namespace tern::net {
+
+asio::awaitable<bool> SessionIo::Flush() {
+  if (out_.empty()) co_return true;
+  std::string data;
+  data.swap(out_);
+  bool ok = co_await conn_.Write(data);
+  co_return ok;
+}
+
+asio::awaitable<size_t> SessionIo::Read(char* buf, size_t size, bool idle,
+                                        const std::string& goodbye) {
+  if (!co_await Flush()) co_return 0;
+  conn_.set_interruptible(idle);
+  size_t n = co_await conn_.ReadSome(buf, size);
+  conn_.set_interruptible(false);
+  if (n == 0 && conn_.open() && conn_.draining()) {
+    out_ += goodbye;
+    co_await Flush();
+  }
+  co_return n;
+}
+
+absl::StatusOr<std::unique_ptr<Server>> MakeServer(const ServerSettings& s) {
+  std::shared_ptr<TlsContexts> tls;
+  if (!s.tls_cert_file.empty()) {
+    auto loaded = TlsContexts::Load(s.tls_cert_file, s.tls_key_file);
+    if (!loaded.ok()) return loaded.status();
+    tls = *loaded;
+  }
+  Limits limits;
+  limits.max_connections = static_cast<size_t>(s.max_connections);
+  limits.max_per_ip = static_cast<size_t>(s.max_connections_per_ip);
+  limits.idle_timeout = s.idle_timeout;
+  limits.total_timeout = s.total_timeout;
+  return std::make_unique<Server>(limits, tls);
+}
+
+}  // namespace tern::net
