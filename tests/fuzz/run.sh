@@ -14,10 +14,10 @@ case "$target" in
     seeds="$root/tests/fixtures/mime"
     ;;
   smtp)
-    srcs=("$root"/libs/smtp-protocol/src/*.cc "$root/libs/sasl/src/base64.cc"
-          "$root/libs/smtp-protocol/fuzz/smtp_fuzz.cc")
+    srcs=("$root"/libs/smtp-protocol/src/*.cc "$root"/libs/line-protocol/src/*.cc
+          "$root/libs/sasl/src/base64.cc" "$root/libs/smtp-protocol/fuzz/smtp_fuzz.cc")
     incs=(-I"$root/libs/smtp-protocol/include" -I"$root/libs/smtp-protocol/src"
-          -I"$root/libs/sasl/include")
+          -I"$root/libs/line-protocol/include" -I"$root/libs/sasl/include")
     seeds="$root/libs/smtp-protocol/fuzz/corpus"
     ;;
   *) echo "unknown fuzz target $target" >&2; exit 2 ;;
@@ -25,7 +25,8 @@ esac
 lib="$target"
 [ "$target" = smtp ] && lib=smtp-protocol
 bin="$out/${target}_fuzz"
-newest=$(ls -t "${srcs[@]}" "$root"/libs/$lib/include/tern/*/*.h "$root"/libs/$lib/src/*.h 2>/dev/null | head -n 1)
+newest=$(ls -t "${srcs[@]}" "$root"/libs/$lib/include/tern/*/*.h "$root"/libs/$lib/src/*.h \
+  "$root"/libs/line-protocol/include/tern/*/*.h 2>/dev/null | head -n 1)
 if [ ! -x "$bin" ] || [ "$newest" -nt "$bin" ]; then
   clang++ -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
     "${incs[@]}" "${srcs[@]}" -o "$bin"

@@ -6,7 +6,10 @@
 //  - a parsed path prints (Path::Address) to something that parses back to the same path;
 //  - DataReceiver gives the same message, status and consumed count however the input is split,
 //    stores at most the size limit, and stops only right after CRLF "." CRLF;
-//  - BdatReceiver consumes exactly the announced octets.
+//  - BdatReceiver consumes exactly the announced octets;
+//  - the client side (a remote server's replies, as outbound delivery reads them): ReplyParser
+//    stays within its line bounds and keeps one code per reply, ParseCapabilities accepts
+//    anything, and DotStuff output never holds an early end of data.
 // Any violation aborts, which libFuzzer reports as a crash. By hand, from the repository root:
 //   clang++ -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined \
 //     -Ilibs/smtp-protocol/include -Ilibs/smtp-protocol/src -Ilibs/line-protocol/include \
@@ -208,11 +211,36 @@ void FuzzBdat(std::string_view data) {
 
 }  // namespace
 
+void FuzzClient(std::string_view data) {
+  sp::ReplyParser parser;
+  size_t start = 0;
+  while (start < data.size()) {
+    size_t end = data.find("\r\n", start);
+    if (end == std::string_view::npos) end = data.size();
+    auto state = parser.Add(data.substr(start, end - start));
+    if (state == sp::ReplyParser::State::kDone) {
+      sp::Reply r = parser.Take();
+      Check(r.code >= 200 && r.code <= 599, "client reply code out of range");
+      Check(!r.lines.empty() && r.lines.size() <= sp::ReplyParser::kMaxLines, "reply lines");
+      (void)sp::ParseCapabilities(r);
+      (void)sp::ReplyText(r);
+    } else if (state == sp::ReplyParser::State::kError) {
+      parser.Take();
+    }
+    start = end + 2;
+  }
+  const std::string stuffed = sp::DotStuff(data);
+  Check(stuffed.size() >= 3 && stuffed.substr(stuffed.size() - 3) == ".\r\n", "no end of data");
+  Check(stuffed.find("\r\n.\r\n") == stuffed.size() - 5 || stuffed == ".\r\n",
+        "early end of data in a dot-stuffed message");
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* bytes, size_t size) {
   const std::string_view data(reinterpret_cast<const char*>(bytes), size);
   FuzzCommands(data);
   FuzzPath(data);
   FuzzData(data);
   FuzzBdat(data);
+  FuzzClient(data);
   return 0;
 }

@@ -1,10 +1,8 @@
 #include "tern/smtp_protocol/client.h"
 
-#include <cctype>
+#include <charconv>
 
-#include "absl/strings/ascii.h"
-#include "absl/strings/numbers.h"
-#include "absl/strings/str_split.h"
+#include "tern/line_protocol/grammar.h"
 
 namespace tern::smtp_protocol {
 namespace {
@@ -87,20 +85,22 @@ std::string ReplyText(const Reply& reply) {
 Capabilities ParseCapabilities(const Reply& ehlo) {
   Capabilities c;
   for (size_t i = 1; i < ehlo.lines.size(); ++i) {  // the first line is the server's name
-    std::vector<std::string> words =
-        absl::StrSplit(ehlo.lines[i], ' ', absl::SkipEmpty());
-    if (words.empty()) continue;
-    std::string key = absl::AsciiStrToUpper(words[0]);
+    std::string_view rest = ehlo.lines[i];
+    const std::string key = line_protocol::Upper(line_protocol::NextToken(&rest));
     if (key == "STARTTLS") c.starttls = true;
     else if (key == "PIPELINING") c.pipelining = true;
     else if (key == "8BITMIME") c.eight_bit_mime = true;
     else if (key == "SMTPUTF8") c.smtputf8 = true;
     else if (key == "ENHANCEDSTATUSCODES") c.enhanced_status_codes = true;
     else if (key == "SIZE") {
+      const std::string_view limit = line_protocol::NextToken(&rest);
       uint64_t n = 0;
-      c.size = words.size() > 1 && absl::SimpleAtoi(words[1], &n) ? n : 0;
+      auto [end, ec] = std::from_chars(limit.data(), limit.data() + limit.size(), n);
+      c.size = ec == std::errc() && end == limit.data() + limit.size() && !limit.empty() ? n : 0;
     } else if (key == "AUTH") {
-      for (size_t j = 1; j < words.size(); ++j) c.auth.push_back(absl::AsciiStrToUpper(words[j]));
+      for (auto m = line_protocol::NextToken(&rest); !m.empty(); m = line_protocol::NextToken(&rest)) {
+        c.auth.push_back(line_protocol::Upper(m));
+      }
     }
   }
   return c;
