@@ -1,8 +1,4 @@
 // The storage gRPC API through a real server on port 0: behaviour and bad input.
-#include <utility>  // before Asio: Boost 1.74 awaitable.hpp misses it under GCC 12
-
-#include <boost/asio.hpp>
-
 #include "storage_fixture.h"
 #include "tern/rpc/channel.h"
 
@@ -62,24 +58,6 @@ class StorageApiTest : public StorageTest {
     if (status) *status = s;
     else EXPECT_TRUE(s.ok()) << s.error_message();
     return {resp.uids().begin(), resp.uids().end()};
-  }
-  static std::string HttpGet(int port, const std::string& path, int* code) {
-    namespace asio = boost::asio;
-    asio::io_context io;
-    asio::ip::tcp::socket sock(io);
-    sock.connect({asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)});
-    std::string req = "GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
-    asio::write(sock, asio::buffer(req));
-    std::string resp;
-    boost::system::error_code ec;
-    char buf[4096];
-    for (;;) {
-      size_t n = sock.read_some(asio::buffer(buf), ec);
-      resp.append(buf, n);
-      if (ec) break;
-    }
-    *code = std::atoi(resp.substr(9, 3).c_str());
-    return resp;
   }
 };
 

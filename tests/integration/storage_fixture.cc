@@ -2,6 +2,9 @@
 
 #include <atomic>
 #include <chrono>
+#include <utility>  // before Asio: Boost 1.74 awaitable.hpp misses it under GCC 12
+
+#include <boost/asio.hpp>
 
 #include "pqxx/pqxx"
 #include "tern/rpc/channel.h"
@@ -162,6 +165,25 @@ std::string StorageTest::Sql(const std::string& query) {
   pqxx::result r = tx.exec(query);
   if (r.empty() || r[0][0].is_null()) return "";
   return r[0][0].as<std::string>();
+}
+
+std::string StorageTest::HttpGet(int port, const std::string& path, int* code) {
+  namespace asio = boost::asio;
+  asio::io_context io;
+  asio::ip::tcp::socket sock(io);
+  sock.connect({asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)});
+  std::string req = "GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  asio::write(sock, asio::buffer(req));
+  std::string resp;
+  boost::system::error_code ec;
+  char buf[4096];
+  for (;;) {
+    size_t n = sock.read_some(asio::buffer(buf), ec);
+    resp.append(buf, n);
+    if (ec) break;
+  }
+  *code = std::atoi(resp.substr(9, 3).c_str());
+  return resp;
 }
 
 pb::IdSet Uids(std::initializer_list<std::pair<uint32_t, uint32_t>> ranges) {

@@ -47,6 +47,8 @@ class StorageTest : public ::testing::Test {
   std::vector<uint32_t> SelectUids(const std::string& account, const std::string& mailbox);
   // Runs one SQL query against the test database and returns the first column of the first row.
   static std::string Sql(const std::string& query);
+  // One HTTP GET (e.g. /metrics on the server's http_port()); the whole response, status in *code.
+  static std::string HttpGet(int port, const std::string& path, int* code);
 
   static std::unique_ptr<StorageServer> server_;
   static std::unique_ptr<pb::Storage::Stub> stub_;

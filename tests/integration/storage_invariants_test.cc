@@ -1,6 +1,8 @@
 // DESIGN.md invariants 1, 2 and 8 against a real PostgreSQL.
 #include <algorithm>
+#include <map>
 #include <set>
+#include <string>
 #include <thread>
 
 #include "storage_fixture.h"
@@ -214,6 +216,136 @@ TEST_F(StorageInvariantsTest, MultiRecipientDeliveryIsAllOrNothing) {
   EXPECT_EQ(dr.copies_size(), 2);
   EXPECT_EQ(StatusOf(a, "INBOX").messages(), 1u);
   EXPECT_EQ(StatusOf(c, "INBOX").messages(), 1u);
+}
+
+// Group commit: concurrent deliveries are written several to a transaction. One refused in its
+// batch (over quota, no such mailbox) must fail alone, with its own status, and change nothing;
+// the others are stored, and UIDs stay unique, ascending and without gaps.
+TEST_F(StorageInvariantsTest, ConcurrentDeliveriesCommitTogetherAndARefusalFailsAlone) {
+  const std::string open = NewAccount("open"), queued = NewAccount("queued");
+  const std::string full = NewAccount("full"), tight = NewAccount("tight");
+  auto set_quota = [&](const std::string& account, uint32_t messages) {
+    pb::SetQuotaRequest q;
+    q.set_account(account);
+    q.set_messages(messages);
+    pb::Quota qr;
+    auto ctx = rpc::ContextWithDeadline();
+    ASSERT_TRUE(stub().SetQuota(ctx.get(), q, &qr).ok());
+  };
+  set_quota(full, 1);
+  ASSERT_TRUE(Deliver({full}, Message("fills-full"), nullptr).ok());
+  constexpr uint32_t kTightRoom = 5;
+  set_quota(tight, kTightRoom);
+  StatusOf(open, "INBOX");  // the mail stores exist
+  StatusOf(queued, "INBOX");
+  auto metric = [](const std::string& name) {
+    int code = 0;
+    std::string body = HttpGet(server_->http_port(), "/metrics", &code);
+    size_t at = body.find("\n" + name + " ");
+    return at == std::string::npos ? 0.0 : std::atof(body.c_str() + at + name.size() + 2);
+  };
+  const double batches_before = metric("tern_storage_write_batch_deliveries_count");
+  const double written_before = metric("tern_storage_write_batch_deliveries_sum");
+  const std::string messages_before = Sql("SELECT count(*) FROM messages");
+
+  enum Target { kOpen, kQueued, kFull, kTight, kNoMailbox, kTargets };
+  struct Outcome {
+    Target target;
+    grpc::Status status;
+    pb::DeliverResponse resp;
+  };
+  constexpr int kClients = 16, kEach = 20;
+  std::vector<std::vector<Outcome>> got(kClients);
+  std::vector<std::thread> threads;
+  for (int c = 0; c < kClients; ++c) {
+    threads.emplace_back([&, c] {
+      auto stub = StubFor(server_->grpc_port());
+      for (int i = 0; i < kEach; ++i) {
+        const auto target = static_cast<Target>((c + i) % kTargets);
+        pb::DeliverRequest req;
+        req.set_content(Message("batch-" + std::to_string(c) + "-" + std::to_string(i)));
+        switch (target) {
+          case kOpen: req.add_accounts(open); break;
+          case kQueued:
+            req.add_accounts(queued);
+            req.set_sender(queued);
+            req.add_outbound("r" + std::to_string(c) + "." + std::to_string(i) + "@remote.example");
+            break;
+          case kFull: req.add_accounts(full); break;
+          case kTight: req.add_accounts(tight); break;
+          default:
+            req.add_accounts(open);
+            req.set_mailbox("Nowhere");
+            break;
+        }
+        Outcome o{target, {}, {}};
+        auto ctx = rpc::ContextWithDeadline(std::chrono::seconds(30));
+        o.status = stub->Deliver(ctx.get(), req, &o.resp);
+        got[c].push_back(std::move(o));
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+
+  std::map<std::string, std::set<uint32_t>> all;  // every UID handed out, by account
+  size_t stored = 0, tight_stored = 0, queued_jobs = 0;
+  for (const auto& client : got) {
+    std::map<std::string, uint32_t> last;  // this client's last UID, by account
+    for (const auto& o : client) {
+      if (o.target == kFull) {
+        EXPECT_EQ(o.status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+        EXPECT_NE(o.status.error_message().find("quota"), std::string::npos);
+        continue;
+      }
+      if (o.target == kNoMailbox) {
+        EXPECT_EQ(o.status.error_code(), grpc::StatusCode::NOT_FOUND) << o.status.error_message();
+        continue;
+      }
+      if (o.target == kTight && !o.status.ok()) {
+        EXPECT_EQ(o.status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+        continue;
+      }
+      ASSERT_TRUE(o.status.ok()) << o.status.error_message();
+      ASSERT_EQ(o.resp.copies_size(), 1);
+      const auto& copy = o.resp.copies(0);
+      EXPECT_GT(copy.uid(), last[copy.account()]) << "one client's UIDs must strictly ascend";
+      last[copy.account()] = copy.uid();
+      EXPECT_TRUE(all[copy.account()].insert(copy.uid()).second) << "UIDs must be unique";
+      ++stored;
+      if (o.target == kTight) ++tight_stored;
+      if (o.target == kQueued) {
+        EXPECT_EQ(o.resp.outbound_jobs_size(), 1);
+        queued_jobs += o.resp.outbound_jobs_size();
+      }
+    }
+  }
+  EXPECT_EQ(tight_stored, kTightRoom) << "the quota admits exactly its room, batched or not";
+  for (const std::string& account : {open, queued, tight}) {
+    const std::set<uint32_t>& uids = all[account];
+    ASSERT_FALSE(uids.empty()) << account;
+    EXPECT_EQ(SelectUids(account, "INBOX"), std::vector<uint32_t>(uids.begin(), uids.end()));
+    EXPECT_EQ(*uids.rbegin(), uids.size()) << "no UID consumed by a refused delivery";
+    EXPECT_EQ(StatusOf(account, "INBOX").uidnext(), uids.size() + 1);
+  }
+  const pb::MailboxInfo full_inbox = StatusOf(full, "INBOX");
+  EXPECT_EQ(full_inbox.messages(), 1u);
+  EXPECT_EQ(full_inbox.uidnext(), 2u);
+  pb::GetQuotaRequest gq;
+  gq.set_account(full);
+  pb::Quota qr;
+  auto ctx = rpc::ContextWithDeadline();
+  ASSERT_TRUE(stub().GetQuota(ctx.get(), gq, &qr).ok());
+  EXPECT_EQ(qr.messages_used(), 1u);
+  EXPECT_EQ(Sql("SELECT count(*) FROM messages"),
+            std::to_string(std::stoul(messages_before) + stored))
+      << "refused deliveries leave no content";
+  EXPECT_EQ(Sql("SELECT count(*) FROM outbound_queue WHERE sender = '" + queued + "'"),
+            std::to_string(queued_jobs));
+  // 16 clients delivering at once share transactions.
+  const double batches = metric("tern_storage_write_batch_deliveries_count") - batches_before;
+  const double written = metric("tern_storage_write_batch_deliveries_sum") - written_before;
+  EXPECT_GE(written, static_cast<double>(stored));
+  EXPECT_LT(batches, written) << "no delivery shared a transaction";
 }
 
 TEST_F(StorageInvariantsTest, MessageIsStoredOnceForManyRecipients) {

@@ -39,7 +39,16 @@ Probe::Probe(std::shared_ptr<prometheus::Registry> registry)
                            .Name("tern_storage_notify_failures_total")
                            .Help("Batches of change notes that could not be sent")
                            .Register(*registry_)
-                           .Add({})) {}
+                           .Add({})),
+      write_batch_(BuildHistogram()
+                       .Name("tern_storage_write_batch_deliveries")
+                       .Help("Deliveries and appends committed together in one transaction")
+                       .Register(*registry_)
+                       .Add({}, prometheus::Histogram::BucketBoundaries{1, 2, 4, 8, 16, 32, 64})),
+      write_batch_retries_(BuildCounter()
+                               .Name("tern_storage_write_batch_retries_total")
+                               .Help("Delivery batches run again, by reason")
+                               .Register(*registry_)) {}
 
 void Probe::MessagesStored(int copies, uint64_t bytes) {
   messages_.Increment(copies);
@@ -49,5 +58,9 @@ void Probe::MessagesExpunged(int n) { expunged_.Increment(n); }
 void Probe::WatchStreams(int delta) { watch_streams_.Increment(delta); }
 void Probe::NotifyReceived() { notifies_.Increment(); }
 void Probe::NotifyFailed() { notify_failures_.Increment(); }
+void Probe::WriteBatch(size_t deliveries) { write_batch_.Observe(static_cast<double>(deliveries)); }
+void Probe::WriteBatchRetried(const std::string& reason) {
+  write_batch_retries_.Add({{"reason", reason}}).Increment();
+}
 
 }  // namespace tern::storage

@@ -2,6 +2,7 @@
 // bounded (method names, status code names, operation names).
 #pragma once
 
+#include <cstddef>
 #include <memory>
 #include <string>
 
@@ -22,6 +23,11 @@ class Probe {
   void WatchStreams(int delta);
   void NotifyReceived();
   void NotifyFailed();
+  // Group commit (MailStore::WriteMessage): deliveries per transaction, and batches run again,
+  // by reason: "conflict" (deadlock or serialization failure, retried whole) or "refused" (a
+  // delivery refused in a batch without savepoints; the batch is redone with one per delivery).
+  void WriteBatch(size_t deliveries);
+  void WriteBatchRetried(const std::string& reason);
 
   const std::shared_ptr<prometheus::Registry>& registry() const { return registry_; }
 
@@ -33,6 +39,8 @@ class Probe {
   prometheus::Gauge& watch_streams_;
   prometheus::Counter& notifies_;
   prometheus::Counter& notify_failures_;
+  prometheus::Histogram& write_batch_;
+  prometheus::Family<prometheus::Counter>& write_batch_retries_;
 };
 
 }  // namespace tern::storage

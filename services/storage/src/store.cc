@@ -4,12 +4,15 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "absl/strings/str_join.h"
+#include "absl/synchronization/notification.h"
 #include "parsed.h"
 #include "probe.h"
 #include "search.h"
+#include "tern/core/log.h"
 #include "tern/core/status.h"
 
 namespace tern::storage {
@@ -149,6 +152,69 @@ absl::StatusOr<const pb::BodyPart*> FindPart(const pb::BodyPart& root,
   return cur;
 }
 
+// A one-dimensional PostgreSQL array in the binary wire format (what array_recv reads), sent
+// as one binary parameter: a batch's message bodies go to the server as they are, unquoted.
+class BinaryArray {
+ public:
+  // Element type OIDs.
+  static constexpr uint32_t kBytea = 17, kInt8 = 20, kInt4 = 23, kText = 25;
+
+  explicit BinaryArray(uint32_t element_type) : element_type_(element_type) {
+    data_.resize(kHeader);
+  }
+  void Add(std::string_view value) {
+    Put32(static_cast<uint32_t>(value.size()));
+    data_.append(value);
+    ++count_;
+  }
+  void AddInt8(int64_t value) {
+    Put32(8);
+    Put32(static_cast<uint32_t>(static_cast<uint64_t>(value) >> 32));
+    Put32(static_cast<uint32_t>(value));
+    ++count_;
+  }
+  void AddInt4(int32_t value) {
+    Put32(4);
+    Put32(static_cast<uint32_t>(value));
+    ++count_;
+  }
+  void AddNull() {
+    Put32(0xffffffff);  // length -1
+    has_null_ = true;
+    ++count_;
+  }
+  // The parameter: header (one dimension, lower bound 1) and elements.
+  pqxx::binarystring Finish() {
+    const uint32_t header[kHeader / 4] = {1, has_null_ ? 1u : 0u, element_type_, count_, 1};
+    for (size_t i = 0; i < kHeader / 4; ++i) Set32(i * 4, header[i]);
+    return pqxx::binarystring(data_);
+  }
+
+ private:
+  static constexpr size_t kHeader = 20;
+  void Put32(uint32_t v) {
+    data_.resize(data_.size() + 4);
+    Set32(data_.size() - 4, v);
+  }
+  void Set32(size_t at, uint32_t v) {
+    for (int i = 0; i < 4; ++i) data_[at + i] = static_cast<char>(v >> (24 - 8 * i));
+  }
+
+  const uint32_t element_type_;
+  uint32_t count_ = 0;
+  bool has_null_ = false;
+  std::string data_;
+};
+
+// The status of one delivery refused in a batch (see tern_deliver_batch), as Pool::Run maps
+// the same SQLSTATE for a delivery alone.
+absl::Status RefusalStatus(const std::string& state, const std::string& message) {
+  if (state == "TQ001") return absl::ResourceExhaustedError(message);
+  if (state == "TN001") return absl::NotFoundError(message);
+  log::Error("database error", {{"op", "deliver_batch"}, {"sqlstate", state}, {"error", message}});
+  return absl::InternalError("database error");
+}
+
 }  // namespace
 
 MailStore::MailStore(pg::Pool& db, Probe& probe, ChangePublisher& publisher, StoreLimits limits)
@@ -167,6 +233,12 @@ MailStore::MailStore(pg::Pool& db, Probe& probe, ChangePublisher& publisher, Sto
               "SELECT message_id, account, uidvalidity, uid, account_id, modseq FROM "
               "tern_deliver($1::text[], $2, $3, $4, $5, $6, $7, $8, to_timestamp($9::bigint), $10, "
               "$11, coalesce(to_timestamp($12::bigint), now()), $13, $14::text[])");
+  db_.Prepare("deliver_batch",
+              "SELECT delivery, message_id, account, account_id, uidvalidity, uid, modseq, job_id, "
+              "refusal_state, refusal FROM tern_deliver_batch($1::text[], $2::text[], "
+              "$3::bytea[], $4::bigint[], $5::bigint[], $6::bytea[], $7::bytea[], $8::bytea[], "
+              "$9::bigint[], $10::text[], $11::text[], $12::bigint[], $13::integer[], "
+              "$14::text[], $15::text[], $16::text[])");
 }
 
 absl::Status MailStore::Change(
@@ -441,6 +513,65 @@ absl::Status MailStore::SetSubscribed(const pb::SetSubscribedRequest& req) {
   });
 }
 
+// One WriteMessage call: its validated input, and its outcome once its batch is written.
+struct MailStore::WriteJob {
+  const std::vector<std::string>& accounts;
+  const std::string& mailbox;
+  const std::string& content;
+  const ParsedMessage parsed;
+  const std::string sha;
+  const google::protobuf::Timestamp& date;
+  const uint32_t flags;
+  const std::vector<std::string>& keywords;
+  const std::string& sender;
+  const std::vector<std::string>& outbound;
+  // Set by the batch's leader before `turn`.
+  pb::DeliverResponse* resp;
+  std::vector<ChangeNote> hints;
+  absl::Status status;
+  bool lead = false;  // set before `turn`: this caller writes the next batch
+  // Notified once: this call is written (the outcome above is final), or it is this caller's
+  // turn to lead.
+  absl::Notification turn;
+
+  // The statements of this delivery; throws what libpqxx throws.
+  void Write(pqxx::transaction_base& tx);
+};
+
+void MailStore::WriteJob::Write(pqxx::transaction_base& tx) {
+  resp->Clear();
+  hints.clear();
+  std::optional<std::string> sent;
+  if (parsed.sent_date) sent = std::to_string(absl::ToUnixSeconds(*parsed.sent_date));
+  const std::string when = TimestampSql(date);
+  pqxx::result r = tx.exec_prepared(
+      "deliver", pg::TextArray(accounts), mailbox, pqxx::binarystring(sha),
+      static_cast<int64_t>(parsed.size), static_cast<int64_t>(parsed.header_size),
+      pqxx::binarystring(content), pqxx::binarystring(parsed.envelope),
+      pqxx::binarystring(parsed.body_structure), sent ? sent->c_str() : nullptr,
+      parsed.header_text, parsed.body_text ? parsed.body_text->c_str() : nullptr,
+      when.empty() ? nullptr : when.c_str(), static_cast<int>(flags), pg::TextArray(keywords));
+  for (const auto& row : r) {
+    resp->set_message_id(row[0].as<uint64_t>());
+    pb::DeliveredCopy* c = resp->add_copies();
+    c->set_account(row[1].as<std::string>());
+    c->set_mailbox(mailbox);
+    c->set_uidvalidity(row[2].as<uint32_t>());
+    c->set_uid(row[3].as<uint32_t>());
+    hints.push_back({row[4].as<int64_t>(), mailbox, row[5].as<uint64_t>(), c->uid() + 1});
+  }
+  if (!outbound.empty()) {
+    int64_t id = tx.exec_params("SELECT id FROM messages WHERE sha256 = $1",
+                                pqxx::binarystring(sha))[0][0]
+                     .as<int64_t>();
+    resp->set_message_id(id);
+    for (const auto& row : tx.exec_params("SELECT tern_enqueue($1, $2, $3::text[])", id, sender,
+                                          pg::TextArray(outbound))) {
+      resp->add_outbound_jobs(row[0].as<uint64_t>());
+    }
+  }
+}
+
 absl::Status MailStore::WriteMessage(const std::vector<std::string>& accounts,
                                      const std::string& mailbox, const std::string& content,
                                      const google::protobuf::Timestamp& date, uint32_t flags,
@@ -452,49 +583,184 @@ absl::Status MailStore::WriteMessage(const std::vector<std::string>& accounts,
     return absl::ResourceExhaustedError("size: message larger than " +
                                         std::to_string(limits_.max_message_bytes) + " bytes");
   }
+  // Parsing and hashing happen here, in the caller's thread, while another batch is written.
   ParsedMessage parsed = ParseForStorage(content);
-  const std::string sha = Sha256(content);
-  const std::string when = TimestampSql(date);
-  std::optional<std::string> sent;
-  if (parsed.sent_date) sent = std::to_string(absl::ToUnixSeconds(*parsed.sent_date));
-  std::vector<ChangeNote> hints;
-  // Local copies alone: one statement. With outbound recipients: the same statement and the
-  // queue rows in one transaction (250 means stored and queued).
-  const pg::TxMode mode = outbound.empty() ? pg::TxMode::kAutocommit : pg::TxMode::kReadWrite;
-  TERN_RETURN_IF_ERROR(db_.Run("deliver", mode, [&](pqxx::transaction_base& tx) {
-    resp->Clear();
-    hints.clear();
-    pqxx::result r = tx.exec_prepared(
-        "deliver", pg::TextArray(accounts), mailbox, pqxx::binarystring(sha),
-        static_cast<int64_t>(parsed.size), static_cast<int64_t>(parsed.header_size),
-        pqxx::binarystring(content), pqxx::binarystring(parsed.envelope),
-        pqxx::binarystring(parsed.body_structure), sent ? sent->c_str() : nullptr,
-        parsed.header_text, parsed.body_text ? parsed.body_text->c_str() : nullptr, when.empty() ? nullptr : when.c_str(),
-        static_cast<int>(flags), pg::TextArray(keywords));
-    for (const auto& row : r) {
-      resp->set_message_id(row[0].as<uint64_t>());
-      pb::DeliveredCopy* c = resp->add_copies();
-      c->set_account(row[1].as<std::string>());
-      c->set_mailbox(mailbox);
-      c->set_uidvalidity(row[2].as<uint32_t>());
-      c->set_uid(row[3].as<uint32_t>());
-      hints.push_back({row[4].as<int64_t>(), mailbox, row[5].as<uint64_t>(), c->uid() + 1});
+  WriteJob job{.accounts = accounts,
+               .mailbox = mailbox,
+               .content = content,
+               .parsed = std::move(parsed),
+               .sha = Sha256(content),
+               .date = date,
+               .flags = flags,
+               .keywords = keywords,
+               .sender = sender,
+               .outbound = outbound,
+               .resp = resp};
+  bool lead = false;
+  {
+    absl::MutexLock lock(&write_mu_);
+    if (write_batches_ < kMaxWriteBatches) {
+      ++write_batches_;  // a writer is free: start at once
+      lead = true;
+    } else {
+      write_queue_.push_back(&job);
     }
-    if (!outbound.empty()) {
-      int64_t id = tx.exec_params("SELECT id FROM messages WHERE sha256 = $1",
-                                  pqxx::binarystring(sha))[0][0]
-                       .as<int64_t>();
-      resp->set_message_id(id);
-      for (const auto& row : tx.exec_params("SELECT tern_enqueue($1, $2, $3::text[])", id, sender,
-                                            pg::TextArray(outbound))) {
-        resp->add_outbound_jobs(row[0].as<uint64_t>());
+  }
+  if (!lead) {
+    // Gather while the batch in flight is written: then either another caller's batch has
+    // written this call, or this caller leads the next batch.
+    job.turn.WaitForNotification();
+    lead = job.lead;
+  }
+  if (lead) {
+    std::vector<WriteJob*> batch = {&job};
+    {
+      absl::MutexLock lock(&write_mu_);
+      while (!write_queue_.empty() && batch.size() < kMaxWriteBatch) {
+        batch.push_back(write_queue_.front());
+        write_queue_.pop_front();
+      }
+    }
+    RunWriteBatch(batch);
+    WriteJob* next = nullptr;
+    {
+      absl::MutexLock lock(&write_mu_);
+      if (write_queue_.empty()) {
+        --write_batches_;
+      } else {
+        next = write_queue_.front();  // the calls gathered meanwhile are its batch
+        write_queue_.pop_front();
+        next->lead = true;
+      }
+    }
+    if (next) next->turn.Notify();
+    // After Notify a follower may return: its job is not touched again.
+    for (WriteJob* j : batch) {
+      if (j != &job) j->turn.Notify();
+    }
+  }
+  TERN_RETURN_IF_ERROR(job.status);
+  // Hints go out after the commit, batched by the publisher (see ChangePublisher).
+  for (auto& h : job.hints) publisher_.Publish(std::move(h));
+  probe_.MessagesStored(static_cast<int>(accounts.size()), content.size());
+  return absl::OkStatus();
+}
+
+void MailStore::RunWriteBatch(std::vector<WriteJob*> batch) {
+  probe_.WriteBatch(batch.size());
+  if (batch.size() == 1) {
+    // Alone, local copies only: one statement, autocommitted. With outbound recipients: the
+    // same statement and the queue rows in one transaction (250 means stored and queued).
+    WriteJob& job = *batch[0];
+    const pg::TxMode mode =
+        job.outbound.empty() ? pg::TxMode::kAutocommit : pg::TxMode::kReadWrite;
+    job.status = db_.Run("deliver", mode, [&](pqxx::transaction_base& tx) {
+      job.Write(tx);
+      return absl::OkStatus();
+    });
+    return;
+  }
+  // Each delivery locks its accounts and mailboxes in name order, and they stay locked until
+  // the batch commits. Sorted by first account, two batches (two replicas) mostly take their
+  // locks in one order; a deadlock left over (40P01) is retried whole by the pool.
+  std::stable_sort(batch.begin(), batch.end(), [](const WriteJob* a, const WriteJob* b) {
+    if (a->accounts.empty() || b->accounts.empty()) return a->accounts.size() < b->accounts.size();
+    return a->accounts.front() < b->accounts.front();
+  });
+  BinaryArray accounts(BinaryArray::kText), mailbox(BinaryArray::kText),
+      sha(BinaryArray::kBytea), size(BinaryArray::kInt8), header_size(BinaryArray::kInt8),
+      content(BinaryArray::kBytea), envelope(BinaryArray::kBytea),
+      body_structure(BinaryArray::kBytea), sent(BinaryArray::kInt8),
+      header_text(BinaryArray::kText), body_text(BinaryArray::kText),
+      internal_date(BinaryArray::kInt8), flags(BinaryArray::kInt4), keywords(BinaryArray::kText),
+      sender(BinaryArray::kText), outbound(BinaryArray::kText);
+  for (const WriteJob* job : batch) {
+    accounts.Add(pg::TextArray(job->accounts));
+    mailbox.Add(job->mailbox);
+    sha.Add(job->sha);
+    size.AddInt8(static_cast<int64_t>(job->parsed.size));
+    header_size.AddInt8(static_cast<int64_t>(job->parsed.header_size));
+    content.Add(job->content);
+    envelope.Add(job->parsed.envelope);
+    body_structure.Add(job->parsed.body_structure);
+    if (job->parsed.sent_date) {
+      sent.AddInt8(absl::ToUnixSeconds(*job->parsed.sent_date));
+    } else {
+      sent.AddNull();
+    }
+    header_text.Add(job->parsed.header_text);
+    if (job->parsed.body_text) {
+      body_text.Add(*job->parsed.body_text);
+    } else {
+      body_text.AddNull();
+    }
+    if (job->date.seconds() != 0 || job->date.nanos() != 0) {
+      internal_date.AddInt8(job->date.seconds());
+    } else {
+      internal_date.AddNull();
+    }
+    flags.AddInt4(static_cast<int32_t>(job->flags));
+    keywords.Add(pg::TextArray(job->keywords));
+    sender.Add(job->sender);
+    outbound.Add(pg::TextArray(job->outbound));
+  }
+  const pqxx::binarystring params[] = {
+      accounts.Finish(),    mailbox.Finish(),   sha.Finish(),           size.Finish(),
+      header_size.Finish(), content.Finish(),   envelope.Finish(),      body_structure.Finish(),
+      sent.Finish(),        header_text.Finish(), body_text.Finish(),   internal_date.Finish(),
+      flags.Finish(),       keywords.Finish(),  sender.Finish(),        outbound.Finish()};
+  // One statement, so one implicit transaction and one round trip; a refused delivery is rolled
+  // back alone by tern_deliver_batch and reported by a row of its own.
+  int attempt = 0;
+  bool committed = false;
+  absl::Status s = db_.Run("deliver_batch", pg::TxMode::kAutocommit, [&](pqxx::transaction_base& tx) {
+    if (attempt++ > 0) probe_.WriteBatchRetried("conflict");
+    pqxx::result r = tx.exec_prepared(
+        "deliver_batch", params[0], params[1], params[2], params[3], params[4], params[5],
+        params[6], params[7], params[8], params[9], params[10], params[11], params[12],
+        params[13], params[14], params[15]);
+    committed = true;
+    for (WriteJob* job : batch) {
+      job->resp->Clear();
+      job->hints.clear();
+      job->status = absl::OkStatus();
+    }
+    for (const auto& row : r) {
+      const int i = row[0].as<int>() - 1;
+      if (i < 0 || i >= static_cast<int>(batch.size())) {
+        return absl::InternalError("deliver_batch: delivery out of range");
+      }
+      WriteJob& job = *batch[i];
+      if (!row[8].is_null()) {
+        job.status = RefusalStatus(row[8].as<std::string>(), row[9].as<std::string>());
+        job.resp->Clear();
+        job.hints.clear();
+      } else if (!row[7].is_null()) {
+        job.resp->set_message_id(row[1].as<uint64_t>());
+        job.resp->add_outbound_jobs(row[7].as<uint64_t>());
+      } else {
+        job.resp->set_message_id(row[1].as<uint64_t>());
+        pb::DeliveredCopy* c = job.resp->add_copies();
+        c->set_account(row[2].as<std::string>());
+        c->set_mailbox(job.mailbox);
+        c->set_uidvalidity(row[4].as<uint32_t>());
+        c->set_uid(row[5].as<uint32_t>());
+        job.hints.push_back({row[3].as<int64_t>(), job.mailbox, row[6].as<uint64_t>(), c->uid() + 1});
       }
     }
     return absl::OkStatus();
-  }));
-  for (auto& h : hints) publisher_.Publish(std::move(h));
-  probe_.MessagesStored(static_cast<int>(accounts.size()), content.size());
-  return absl::OkStatus();
+  });
+  if (s.ok()) return;
+  if (s.code() == absl::StatusCode::kInternal && !committed) {
+    // A statement error other than a refusal: nothing was committed. Written one by one, the
+    // delivery that caused it fails alone.
+    probe_.WriteBatchRetried("error");
+    for (WriteJob* job : batch) RunWriteBatch({job});
+    return;
+  }
+  // The connection was lost, the commit is in doubt, the database is going away (or a result
+  // could not be read after the commit): no message of the batch may be reported as stored.
+  for (WriteJob* job : batch) job->status = s;
 }
 
 absl::Status MailStore::Deliver(const pb::DeliverRequest& req, pb::DeliverResponse* resp) {

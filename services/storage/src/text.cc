@@ -107,6 +107,14 @@ std::string SanitizeUtf8(const std::string& in) {
   std::string out;
   out.reserve(in.size());
   for (size_t i = 0; i < in.size();) {
+    // Runs of ASCII other than NUL, most of a message, are copied at once.
+    size_t ascii = i;
+    while (ascii < in.size() && static_cast<unsigned char>(in[ascii]) - 1u < 0x7fu) ++ascii;
+    if (ascii > i) {
+      out.append(in, i, ascii - i);
+      i = ascii;
+      continue;
+    }
     if (in[i] == '\0') {
       ++i;
       continue;

@@ -49,6 +49,8 @@ TEST(SanitizeUtf8Test, ReplacesInvalidBytesAndDropsNul) {
   EXPECT_EQ(SanitizeUtf8("caf\xe9"), "caf\xEF\xBF\xBD");
   EXPECT_EQ(SanitizeUtf8("caf\xc3\xa9"), "caf\xc3\xa9");
   EXPECT_EQ(SanitizeUtf8("\xe2\x82"), "\xEF\xBF\xBD\xEF\xBF\xBD");
+  EXPECT_EQ(SanitizeUtf8(std::string("a\xc3\xa9\x7f\0b\xff\r\n", 9)),
+            "a\xc3\xa9\x7f" "b\xEF\xBF\xBD\r\n");
 }
 
 }  // namespace
