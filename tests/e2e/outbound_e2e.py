@@ -165,6 +165,7 @@ SERVER = Server(smtp=True, pop3=True, extra_env={
     "TERN_SMTP_OUTBOUND_RETRY_MAX": "2s",
     "TERN_SMTP_OUTBOUND_MAX_AGE": "6s",
     "TERN_SMTP_OUTBOUND_TIMEOUT": "30s",
+    "TERN_STORAGE_METRICS_QUEUE_INTERVAL": "200ms",
 })
 
 
@@ -335,6 +336,15 @@ class OutboundE2E(unittest.TestCase):
         self.assertGreaterEqual(value("bounced"), 2)
         self.assertRegex(text, r'tern_smtp_bounces_total\{result="sent"\} [1-9]')
         self.assertIn("tern_smtp_outbound_attempt_duration_seconds_count", text)
+
+        # The queue gauges of the storage service: the job that gave up is there as failed.
+        def storage_failed():
+            with urllib.request.urlopen(f"http://127.0.0.1:{SERVER.storage_http}/metrics",
+                                        timeout=10) as r:
+                m = re.search(r'^tern_storage_outbound_jobs\{state="failed"\} (\S+)$',
+                              r.read().decode(), re.M)
+            return m is not None and float(m.group(1)) >= 1
+        wait_for("tern_storage_outbound_jobs{state=\"failed\"} >= 1", storage_failed)
 
 
 if __name__ == "__main__":

@@ -74,7 +74,8 @@ const config::Schema<SmtpConfig>& Schema() {
                 "(STARTTLS required, certificate checked) or none",
                 config::OneOf({"opportunistic", "verify", "none"}))
         .Duration("outbound.poll_interval", &C::outbound_poll_interval, absl::Seconds(2),
-                  "how often idle workers look for due jobs")
+                  "how often idle workers look for due jobs",
+                  config::Range(absl::Milliseconds(50), absl::Minutes(10)))
         .Duration("outbound.connect_timeout", &C::outbound_connect_timeout, absl::Seconds(30),
                   "TCP connect to a remote server")
         .Duration("outbound.timeout", &C::outbound_timeout, absl::Minutes(5),
@@ -107,9 +108,6 @@ absl::StatusOr<SmtpConfig> LoadConfig(const std::string& path, const std::string
       c->outbound_retry_max < c->outbound_retry_initial) {
     return absl::InvalidArgumentError(
         "outbound.retry_initial, outbound.retry_max: positive, initial <= max");
-  }
-  if (c->outbound_poll_interval <= absl::ZeroDuration()) {
-    return absl::InvalidArgumentError("outbound.poll_interval: positive");
   }
   if (!c->outbound_smarthost_user.empty() && c->outbound_smarthost.empty()) {
     return absl::InvalidArgumentError("outbound.smarthost_user: needs outbound.smarthost");

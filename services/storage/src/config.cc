@@ -20,6 +20,9 @@ const config::Schema<StorageConfig>& Schema() {
                   absl::Seconds(5), "wait for a free connection before answering UNAVAILABLE")
         .Int("limits.max_message_bytes", &StorageConfig::max_message_bytes, 50 << 20,
              "largest message accepted", config::Range(1024, 1 << 30))
+        .Duration("metrics.queue_interval", &StorageConfig::queue_stats_interval, absl::Seconds(15),
+                  "how often the outbound queue gauges are refreshed (one query)",
+                  config::Range(absl::Milliseconds(100), absl::Hours(1)))
         .String("tls.cert_file", &StorageConfig::tls_cert_file, "",
                 "PEM certificate for gRPC (empty: plaintext)")
         .String("tls.key_file", &StorageConfig::tls_key_file, "", "PEM private key for gRPC")

@@ -48,7 +48,16 @@ Probe::Probe(std::shared_ptr<prometheus::Registry> registry)
       write_batch_retries_(BuildCounter()
                                .Name("tern_storage_write_batch_retries_total")
                                .Help("Delivery batches run again, by reason")
-                               .Register(*registry_)) {}
+                               .Register(*registry_)),
+      outbound_jobs_(BuildGauge()
+                         .Name("tern_storage_outbound_jobs")
+                         .Help("Outbound queue jobs (one per message and destination domain), by "
+                               "state: queued, held, failed")
+                         .Register(*registry_)),
+      outbound_oldest_(BuildGauge()
+                           .Name("tern_storage_outbound_oldest_seconds")
+                           .Help("Age of the oldest outbound job, by state (0 when none)")
+                           .Register(*registry_)) {}
 
 void Probe::MessagesStored(int copies, uint64_t bytes) {
   messages_.Increment(copies);
@@ -61,6 +70,10 @@ void Probe::NotifyFailed() { notify_failures_.Increment(); }
 void Probe::WriteBatch(size_t deliveries) { write_batch_.Observe(static_cast<double>(deliveries)); }
 void Probe::WriteBatchRetried(const std::string& reason) {
   write_batch_retries_.Add({{"reason", reason}}).Increment();
+}
+void Probe::OutboundQueue(const std::string& state, int64_t jobs, double oldest_seconds) {
+  outbound_jobs_.Add({{"state", state}}).Set(static_cast<double>(jobs));
+  outbound_oldest_.Add({{"state", state}}).Set(oldest_seconds);
 }
 
 }  // namespace tern::storage

@@ -28,6 +28,8 @@ class Probe {
   // delivery refused in a batch without savepoints; the batch is redone with one per delivery).
   void WriteBatch(size_t deliveries);
   void WriteBatchRetried(const std::string& reason);
+  // The outbound queue, refreshed periodically: jobs and the oldest job's age per state.
+  void OutboundQueue(const std::string& state, int64_t jobs, double oldest_seconds);
 
   const std::shared_ptr<prometheus::Registry>& registry() const { return registry_; }
 
@@ -41,6 +43,8 @@ class Probe {
   prometheus::Counter& notify_failures_;
   prometheus::Histogram& write_batch_;
   prometheus::Family<prometheus::Counter>& write_batch_retries_;
+  prometheus::Family<prometheus::Gauge>& outbound_jobs_;
+  prometheus::Family<prometheus::Gauge>& outbound_oldest_;
 };
 
 }  // namespace tern::storage

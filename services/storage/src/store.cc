@@ -1417,6 +1417,19 @@ absl::Status MailStore::ListOutbound(const pb::ListOutboundRequest& req,
   });
 }
 
+absl::StatusOr<std::map<std::string, MailStore::QueueState>> MailStore::OutboundStats() {
+  std::map<std::string, QueueState> out = {{"queued", {}}, {"held", {}}, {"failed", {}}};
+  TERN_RETURN_IF_ERROR(db_.Run("outbound_stats", pg::TxMode::kAutocommit, [&](pqxx::transaction_base& tx) {
+    for (const auto& row : tx.exec(
+             "SELECT state, count(*), extract(epoch FROM now() - min(created_at))::float8 "
+             "FROM outbound_queue GROUP BY state")) {
+      out[row[0].as<std::string>()] = {row[1].as<int64_t>(), row[2].as<double>()};
+    }
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
 absl::Status MailStore::UpdateOutbound(const pb::UpdateOutboundRequest& req, pb::OutboundJob* resp) {
   std::vector<int64_t> freed;
   TERN_RETURN_IF_ERROR(db_.Run("update_outbound", pg::TxMode::kReadWrite, [&](pqxx::transaction_base& tx) {

@@ -90,6 +90,13 @@ class MailStore {
   absl::Status CompleteOutbound(const pb::CompleteOutboundRequest& req,
                                 pb::CompleteOutboundResponse* resp);
   absl::Status ListOutbound(const pb::ListOutboundRequest& req, pb::ListOutboundResponse* resp);
+  // Jobs and the age of the oldest one (seconds), per state: queued, held, failed (every
+  // state present, zero when empty). For the queue gauges.
+  struct QueueState {
+    int64_t jobs = 0;
+    double oldest_seconds = 0;
+  };
+  absl::StatusOr<std::map<std::string, QueueState>> OutboundStats();
   absl::Status UpdateOutbound(const pb::UpdateOutboundRequest& req, pb::OutboundJob* resp);
 
   absl::Status GetQuota(const std::string& account, pb::Quota* resp);

@@ -18,6 +18,7 @@ struct StorageConfig {
   int64_t database_pool_size = 0;
   absl::Duration database_acquire_timeout;
   int64_t max_message_bytes = 0;
+  absl::Duration queue_stats_interval;  // refresh of the outbound queue gauges
   std::string tls_cert_file;
   std::string tls_key_file;
   std::string tls_client_ca_file;
