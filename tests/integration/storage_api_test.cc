@@ -545,6 +545,28 @@ TEST_F(StorageApiTest, FetchMessagesReturnsSeveralWholeMessagesAndListOnlySelect
 namespace tern::storage::testing {
 namespace {
 
+TEST_F(StorageApiTest, OutboundAddressesKeepTheirLocalPartAndGroupByTheLastAt) {
+  pb::DeliverRequest dreq;
+  for (const char* a : {"Mixed.Case@Case.Example", "\"a@b\"@case.example", "\"x y\"@Case.EXAMPLE"}) {
+    dreq.add_outbound(a);
+  }
+  dreq.set_sender("me@ours.test");
+  dreq.set_content(Message("case", "hello\r\n"));
+  pb::DeliverResponse dresp;
+  auto ctx = rpc::ContextWithDeadline();
+  ASSERT_TRUE(stub().Deliver(ctx.get(), dreq, &dresp).ok());
+  ASSERT_EQ(dresp.outbound_jobs_size(), 1) << "one domain, whatever its case";
+  const std::string id = std::to_string(dresp.outbound_jobs(0));
+  EXPECT_EQ(Sql("SELECT domain FROM outbound_queue WHERE id = " + id), "case.example");
+  EXPECT_EQ(Sql("SELECT array_to_string(recipients, ' | ') FROM outbound_queue WHERE id = " + id),
+            "\"a@b\"@case.example | \"x y\"@case.example | Mixed.Case@case.example");
+  pb::DeliverRequest bad;
+  bad.add_outbound("evil\r\nRSET@x.example");
+  bad.set_content(Message("bad"));
+  ctx = rpc::ContextWithDeadline();
+  EXPECT_EQ(stub().Deliver(ctx.get(), bad, &dresp).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+}
+
 TEST_F(StorageApiTest, OutboundQueueIsWrittenWithTheDeliveryAndClaimedOnceWithALease) {
   const std::string local = NewAccount("ob");
   const std::string content = Message("outbound", "to the world\r\n");

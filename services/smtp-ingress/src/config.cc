@@ -79,7 +79,9 @@ const config::Schema<SmtpConfig>& Schema() {
         .Duration("outbound.connect_timeout", &C::outbound_connect_timeout, absl::Seconds(30),
                   "TCP connect to a remote server")
         .Duration("outbound.timeout", &C::outbound_timeout, absl::Minutes(5),
-                  "each command and reply (RFC 5321 4.5.3.2)")
+                  "each command, reply and 64 KiB block of the message (RFC 5321 4.5.3.2)")
+        .Duration("outbound.data_timeout", &C::outbound_data_timeout, absl::Minutes(10),
+                  "the reply after the end of the message (RFC 5321 4.5.3.2.6)")
         .Duration("outbound.lease", &C::outbound_lease, absl::Minutes(15),
                   "how long a claimed job is held by one worker")
         .Duration("outbound.retry_initial", &C::outbound_retry_initial, absl::Minutes(5),

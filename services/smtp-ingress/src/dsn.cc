@@ -42,7 +42,7 @@ std::string BuildBounce(const Bounce& b) {
                   boundary, "\"\r\n\r\n");
   absl::StrAppend(&m, "This is a MIME-encapsulated delivery status report.\r\n\r\n");
 
-  absl::StrAppend(&m, "--", boundary, "\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n");
+  absl::StrAppend(&m, "--", boundary, "\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n");
   absl::StrAppend(&m, "This is the mail system at ", b.reporting_mta, ".\r\n\r\n");
   absl::StrAppend(&m, "Your message could not be delivered to the following recipient",
                   b.recipients.size() == 1 ? "" : "s", ". The mail system gave up;\r\n",

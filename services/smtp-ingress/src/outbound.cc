@@ -52,6 +52,20 @@ RecipientResult Local(RecipientResult::Kind kind, std::string status, std::strin
   return {kind, std::move(status), std::move(why), std::move(host), false};
 }
 
+// Remote text as it may go into logs, the queue's last_error and bounce reports: printable
+// ASCII only (anything else becomes '?'), at most `max` octets.
+std::string Printable(std::string_view s, size_t max = 512) {
+  std::string out;
+  for (unsigned char c : s.substr(0, max)) out.push_back(c >= 0x20 && c < 0x7f ? static_cast<char>(c) : '?');
+  return out;
+}
+
+// An address that could break the command it goes into.
+bool Unsafe(const std::string& address) {
+  return std::any_of(address.begin(), address.end(),
+                     [](unsigned char c) { return c < 0x20 || c == 0x7f || c == '<' || c == '>'; });
+}
+
 bool NonAscii(const std::string& s) {
   return std::any_of(s.begin(), s.end(), [](unsigned char c) { return c >= 0x80; });
 }
@@ -98,15 +112,23 @@ class Conversation {
   Outcome Next(const absl::Status& s) { return Next(std::string(s.message())); }
 
   // EHLO, or HELO when EHLO is refused.
+  // EHLO, or HELO when EHLO is refused. Notes when the server names itself as we do.
   absl::StatusOr<sp::Capabilities> Hello() {
     auto r = client_.Command("EHLO " + c_.hostname);
     if (!r.ok()) return r.status();
-    if (r->code / 100 == 2) return sp::ParseCapabilities(*r);
-    r = client_.Command("HELO " + c_.hostname);
-    if (!r.ok()) return r.status();
-    if (r->code / 100 != 2) return absl::UnavailableError("HELO refused: " + sp::ReplyText(*r));
-    return sp::Capabilities{};
+    const bool extended = r->code / 100 == 2;
+    if (!extended) {
+      r = client_.Command("HELO " + c_.hostname);
+      if (!r.ok()) return r.status();
+      if (r->code / 100 != 2) return absl::UnavailableError("HELO refused: " + sp::ReplyText(*r));
+    }
+    if (!r->lines.empty()) {
+      const std::string& first = r->lines[0];
+      loop_ = absl::EqualsIgnoreCase(first.substr(0, first.find(' ')), c_.hostname);
+    }
+    return extended ? sp::ParseCapabilities(*r) : sp::Capabilities{};
   }
+  bool loop_ = false;
 
   Outcome Talk(const storage::v1::OutboundJob& job, const std::string& content, Results& res) {
     if (auto s = client_.Connect(ep_, c_.outbound_connect_timeout); !s.ok()) return Next(s);
@@ -115,22 +137,39 @@ class Conversation {
     if (greeting->code != 220) return Next("greeting: " + sp::ReplyText(*greeting));
     auto caps = Hello();
     if (!caps.ok()) return Next(caps.status());
-    if (c_.outbound_tls != "none" && caps->starttls) {
+    if (loop_) {
+      // RFC 5321 5.1: never deliver to ourselves (an MX or smarthost pointing back here).
+      for (auto& [rcpt, r] : res) {
+        if (r.kind == RecipientResult::kDeferred) {
+          r = Local(RecipientResult::kFailed, "5.4.6", "mail loop: the receiving server is this one", host_);
+        }
+      }
+      client_.Command("QUIT").IgnoreError();
+      return Outcome::kDone;
+    }
+    // Credentials go only to a server whose certificate checks out (or over loopback).
+    const bool sends_password = !c_.outbound_smarthost_user.empty() && !ep_.address().is_loopback();
+    const bool verify = c_.outbound_tls == "verify" || sends_password;
+    if ((c_.outbound_tls != "none" || sends_password) && caps->starttls) {
       auto r = client_.Command("STARTTLS");
       if (!r.ok()) return Next(r.status());
       if (r->code == 220) {
-        if (auto s = client_.StartTls(host_, c_.outbound_tls == "verify"); !s.ok()) return Next(s);
+        if (auto s = client_.StartTls(host_, verify); !s.ok()) return Next(s);
         caps = Hello();
         if (!caps.ok()) return Next(caps.status());
-      } else if (c_.outbound_tls == "verify") {
+      } else if (verify) {
         return Next("STARTTLS refused: " + sp::ReplyText(*r));
       }
-    } else if (c_.outbound_tls == "verify") {
-      return Next("no STARTTLS offered and outbound.tls is verify");
+    } else if (verify) {
+      return Next(sends_password ? "no STARTTLS offered: not sending the smarthost password"
+                                 : "no STARTTLS offered and outbound.tls is verify");
     }
     if (!c_.outbound_smarthost_user.empty()) {
       if (!client_.tls() && !ep_.address().is_loopback()) {
         return Next("not sending the smarthost password without TLS");
+      }
+      if (std::find(caps->auth.begin(), caps->auth.end(), "PLAIN") == caps->auth.end()) {
+        return Next("the smarthost does not offer AUTH PLAIN");
       }
       std::string plain = std::string(1, '\0') + c_.outbound_smarthost_user + '\0' +
                           c_.outbound_smarthost_password;
@@ -200,7 +239,7 @@ class Conversation {
     if (auto s = client_.Write(sp::DotStuff(content)); !s.ok()) return Next(s);
     // From here an error leaves the outcome in doubt: the message is tried again later (a
     // duplicate is better than a loss, RFC 5321 6.1), not at once at another host.
-    r = client_.ReadReply();
+    r = client_.ReadReply(c_.outbound_data_timeout);  // RFC 5321 4.5.3.2.6: 10 minutes
     if (!r.ok()) {
       for (const auto& a : accepted) {
         res[a] = Local(RecipientResult::kDeferred, "4.4.2",
@@ -243,10 +282,23 @@ absl::StatusOr<std::vector<Target>> Targets(const SmtpConfig& c, const std::stri
     return out;
   }
   TERN_ASSIGN_OR_RETURN(std::vector<MxHost> hosts, LookupMx(domain));
+  bool points_here = false;
   for (const auto& h : hosts) {
+    // RFC 5321 5.1: an MX naming this host (or an address of this machine) would loop.
+    if (absl::EqualsIgnoreCase(h.host, c.hostname)) {
+      points_here = true;
+      continue;
+    }
     Target t{h.host, {}, ""};
     t.endpoints = Resolve(h.host, static_cast<int>(c.outbound_port), &t.error);
+    std::erase_if(t.endpoints, [](const tcp::endpoint& e) {
+      return e.address().is_loopback() || e.address().is_unspecified();
+    });
+    if (t.endpoints.empty() && t.error.empty()) t.error = h.host + " has only loopback addresses";
     out.push_back(std::move(t));
+  }
+  if (out.empty() && points_here) {
+    return absl::AbortedError("the MX of " + domain + " points back to this server (mail loop)");
   }
   return out;
 }
@@ -269,11 +321,22 @@ absl::Duration Backoff(const SmtpConfig& c, uint32_t attempts) {
   return std::min(wait, c.outbound_retry_max);
 }
 
-Results DeliverJob(const SmtpConfig& c, const storage::v1::OutboundJob& job, SmtpClient& client) {
+Results DeliverJob(const SmtpConfig& c, const storage::v1::OutboundJob& job, SmtpClient& client,
+                   absl::Time deadline) {
   Results res;
   for (const auto& r : job.recipients()) {
-    res[r] = Local(RecipientResult::kDeferred, "4.4.1", "no server could be reached");
+    res[r] = Unsafe(r) || Unsafe(job.sender())
+                 ? Local(RecipientResult::kFailed, Unsafe(r) ? "5.1.3" : "5.1.7",
+                         "address not usable in an SMTP command")
+                 : Local(RecipientResult::kDeferred, "4.4.1", "no server could be reached");
   }
+  client.set_deadline(deadline);
+  auto printable = [&res] {
+    for (auto& [_, r] : res) {
+      r.diagnostic = Printable(r.diagnostic);
+      r.remote_mta = Printable(r.remote_mta, 255);
+    }
+  };
   auto all = [&res](const RecipientResult& r) {
     for (auto& [_, v] : res) v = r;
   };
@@ -290,9 +353,13 @@ Results DeliverJob(const SmtpConfig& c, const storage::v1::OutboundJob& job, Smt
       case absl::StatusCode::kInvalidArgument:
         all(Local(RecipientResult::kFailed, "5.1.2", why));
         break;
+      case absl::StatusCode::kAborted:
+        all(Local(RecipientResult::kFailed, "5.4.6", why));
+        break;
       default:
         all(Local(RecipientResult::kDeferred, "4.4.3", why));
     }
+    printable();
     return res;
   }
   const std::string content = WithoutReturnPath(job.content());
@@ -300,16 +367,21 @@ Results DeliverJob(const SmtpConfig& c, const storage::v1::OutboundJob& job, Smt
   for (const auto& t : *targets) {
     if (t.endpoints.empty()) last_error = t.error;
     for (const auto& ep : t.endpoints) {
+      if (absl::Now() >= deadline || client.aborted()) break;
       Conversation conv(c, client, t.host, ep);
-      if (conv.Run(job, content, res) == Outcome::kDone) return res;
+      if (conv.Run(job, content, res) == Outcome::kDone) {
+        printable();
+        return res;
+      }
       last_error = conv.error;
       log::Info("outbound: trying the next server", {{"job", std::to_string(job.id())},
-                                                      {"error", last_error}});
+                                                      {"error", Printable(last_error)}});
     }
   }
   for (auto& [_, r] : res) {
     if (r.kind == RecipientResult::kDeferred && !r.remote) r.diagnostic = last_error;
   }
+  printable();
   return res;
 }
 
@@ -331,6 +403,11 @@ void OutboundWorkers::Start() {
 void OutboundWorkers::Kick() {
   absl::MutexLock lock(&mu_);
   ++kicks_;
+}
+
+void OutboundWorkers::BeginStop() {
+  absl::MutexLock lock(&mu_);
+  stopping_ = true;
 }
 
 void OutboundWorkers::Stop(absl::Duration grace) {
@@ -361,12 +438,13 @@ void OutboundWorkers::Loop(int index) {
       if (stopping_) break;
       ++busy_;
     }
+    const absl::Time claimed = absl::Now();
     auto jobs = storage_.ClaimOutbound(owner, lease, 1);
     if (!jobs.ok()) {
       probe_.OutboundClaimFailed();
       log::Warn("outbound: cannot claim jobs", {{"error", std::string(jobs.status().message())}});
     } else {
-      for (const auto& job : *jobs) Process(job, client, owner);
+      for (const auto& job : *jobs) Process(job, client, owner, claimed);
     }
     absl::MutexLock lock(&mu_);
     --busy_;
@@ -418,14 +496,33 @@ bool OutboundWorkers::SendBounce(const storage::v1::OutboundJob& job, const Resu
 }
 
 void OutboundWorkers::Process(const storage::v1::OutboundJob& job, SmtpClient& client,
-                              const std::string& owner) {
+                              const std::string& owner, absl::Time claimed) {
   const auto start = std::chrono::steady_clock::now();
-  Results res = DeliverJob(config_, job, client);
+  // Finish well inside the lease, so no other worker takes the job while this one works.
+  const absl::Duration lease = config_.outbound_lease;
+  const absl::Time deadline = claimed + lease - std::min(absl::Minutes(1), lease / 4);
+  Results res = DeliverJob(config_, job, client, deadline);
   const absl::Duration age = absl::Now() - absl::FromUnixSeconds(job.created().seconds());
-  const bool expired = age >= config_.outbound_max_age;
   Results to_bounce;
   std::vector<std::string> retry;
   std::string error;
+  storage::v1::CompleteOutboundRequest done;
+  done.set_id(job.id());
+  done.set_owner(owner);
+  if (client.aborted()) {
+    // Shutting down: not an attempt. What was delivered is done; the rest is due at once for
+    // another replica, without a bounce.
+    for (const auto& [rcpt, r] : res) {
+      if (r.kind != RecipientResult::kDelivered) done.add_retry(rcpt);
+    }
+    done.set_retry_after_seconds(0);
+    done.set_error("interrupted by a shutdown");
+    if (auto s = storage_.CompleteOutbound(done); !s.ok()) {
+      log::Warn("outbound: cannot hand back job", {{"job", std::to_string(job.id())}});
+    }
+    return;
+  }
+  const bool expired = age >= config_.outbound_max_age;
   for (const auto& [rcpt, r] : res) {
     switch (r.kind) {
       case RecipientResult::kDelivered:
@@ -457,6 +554,13 @@ void OutboundWorkers::Process(const storage::v1::OutboundJob& job, SmtpClient& c
       for (size_t i = 0; i < to_bounce.size(); ++i) probe_.OutboundRecipient("failed");
     } else if (SendBounce(job, to_bounce)) {
       for (size_t i = 0; i < to_bounce.size(); ++i) probe_.OutboundRecipient("bounced");
+    } else if (age >= config_.outbound_max_age + absl::Hours(24)) {
+      // A report that could not be stored for a day past the maximum age never will be:
+      // the failure stays in the log and the metric only.
+      log::Error("outbound: giving up on a bounce", {{"job", std::to_string(job.id())},
+                                                      {"sender", job.sender()},
+                                                      {"error", error}});
+      for (size_t i = 0; i < to_bounce.size(); ++i) probe_.OutboundRecipient("failed");
     } else {
       // The report is not stored: keep the failed recipients and try again (never lose word).
       for (const auto& [rcpt, r] : to_bounce) {
@@ -466,9 +570,6 @@ void OutboundWorkers::Process(const storage::v1::OutboundJob& job, SmtpClient& c
     }
   }
   absl::Duration wait = Backoff(config_, job.attempts());
-  storage::v1::CompleteOutboundRequest done;
-  done.set_id(job.id());
-  done.set_owner(owner);
   for (const auto& r : retry) done.add_retry(r);
   done.set_retry_after_seconds(static_cast<uint32_t>(absl::ToInt64Seconds(wait)));
   done.set_error(error);

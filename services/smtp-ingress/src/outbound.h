@@ -32,9 +32,10 @@ struct RecipientResult {
 };
 using Results = std::map<std::string, RecipientResult>;
 
-// One delivery attempt of a job's recipients (blocking). Exposed for tests.
+// One delivery attempt of a job's recipients (blocking), ending by `deadline` (the lease).
+// Diagnostics are printable ASCII, at most 512 octets. Exposed for tests.
 Results DeliverJob(const SmtpConfig& config, const storage::v1::OutboundJob& job,
-                   SmtpClient& client);
+                   SmtpClient& client, absl::Time deadline = absl::InfiniteFuture());
 
 // The wait before attempt `attempts` + 1: retry_initial doubled per attempt, at most retry_max.
 absl::Duration Backoff(const SmtpConfig& config, uint32_t attempts);
@@ -51,13 +52,16 @@ class OutboundWorkers {
   void Start();
   // Jobs were just queued: idle workers look now instead of at the next poll.
   void Kick();
-  // Lets deliveries in progress finish for `grace`, then aborts them (their jobs are retried
-  // when the lease ends) and joins the threads.
+  // No new claims from now on (deliveries in progress go on).
+  void BeginStop();
+  // Lets deliveries in progress finish for `grace`, then aborts them (what they had not
+  // delivered is handed back, due at once) and joins the threads.
   void Stop(absl::Duration grace);
 
  private:
   void Loop(int index);
-  void Process(const storage::v1::OutboundJob& job, SmtpClient& client, const std::string& owner);
+  void Process(const storage::v1::OutboundJob& job, SmtpClient& client, const std::string& owner,
+               absl::Time claimed);
   // Stores the bounce (locally or queued to a remote sender). False: try again later.
   bool SendBounce(const storage::v1::OutboundJob& job, const Results& failed);
 

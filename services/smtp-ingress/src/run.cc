@@ -112,8 +112,11 @@ absl::StatusOr<std::unique_ptr<SmtpServer>> SmtpServer::Start(
 void SmtpServer::Stop(absl::Duration grace) {
   if (!impl_ || impl_->stopped) return;
   impl_->stopped = true;
+  // Workers and sessions wind down together, within one grace period.
+  const absl::Time end = absl::Now() + grace;
+  if (impl_->outbound) impl_->outbound->BeginStop();
   impl_->server->Drain(grace);
-  if (impl_->outbound) impl_->outbound->Stop(grace);
+  if (impl_->outbound) impl_->outbound->Stop(std::max(absl::ZeroDuration(), end - absl::Now()));
   impl_->http->Stop();
   impl_->pool->join();
   log::Info("smtp-ingress stopped");

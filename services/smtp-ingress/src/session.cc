@@ -29,6 +29,23 @@ struct Recipient {
   bool remote = false;                // another domain's: queued for outbound delivery
 };
 
+// Received header fields in the header block (RFC 5321 6.3 loop detection).
+constexpr int kMaxHops = 100;
+int Hops(const std::string& message) {
+  const size_t end = std::min(message.find("\r\n\r\n"), message.size());
+  int hops = 0;
+  for (size_t at = 0; at < end;) {
+    if (message.compare(at, 9, "Received:") == 0 || message.compare(at, 9, "received:") == 0 ||
+        message.compare(at, 9, "RECEIVED:") == 0) {
+      ++hops;
+    }
+    size_t next = message.find("\r\n", at);
+    if (next == std::string::npos) break;
+    at = next + 2;
+  }
+  return hops;
+}
+
 class Session {
  public:
   Session(SessionEnv& env, Role role, std::shared_ptr<net::Connection> conn)
@@ -371,6 +388,13 @@ class Session {
     if (rejection) {
       env_.probe.MessageRejected(status.too_big ? "size" : status.bare_lf || status.bare_cr ? "bare_newline" : "line_length");
       Queue(R(*rejection));
+      ResetTransaction();
+      co_return true;
+    }
+    if (Hops(message) > kMaxHops) {
+      // RFC 5321 6.3: a message that went through this many servers is looping.
+      env_.probe.MessageRejected("loop");
+      Queue(Make(554, "5.4.6", "Too many hops (" + std::to_string(kMaxHops) + "): mail loop?"));
       ResetTransaction();
       co_return true;
     }

@@ -1,5 +1,6 @@
 #include "smtp_client.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include <boost/asio/connect.hpp>
@@ -9,6 +10,7 @@
 #include <boost/asio/write.hpp>
 #include <openssl/ssl.h>
 
+#include "absl/time/clock.h"
 #include "tern/smtp_protocol/client.h"
 
 namespace tern::smtp_ingress {
@@ -22,6 +24,10 @@ SmtpClient::~SmtpClient() { Close(); }
 template <typename Start>
 absl::Status SmtpClient::Run(Start start, absl::Duration timeout, const char* what) {
   if (aborted_) return absl::CancelledError("shutting down");
+  timeout = std::min(timeout, deadline_ - absl::Now());
+  if (timeout <= absl::ZeroDuration()) {
+    return absl::DeadlineExceededError(std::string(what) + ": out of time for this attempt");
+  }
   error_code result = asio::error::would_block;
   start([&result](const error_code& ec, auto&&...) { result = ec; });
   io_.restart();
@@ -50,7 +56,10 @@ absl::Status SmtpClient::Connect(const asio::ip::tcp::endpoint& endpoint, absl::
   return Run([&](auto handler) { socket_.async_connect(endpoint, handler); }, timeout, "connect");
 }
 
-absl::StatusOr<sp::Reply> SmtpClient::ReadReply() {
+absl::StatusOr<sp::Reply> SmtpClient::ReadReply() { return ReadReply(timeout_); }
+
+absl::StatusOr<sp::Reply> SmtpClient::ReadReply(absl::Duration timeout) {
+  const absl::Time end = absl::Now() + timeout;
   sp::ReplyParser parser;
   for (;;) {
     size_t line_end = 0;
@@ -64,7 +73,7 @@ absl::StatusOr<sp::Reply> SmtpClient::ReadReply() {
         return 0;
       });
     };
-    absl::Status s = Run(start, timeout_, "reading the reply");
+    absl::Status s = Run(start, end - absl::Now(), "reading the reply");
     if (!s.ok()) return s;
     std::string line(asio::buffers_begin(in_.data()),
                      asio::buffers_begin(in_.data()) + static_cast<std::ptrdiff_t>(line_end - 2));
@@ -81,14 +90,20 @@ absl::StatusOr<sp::Reply> SmtpClient::ReadReply() {
 }
 
 absl::Status SmtpClient::Write(const std::string& data) {
-  auto start = [&](auto handler) {
-    WithStream([&](auto& stream) {
-      asio::async_write(stream, asio::buffer(data),
-                        [handler](const error_code& ec, size_t) mutable { handler(ec); });
-      return 0;
-    });
-  };
-  return Run(start, timeout_, "sending");
+  constexpr size_t kBlock = 64 * 1024;
+  for (size_t at = 0; at < data.size(); at += kBlock) {
+    auto block = asio::buffer(data.data() + at, std::min(kBlock, data.size() - at));
+    auto start = [&](auto handler) {
+      WithStream([&](auto& stream) {
+        asio::async_write(stream, block,
+                          [handler](const error_code& ec, size_t) mutable { handler(ec); });
+        return 0;
+      });
+    };
+    absl::Status s = Run(start, timeout_, "sending");
+    if (!s.ok()) return s;
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<sp::Reply> SmtpClient::Command(const std::string& line) {

@@ -27,11 +27,17 @@ class SmtpClient {
   explicit SmtpClient(absl::Duration timeout) : timeout_(timeout) {}
   ~SmtpClient();
 
+  // No step goes past this (the job's lease); InfiniteFuture() by default.
+  void set_deadline(absl::Time deadline) { deadline_ = deadline; }
   absl::Status Connect(const boost::asio::ip::tcp::endpoint& endpoint, absl::Duration timeout);
+  // One reply, all its lines within `timeout` (the constructor's by default): a server
+  // trickling a long reply cannot hold the worker longer.
   absl::StatusOr<smtp_protocol::Reply> ReadReply();
+  absl::StatusOr<smtp_protocol::Reply> ReadReply(absl::Duration timeout);
   // Sends `line` and CRLF, then reads the reply.
   absl::StatusOr<smtp_protocol::Reply> Command(const std::string& line);
-  // Sends bytes as they are (the dot-stuffed message).
+  // Sends bytes as they are (the dot-stuffed message), in blocks that each get the timeout
+  // (RFC 5321 4.5.3.2.5: the timer restarts whenever data moves).
   absl::Status Write(const std::string& data);
   // TLS on the connected socket (after "220" to STARTTLS). `host` goes in SNI and, with
   // `verify`, must match the certificate, which must chain to the system's CAs.
@@ -40,6 +46,7 @@ class SmtpClient {
   void Close();
   // From any thread: ends the conversation; the blocked call returns an error.
   void Abort();
+  bool aborted() const { return aborted_; }
 
  private:
   template <typename Start>
@@ -48,6 +55,7 @@ class SmtpClient {
   auto WithStream(Fn fn);
 
   const absl::Duration timeout_;
+  absl::Time deadline_ = absl::InfiniteFuture();
   boost::asio::io_context io_;
   boost::asio::ip::tcp::socket socket_{io_};
   std::unique_ptr<boost::asio::ssl::context> ctx_;

@@ -243,6 +243,7 @@ SmtpConfig Config(int port) {
   c.outbound_tls = "opportunistic";
   c.outbound_connect_timeout = absl::Seconds(10);
   c.outbound_timeout = absl::Seconds(30);
+  c.outbound_data_timeout = absl::Seconds(30);
   return c;
 }
 
@@ -352,6 +353,70 @@ TEST(DeliverJobTest, SmarthostGetsAuthPlainOnLoopback) {
   EXPECT_EQ(r["x@far.away.test"].kind, RecipientResult::kDelivered);
   ASSERT_GE(server.lines.size(), 2u);
   EXPECT_EQ(server.lines[1], "AUTH PLAIN AHJlbGF5LXVzZXIAcmVsYXktcGFzcw==");
+}
+
+TEST(DeliverJobTest, AServerThatIsUsRefusesAsALoop) {
+  ScriptedServer server([](const std::string& line) -> std::string {
+    if (line.starts_with("EHLO")) return "250-out.example.test hello\r\n250 8BITMIME\r\n";
+    return "221 bye\r\n";
+  });
+  SmtpConfig c = Config(server.port());  // our hostname is out.example.test too
+  SmtpClient client(c.outbound_timeout);
+  Results r = DeliverJob(c, Job({"a@[127.0.0.1]"}, "S: x\r\n\r\n"), client);
+  EXPECT_EQ(r["a@[127.0.0.1]"].kind, RecipientResult::kFailed);
+  EXPECT_EQ(r["a@[127.0.0.1]"].status, "5.4.6");
+  for (const auto& l : server.lines) EXPECT_FALSE(l.starts_with("MAIL")) << "nothing sent to ourselves";
+}
+
+TEST(DeliverJobTest, HostileRepliesBecomeShortPrintableDiagnostics) {
+  const std::string junk = "550 5.1.1 \xff\xfe\x01" + std::string(3000, 'z');
+  ScriptedServer server([&junk](const std::string& line) -> std::string {
+    if (line.starts_with("EHLO")) return "250 sink\r\n";
+    if (line.starts_with("MAIL")) return "250 ok\r\n";
+    if (line.starts_with("RCPT")) return junk + "\r\n";
+    return "221 bye\r\n";
+  });
+  SmtpConfig c = Config(server.port());
+  SmtpClient client(c.outbound_timeout);
+  Results r = DeliverJob(c, Job({"a@[127.0.0.1]"}, "S: x\r\n\r\n"), client);
+  const auto& d = r["a@[127.0.0.1]"];
+  EXPECT_EQ(d.kind, RecipientResult::kFailed);
+  EXPECT_LE(d.diagnostic.size(), 512u);
+  EXPECT_TRUE(d.diagnostic.starts_with("550 5.1.1 ???zzz")) << d.diagnostic.substr(0, 40);
+  for (unsigned char ch : d.diagnostic) EXPECT_TRUE(ch >= 0x20 && ch < 0x7f);
+}
+
+TEST(DeliverJobTest, UnsafeAddressesNeverReachTheWire) {
+  ScriptedServer server([](const std::string& line) -> std::string {
+    if (line.starts_with("EHLO")) return "250 sink\r\n";
+    if (line.starts_with("MAIL") || line.starts_with("RCPT")) return "250 ok\r\n";
+    if (line == "DATA") return "354 go\r\n";
+    if (line == "<end of data>") return "250 ok\r\n";
+    return "221 bye\r\n";
+  });
+  SmtpConfig c = Config(server.port());
+  SmtpClient client(c.outbound_timeout);
+  Results r = DeliverJob(c, Job({"a@[127.0.0.1]", "b>\r\nRSET@[127.0.0.1]"}, "S: x\r\n\r\n"),
+                         client);
+  EXPECT_EQ(r["a@[127.0.0.1]"].kind, RecipientResult::kDelivered);
+  EXPECT_EQ(r["b>\r\nRSET@[127.0.0.1]"].kind, RecipientResult::kFailed);
+  EXPECT_EQ(r["b>\r\nRSET@[127.0.0.1]"].status, "5.1.3");
+  for (const auto& l : server.lines) EXPECT_NE(l, "RSET@[127.0.0.1]>");
+}
+
+TEST(DeliverJobTest, ASilentServerIsLeftWhenTheAttemptIsOutOfTime) {
+  // Accepts the connection and never says a word: the attempt ends at its deadline (the
+  // lease), not after the five-minute command timeout.
+  asio::io_context io;
+  tcp::acceptor silent(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  SmtpConfig c = Config(silent.local_endpoint().port());
+  c.outbound_timeout = absl::Minutes(5);
+  SmtpClient client(c.outbound_timeout);
+  Results r = DeliverJob(c, Job({"a@[127.0.0.1]"}, "S: x\r\n\r\n"), client,
+                         absl::Now() + absl::Milliseconds(300));
+  EXPECT_EQ(r["a@[127.0.0.1]"].kind, RecipientResult::kDeferred);
+  EXPECT_NE(r["a@[127.0.0.1]"].diagnostic.find("timed out"), std::string::npos)
+      << r["a@[127.0.0.1]"].diagnostic;
 }
 
 }  // namespace

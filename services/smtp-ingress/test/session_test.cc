@@ -249,6 +249,30 @@ TEST_F(SessionTest, AuthenticatedUsersSendOnlyAsThemselves) {
   EXPECT_TRUE(storage_->deliveries().empty());
 }
 
+TEST_F(SessionTest, AMessageWithTooManyHopsIsRefusedAsALoop) {
+  Start(Config());
+  Client c(server_->mx_port());
+  c.Reply();
+  std::string hops;
+  for (int i = 0; i < 101; ++i) hops += "Received: from hop" + std::to_string(i) + " by x\r\n";
+  c.Send("EHLO x\r\nMAIL FROM:<a@remote.example>\r\nRCPT TO:<alice@example.test>\r\nDATA\r\n");
+  c.Reply();
+  EXPECT_EQ(c.Code(), 250);
+  EXPECT_EQ(c.Code(), 250);
+  EXPECT_EQ(c.Code(), 354);
+  c.Send(hops + "Subject: loop\r\n\r\nround and round\r\n.\r\n");
+  EXPECT_EQ(c.Reply().substr(0, 10), "554 5.4.6 ");
+  EXPECT_TRUE(storage_->deliveries().empty());
+  // One hop fewer is fine.
+  c.Send("MAIL FROM:<a@remote.example>\r\nRCPT TO:<alice@example.test>\r\nDATA\r\n");
+  EXPECT_EQ(c.Code(), 250);
+  EXPECT_EQ(c.Code(), 250);
+  EXPECT_EQ(c.Code(), 354);
+  c.Send(hops.substr(hops.find("\r\n") + 2) + "Subject: ok\r\n\r\nfine\r\n.\r\n");
+  EXPECT_EQ(c.Code(), 250);
+  EXPECT_EQ(storage_->deliveries().size(), 1u);
+}
+
 TEST_F(SessionTest, UnavailableBackendsGiveTemporaryFailures) {
   Start(Config());
   Client c(server_->mx_port());

@@ -770,11 +770,7 @@ absl::Status MailStore::Deliver(const pb::DeliverRequest& req, pb::DeliverRespon
   if (req.outbound_size() > 1000) return absl::InvalidArgumentError("outbound: more than 1000");
   std::set<std::string> outbound;
   for (const auto& a : req.outbound()) {
-    TERN_ASSIGN_OR_RETURN(std::string n, NormalizeAccount(a));  // same syntax as an account
-    size_t at = n.rfind('@');
-    if (at == std::string::npos || at == 0 || at + 1 == n.size()) {
-      return absl::InvalidArgumentError("outbound: not an address: " + a);
-    }
+    TERN_ASSIGN_OR_RETURN(std::string n, NormalizeOutboundAddress(a));
     outbound.insert(n);
   }
   if (req.sender().size() > 320) return absl::InvalidArgumentError("sender: too long");
@@ -1380,7 +1376,8 @@ absl::Status MailStore::CompleteOutbound(const pb::CompleteOutboundRequest& req,
         "SELECT message_id FROM outbound_queue WHERE id = $1 AND lease_owner = $2 FOR UPDATE",
         static_cast<int64_t>(req.id()), req.owner());
     if (r.empty()) return absl::FailedPreconditionError("job not held by this worker (lease lost?)");
-    const std::string error = req.error().substr(0, 1000);
+    // Remote text: kept valid UTF-8 (a text column refuses anything else) and bounded.
+    const std::string error = SanitizeUtf8(req.error().substr(0, 1000));
     if (req.retry().empty()) {
       tx.exec_params("DELETE FROM outbound_queue WHERE id = $1", static_cast<int64_t>(req.id()));
       freed.push_back(r[0][0].as<int64_t>());

@@ -148,6 +148,9 @@ class MailStore {
 // Validation and normalisation shared with tests.
 // Account names are lower-cased; at most 320 bytes, printable, no spaces.
 absl::StatusOr<std::string> NormalizeAccount(const std::string& account);
+// An address of another domain as outbound delivery needs it: the local part exactly as given
+// (case and quoting kept), the domain in lower case; no control characters.
+absl::StatusOr<std::string> NormalizeOutboundAddress(const std::string& address);
 // Mailbox names: UTF-8, "/" delimiter, "INBOX" case-insensitive (returned as "INBOX"); no empty
 // levels, no wildcards or control characters, at most 1000 bytes and 255 per level.
 absl::StatusOr<std::string> NormalizeMailbox(const std::string& name);

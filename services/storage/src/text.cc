@@ -55,6 +55,26 @@ absl::StatusOr<std::string> NormalizeAccount(const std::string& account) {
   return out;
 }
 
+absl::StatusOr<std::string> NormalizeOutboundAddress(const std::string& address) {
+  if (address.size() > 320) return absl::InvalidArgumentError("outbound: longer than 320 bytes");
+  for (unsigned char c : address) {
+    if (c < 0x20 || c == 0x7f) {
+      return absl::InvalidArgumentError("outbound: control characters in an address");
+    }
+  }
+  if (!ValidUtf8(address)) return absl::InvalidArgumentError("outbound: not UTF-8");
+  const size_t at = address.rfind('@');
+  if (at == std::string::npos || at == 0 || at + 1 == address.size()) {
+    return absl::InvalidArgumentError("outbound: not an address: " + address);
+  }
+  // RFC 5321 2.4: the local part is the receiving side's business; only the domain is folded.
+  std::string out = address;
+  for (size_t i = at + 1; i < out.size(); ++i) {
+    out[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(out[i])));
+  }
+  return out;
+}
+
 absl::StatusOr<std::string> NormalizeMailbox(const std::string& name) {
   if (name.empty()) return absl::InvalidArgumentError("mailbox name: empty");
   if (name.size() > 1000) return absl::InvalidArgumentError("mailbox name: longer than 1000 bytes");

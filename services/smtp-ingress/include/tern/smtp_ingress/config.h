@@ -48,6 +48,7 @@ struct SmtpConfig {
   absl::Duration outbound_poll_interval;
   absl::Duration outbound_connect_timeout;
   absl::Duration outbound_timeout;    // each command and reply
+  absl::Duration outbound_data_timeout;  // the reply to the end of the message
   absl::Duration outbound_lease;      // how long a claimed job is ours
   absl::Duration outbound_retry_initial;  // backoff: first wait, doubled per attempt...
   absl::Duration outbound_retry_max;      // ...up to this
