@@ -11,6 +11,7 @@
 #include <utility>  // before Asio: Boost 1.74 awaitable.hpp misses it under GCC 12
 
 #include <boost/asio.hpp>
+#include <atomic>
 #include <cstring>
 #include <iostream>
 
@@ -34,9 +35,10 @@ std::string Body4k(int session, uint64_t n) {
   std::string m = "From: bench@remote.example\r\nTo: b" + std::to_string(session) +
                   "@bench.test\r\nSubject: smtp bench " + std::to_string(n) + "\r\nMessage-ID: <" +
                   std::to_string(session) + "." + std::to_string(n) + "@bench>\r\n\r\n";
-  while (m.size() < 4096) m += "The quick brown fox jumps over the lazy dog 0123456789.\r\n";
-  m.resize(4094);
-  return m + "\r\n";
+  const std::string line = "The quick brown fox jumps over the lazy dog 0123456789.\r\n";
+  while (m.size() + line.size() <= 4096 - 3) m += line;
+  m += std::string(4096 - 2 - m.size(), 'x') + "\r\n";  // exactly 4096 octets, CRLF lines only
+  return m;
 }
 
 // One SMTP session kept open; Send() runs one pipelined transaction.
@@ -52,9 +54,21 @@ class Session {
     std::string rcpt = "b" + std::to_string(index_) + "@bench.test";
     asio::write(socket_, asio::buffer("MAIL FROM:<bench@remote.example>\r\nRCPT TO:<" + rcpt +
                                       ">\r\nDATA\r\n"));
-    if (Reply()[0] != '2' || Reply()[0] != '2' || Reply().substr(0, 3) != "354") return false;
+    std::string mail = Reply(), rcpt_reply = Reply(), data = Reply();
+    if (mail[0] != '2' || rcpt_reply[0] != '2' || data.substr(0, 3) != "354") {
+      Complain(mail + rcpt_reply + data);
+      return false;
+    }
     asio::write(socket_, asio::buffer(Body4k(index_, n) + ".\r\n"));
-    return Reply().substr(0, 3) == "250";
+    std::string end = Reply();
+    if (end.substr(0, 3) != "250") Complain(end);
+    return end.substr(0, 3) == "250";
+  }
+
+  // The first refusal is printed: an error count alone does not say what went wrong.
+  static void Complain(const std::string& reply) {
+    static std::atomic<bool> once{false};
+    if (!once.exchange(true)) std::cerr << "first refusal: " << reply;
   }
 
  private:
