@@ -168,6 +168,27 @@ class SmtpE2E(unittest.TestCase):
             self.assertTrue(f.readline().startswith(b"221 "))
         self.assertEqual(self.inbox_count("alice"), before + 1)
 
+    def test_bdat_chunks_with_smtplib(self):
+        # smtplib has no BDAT helper; its send/getreply are the client (RFC 3030 framing).
+        before = self.inbox_count("alice")
+        part1 = b"Subject: chunked\r\nTo: alice@e2e.test\r\n\r\nfirst half, "
+        part2 = b"second half.\r\n.a line starting with a dot is not special here\r\n"
+        with smtplib.SMTP("127.0.0.1", SERVER.mx, timeout=30) as s:
+            s.ehlo()
+            self.assertTrue(s.has_extn("chunking"))
+            self.assertEqual(s.mail("a@remote.example", ["BODY=BINARYMIME"])[0], 250)
+            self.assertEqual(s.rcpt(f"alice@{DOMAIN}")[0], 250)
+            s.send(b"BDAT %d\r\n" % len(part1) + part1)
+            self.assertEqual(s.getreply()[0], 250)
+            s.send(b"BDAT %d LAST\r\n" % len(part2) + part2)
+            code, msg = s.getreply()
+            self.assertEqual(code, 250, msg)
+            # BDAT outside a transaction: the chunk is read and refused, the session goes on.
+            s.send(b"BDAT 5 LAST\r\nhello")
+            self.assertEqual(s.getreply()[0], 503)
+            self.assertEqual(s.noop()[0], 250)
+        self.assertEqual(self.inbox_count("alice"), before + 1)
+
     def test_8bitmime_and_an_smtputf8_address(self):
         before = self.inbox_count("alice")
         msg = "From: José <josé@remote.example>\r\nTo: alice@e2e.test\r\nSubject: café\r\n" \

@@ -50,6 +50,10 @@ Probe::Probe(std::shared_ptr<Registry> registry)
                              .Name("tern_smtp_messages_rejected_total")
                              .Help("Messages refused, by reason")
                              .Register(*registry_)),
+      bytes_rejected_(BuildCounter()
+                          .Name("tern_smtp_rejected_bytes_total")
+                          .Help("Octets received for messages that were refused, by reason")
+                          .Register(*registry_)),
       outbound_recipients_(BuildCounter()
                                .Name("tern_smtp_outbound_recipients_total")
                                .Help("Outbound delivery attempts per recipient, by result "
@@ -94,8 +98,9 @@ void Probe::MessageAccepted(uint64_t bytes, int recipients, double seconds) {
   recipients_.Increment(recipients);
   transaction_seconds_.Observe(seconds);
 }
-void Probe::MessageRejected(const std::string& reason) {
+void Probe::MessageRejected(const std::string& reason, uint64_t bytes) {
   messages_rejected_.Add({{"reason", reason}}).Increment();
+  bytes_rejected_.Add({{"reason", reason}}).Increment(static_cast<double>(bytes));
 }
 
 void Probe::OutboundRecipient(const std::string& result) {

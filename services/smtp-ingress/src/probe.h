@@ -22,7 +22,8 @@ class Probe {
   void Command(const std::string& verb, int code, double seconds);
   void Auth(const std::string& mechanism, const std::string& result);
   void MessageAccepted(uint64_t bytes, int recipients, double seconds);
-  void MessageRejected(const std::string& reason);
+  // A message refused, by reason, with the octets received for it (0 before DATA).
+  void MessageRejected(const std::string& reason, uint64_t bytes);
   // Outbound: per recipient and attempt (delivered, deferred, bounced, failed), per job
   // attempt (its duration), per bounce (sent, failed, dropped).
   void OutboundRecipient(const std::string& result);
@@ -44,6 +45,7 @@ class Probe {
   prometheus::Counter& recipients_;
   prometheus::Histogram& transaction_seconds_;
   prometheus::Family<prometheus::Counter>& messages_rejected_;
+  prometheus::Family<prometheus::Counter>& bytes_rejected_;
   prometheus::Family<prometheus::Counter>& outbound_recipients_;
   prometheus::Histogram& outbound_seconds_;
   prometheus::Counter& outbound_claim_errors_;

@@ -241,7 +241,7 @@ class Session {
       }
       if (std::find(found->accounts().begin(), found->accounts().end(), user_) ==
           found->accounts().end()) {
-        env_.probe.MessageRejected("sender_not_owned");
+        env_.probe.MessageRejected("sender_not_owned", 0);
         Queue(Make(553, "5.7.1", "Sender address is not yours: use an address of " + user_));
         co_return true;
       }
@@ -386,14 +386,16 @@ class Session {
     auto start = std::chrono::steady_clock::now();
     auto rejection = sp::BodyRejection(status, mail_.params.body.value_or(sp::BodyType::k7Bit));
     if (rejection) {
-      env_.probe.MessageRejected(status.too_big ? "size" : status.bare_lf || status.bare_cr ? "bare_newline" : "line_length");
+      env_.probe.MessageRejected(
+          status.too_big ? "size" : status.bare_lf || status.bare_cr ? "bare_newline" : "line_length",
+          status.size);
       Queue(R(*rejection));
       ResetTransaction();
       co_return true;
     }
     if (Hops(message) > kMaxHops) {
       // RFC 5321 6.3: a message that went through this many servers is looping.
-      env_.probe.MessageRejected("loop");
+      env_.probe.MessageRejected("loop", message.size());
       Queue(Make(554, "5.4.6", "Too many hops (" + std::to_string(kMaxHops) + "): mail loop?"));
       ResetTransaction();
       co_return true;
@@ -429,11 +431,11 @@ class Session {
       log::Warn("message not stored", {{"id", id}, {"error", std::string(s.message())}}, &lc_);
       if (s.code() == absl::StatusCode::kResourceExhausted) {
         bool quota = s.message().find("quota") != absl::string_view::npos;
-        env_.probe.MessageRejected(quota ? "quota" : "size");
+        env_.probe.MessageRejected(quota ? "quota" : "size", size);
         Queue(quota ? R(ReplyId::kMailboxFull) : R(ReplyId::kMessageTooBig));
       } else {
         // Nothing was committed (or it is in doubt): the sender must try again later.
-        env_.probe.MessageRejected("storage_unavailable");
+        env_.probe.MessageRejected("storage_unavailable", size);
         Queue(R(ReplyId::kLocalError));
       }
     }
