@@ -207,49 +207,102 @@ class Conversation {
     if (caps->size) mail += " SIZE=" + std::to_string(content.size());
     if (caps->eight_bit_mime && sp::HasEightBit(content)) mail += " BODY=8BITMIME";
     if (utf8) mail += " SMTPUTF8";
-    auto r = client_.Command(mail);
-    if (!r.ok()) return Next(r.status());
-    if (r->code / 100 == 4) return Next("MAIL FROM: " + sp::ReplyText(*r));
-    if (r->code / 100 != 2) {
-      for (const auto& p : pending) res[p] = FromReply(*r, host_);
-      client_.Command("QUIT").IgnoreError();
+    // One transaction per round; recipients a server put off with 452 (too many recipients,
+    // RFC 5321 4.5.3.1.10) go in the next round on the same connection.
+    for (int round = 0; round < 100 && !pending.empty(); ++round) {
+      std::vector<std::string> again;
+      Outcome o = Transaction(mail, pending, content, caps->pipelining, res, &again);
+      if (o != Outcome::kDone || again.size() == pending.size()) {
+        if (o == Outcome::kDone) client_.Command("QUIT").IgnoreError();
+        return o;
+      }
+      pending = std::move(again);
+    }
+    client_.Command("QUIT").IgnoreError();
+    return Outcome::kDone;
+  }
+
+  // MAIL, RCPTs and DATA: pipelined in one write when the server offers PIPELINING (RFC 2920),
+  // else one by one. `again`: recipients refused with 452 while others were taken.
+  Outcome Transaction(const std::string& mail, const std::vector<std::string>& pending,
+                      const std::string& content, bool pipelining, Results& res,
+                      std::vector<std::string>* again) {
+    absl::StatusOr<sp::Reply> mail_reply, data_reply;
+    std::vector<std::pair<std::string, sp::Reply>> rcpt_replies;
+    auto rcpt = [](const std::string& p) { return "RCPT TO:<" + p + ">"; };
+    if (pipelining) {
+      std::string batch = mail + "\r\n";
+      for (const auto& p : pending) batch += rcpt(p) + "\r\n";
+      batch += "DATA\r\n";
+      if (auto s = client_.Write(batch); !s.ok()) return Next(s);
+      mail_reply = client_.ReadReply();
+      if (!mail_reply.ok()) return Next(mail_reply.status());
+      for (const auto& p : pending) {
+        auto r = client_.ReadReply();
+        if (!r.ok()) return Next(r.status());
+        rcpt_replies.emplace_back(p, *r);
+      }
+      data_reply = client_.ReadReply();
+      if (!data_reply.ok()) return Next(data_reply.status());
+    } else {
+      mail_reply = client_.Command(mail);
+      if (!mail_reply.ok()) return Next(mail_reply.status());
+      if (mail_reply->code / 100 == 2) {
+        for (const auto& p : pending) {
+          auto r = client_.Command(rcpt(p));
+          if (!r.ok()) return Next(r.status());
+          rcpt_replies.emplace_back(p, *r);
+        }
+      }
+    }
+    // A 354 to a pipelined DATA with nothing to send: end it empty (RFC 2920 3.1); the server
+    // then refuses the empty transaction.
+    auto abandon_data = [&]() -> bool {
+      if (!data_reply.ok() || data_reply->code != 354) return true;
+      const std::string dot = ".\r\n";
+      return client_.Write(dot).ok() && client_.ReadReply().ok();
+    };
+    if (mail_reply->code / 100 != 2) {
+      if (!abandon_data()) return Next("connection lost");
+      if (mail_reply->code / 100 == 4) return Next("MAIL FROM: " + sp::ReplyText(*mail_reply));
+      for (const auto& p : pending) res[p] = FromReply(*mail_reply, host_);
       return Outcome::kDone;
     }
     std::vector<std::string> accepted;
-    for (const auto& p : pending) {
-      r = client_.Command("RCPT TO:<" + p + ">");
-      if (!r.ok()) return Next(r.status());
-      if (r->code / 100 == 2) {
+    for (const auto& [p, r] : rcpt_replies) {
+      if (r.code / 100 == 2) {
         accepted.push_back(p);
       } else {
-        res[p] = FromReply(*r, host_);
+        res[p] = FromReply(r, host_);
+        if (r.code == 452) again->push_back(p);
       }
     }
     if (accepted.empty()) {
-      client_.Command("QUIT").IgnoreError();
+      if (!abandon_data()) return Next("connection lost");
       return Outcome::kDone;
     }
-    r = client_.Command("DATA");
-    if (!r.ok()) return Next(r.status());
-    if (r->code != 354) {
-      for (const auto& a : accepted) res[a] = FromReply(*r, host_);
-      client_.Command("QUIT").IgnoreError();
+    if (!pipelining) data_reply = client_.Command("DATA");
+    if (!data_reply.ok()) return Next(data_reply.status());
+    if (data_reply->code != 354) {
+      for (const auto& a : accepted) res[a] = FromReply(*data_reply, host_);
+      again->clear();
       return Outcome::kDone;
     }
     if (auto s = client_.Write(sp::DotStuff(content)); !s.ok()) return Next(s);
     // From here an error leaves the outcome in doubt: the message is tried again later (a
     // duplicate is better than a loss, RFC 5321 6.1), not at once at another host.
-    r = client_.ReadReply(c_.outbound_data_timeout);  // RFC 5321 4.5.3.2.6: 10 minutes
+    auto r = client_.ReadReply(c_.outbound_data_timeout);  // RFC 5321 4.5.3.2.6: 10 minutes
     if (!r.ok()) {
       for (const auto& a : accepted) {
         res[a] = Local(RecipientResult::kDeferred, "4.4.2",
                        "no reply after the message was sent: " + std::string(r.status().message()),
                        host_);
       }
+      again->clear();
       return Outcome::kDone;
     }
     for (const auto& a : accepted) res[a] = FromReply(*r, host_);
-    client_.Command("QUIT").IgnoreError();
+    if (r->code / 100 != 2) again->clear();
     return Outcome::kDone;
   }
 
@@ -476,9 +529,17 @@ bool OutboundWorkers::SendBounce(const storage::v1::OutboundJob& job, const Resu
   clients::Envelope env;  // sender "": a bounce is never bounced
   if (found->local_domain()) {
     if (found->accounts().empty()) {
-      log::Warn("outbound: bounce to an unknown local sender dropped", {{"sender", job.sender()}});
-      probe_.Bounce("dropped");
-      return true;
+      // The sender is gone (or never was): the domain's postmaster hears of it instead.
+      const std::string postmaster = "postmaster@" + job.sender().substr(job.sender().rfind('@') + 1);
+      auto pm = auth_.Lookup(postmaster);
+      if (!pm.ok()) return false;
+      if (pm->accounts().empty()) {
+        log::Warn("outbound: bounce to an unknown local sender dropped (no postmaster)",
+                  {{"sender", job.sender()}});
+        probe_.Bounce("dropped");
+        return true;
+      }
+      found = pm;
     }
     env.accounts.assign(found->accounts().begin(), found->accounts().end());
   } else {

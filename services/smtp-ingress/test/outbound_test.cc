@@ -3,6 +3,7 @@
 // storage, auth and a sink server).
 #include <utility>  // before Asio: Boost 1.74 awaitable.hpp misses it under GCC 12
 
+#include <algorithm>
 #include <functional>
 #include <thread>
 
@@ -12,7 +13,9 @@
 #include "../src/dsn.h"
 #include "../src/outbound.h"
 #include "../src/smtp_client.h"
+#include "absl/time/clock.h"
 #include "gtest/gtest.h"
+#include "prometheus/registry.h"
 #include "tern/smtp_protocol/client.h"
 
 namespace tern::smtp_ingress {
@@ -218,10 +221,22 @@ class ScriptedServer {
         std::string reply = answer_(line);
         asio::write(s, asio::buffer(reply), ec);
         if (reply.starts_with("354")) {
-          n = asio::read_until(s, asio::dynamic_buffer(buf), "\r\n.\r\n", ec);
+          std::string data;
+          for (;;) {  // lines up to the lone "."
+            n = asio::read_until(s, asio::dynamic_buffer(buf), "\r\n", ec);
+            if (ec) break;
+            std::string l = buf.substr(0, n);
+            buf.erase(0, n);
+            if (l == ".\r\n") break;
+            data += l;
+          }
           if (ec) break;
-          messages.push_back(buf.substr(0, n));
-          buf.erase(0, n);
+          if (data.empty()) {  // DATA ended empty (a pipelined client with no recipient)
+            lines.push_back(".");
+            asio::write(s, asio::buffer(answer_(".")), ec);
+            continue;
+          }
+          messages.push_back(data + ".\r\n");
           asio::write(s, asio::buffer(answer_("<end of data>")), ec);
         }
         if (line == "QUIT") break;
@@ -355,6 +370,50 @@ TEST(DeliverJobTest, SmarthostGetsAuthPlainOnLoopback) {
   EXPECT_EQ(server.lines[1], "AUTH PLAIN AHJlbGF5LXVzZXIAcmVsYXktcGFzcw==");
 }
 
+TEST(DeliverJobTest, PipelinedAndAgainAfter452TooManyRecipients) {
+  // A server that takes two recipients per transaction (452 4.5.3 for more), with PIPELINING.
+  int in_transaction = 0;
+  ScriptedServer server([&in_transaction](const std::string& line) -> std::string {
+    if (line.starts_with("EHLO")) return "250-sink\r\n250-PIPELINING\r\n250 8BITMIME\r\n";
+    if (line.starts_with("MAIL")) {
+      in_transaction = 0;
+      return "250 2.1.0 ok\r\n";
+    }
+    if (line.starts_with("RCPT")) {
+      return ++in_transaction <= 2 ? "250 2.1.5 ok\r\n" : "452 4.5.3 too many recipients\r\n";
+    }
+    if (line == "DATA") return "354 go\r\n";
+    if (line == "<end of data>") return "250 2.0.0 queued\r\n";
+    return "221 bye\r\n";
+  });
+  SmtpConfig c = Config(server.port());
+  SmtpClient client(c.outbound_timeout);
+  std::vector<std::string> rcpts;
+  for (int i = 0; i < 5; ++i) rcpts.push_back("r" + std::to_string(i) + "@[127.0.0.1]");
+  Results r = DeliverJob(c, Job(rcpts, "S: x\r\n\r\nhi\r\n"), client);
+  for (const auto& a : rcpts) EXPECT_EQ(r[a].kind, RecipientResult::kDelivered) << a;
+  EXPECT_EQ(server.messages.size(), 3u) << "2 + 2 + 1 recipients, one connection";
+  EXPECT_EQ(std::count(server.lines.begin(), server.lines.end(), "QUIT"), 1);
+}
+
+TEST(DeliverJobTest, PipelinedRefusalsAreReadInOrder) {
+  ScriptedServer server([](const std::string& line) -> std::string {
+    if (line.starts_with("EHLO")) return "250-sink\r\n250 PIPELINING\r\n";
+    if (line.starts_with("MAIL")) return "250 ok\r\n";
+    if (line.starts_with("RCPT")) return "550 5.1.1 unknown\r\n";
+    if (line == "DATA") return "354 go ahead anyway\r\n";  // RFC 2920: the client ends it empty
+    if (line == ".") return "554 5.5.1 no valid recipients\r\n";
+    return "221 bye\r\n";
+  });
+  SmtpConfig c = Config(server.port());
+  SmtpClient client(c.outbound_timeout);
+  Results r = DeliverJob(c, Job({"a@[127.0.0.1]", "b@[127.0.0.1]"}, "S: x\r\n\r\n"), client);
+  EXPECT_EQ(r["a@[127.0.0.1]"].kind, RecipientResult::kFailed);
+  EXPECT_EQ(r["b@[127.0.0.1]"].status, "5.1.1");
+  EXPECT_TRUE(server.messages.empty());
+  EXPECT_EQ(server.lines.back(), "QUIT");
+}
+
 TEST(DeliverJobTest, AServerThatIsUsRefusesAsALoop) {
   ScriptedServer server([](const std::string& line) -> std::string {
     if (line.starts_with("EHLO")) return "250-out.example.test hello\r\n250 8BITMIME\r\n";
@@ -417,6 +476,49 @@ TEST(DeliverJobTest, ASilentServerIsLeftWhenTheAttemptIsOutOfTime) {
   EXPECT_EQ(r["a@[127.0.0.1]"].kind, RecipientResult::kDeferred);
   EXPECT_NE(r["a@[127.0.0.1]"].diagnostic.find("timed out"), std::string::npos)
       << r["a@[127.0.0.1]"].diagnostic;
+}
+
+// The workers end to end over fakes: claim, deliver, bounce to the postmaster when the
+// sender has no mailbox, complete.
+TEST(OutboundWorkersTest, BounceForAVanishedLocalSenderGoesToThePostmaster) {
+  ScriptedServer server([](const std::string& line) -> std::string {
+    if (line.starts_with("EHLO")) return "250 sink\r\n";
+    if (line.starts_with("MAIL")) return "250 ok\r\n";
+    if (line.starts_with("RCPT")) return "550 5.1.1 no such user\r\n";
+    return "221 bye\r\n";
+  });
+  SmtpConfig c = Config(server.port());
+  c.hostname = "mx.example.test";
+  c.outbound_workers = 1;
+  c.outbound_poll_interval = absl::Milliseconds(20);
+  c.outbound_lease = absl::Minutes(5);
+  c.outbound_retry_initial = absl::Minutes(1);
+  c.outbound_retry_max = absl::Minutes(1);
+  c.outbound_max_age = absl::Hours(1);
+  clients::FakeAuthClient auth;
+  auth.AddDomain("example.test");
+  auth.AddAccount("postmaster@example.test", "x");
+  clients::FakeStorageClient storage;
+  ASSERT_TRUE(storage.Deliver({.sender = "gone@example.test", .outbound = {"x@[127.0.0.1]"}},
+                              "Subject: hello\r\n\r\nbody\r\n")
+                  .ok());
+  auto registry = std::make_shared<prometheus::Registry>();
+  Probe probe(registry);
+  OutboundWorkers workers(c, auth, storage, probe);
+  workers.Start();
+  const absl::Time give_up = absl::Now() + absl::Seconds(30);
+  while (storage.deliveries().size() < 2 && absl::Now() < give_up) {
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  workers.Stop(absl::Seconds(5));
+  auto d = storage.deliveries();
+  ASSERT_EQ(d.size(), 2u) << "the original and its bounce";
+  EXPECT_EQ(d[1].accounts, std::vector<std::string>{"postmaster@example.test"});
+  EXPECT_EQ(d[1].sender, "") << "a bounce has the null sender";
+  EXPECT_TRUE(d[1].content.starts_with("Return-Path: <>\r\n"));
+  EXPECT_NE(d[1].content.find("Final-Recipient: rfc822; x@[127.0.0.1]"), std::string::npos);
+  EXPECT_NE(d[1].content.find("Status: 5.1.1"), std::string::npos);
+  EXPECT_TRUE(storage.jobs().empty()) << "the failed recipient left the queue after its bounce";
 }
 
 }  // namespace
