@@ -545,6 +545,50 @@ TEST_F(StorageApiTest, FetchMessagesReturnsSeveralWholeMessagesAndListOnlySelect
 namespace tern::storage::testing {
 namespace {
 
+TEST_F(StorageApiTest, ClaimsRespectAPerDomainLimitAndFailedJobsExpire) {
+  auto enqueue = [&](const std::string& rcpt) {
+    pb::DeliverRequest d;
+    d.add_outbound(rcpt);
+    d.set_sender("me@ours.test");
+    d.set_content(Message("per-domain " + rcpt));
+    pb::DeliverResponse r;
+    auto c = rpc::ContextWithDeadline();
+    EXPECT_TRUE(stub().Deliver(c.get(), d, &r).ok());
+    return r.outbound_jobs(0);
+  };
+  for (const char* a : {"a@busy.example", "b@busy.example", "c@busy.example"}) enqueue(a);
+  enqueue("d@calm.example");
+  std::map<std::string, int> claimed;
+  for (int i = 0; i < 50; ++i) {  // one at a time, as workers claim
+    pb::ClaimOutboundRequest req;
+    req.set_owner("per-domain-test");
+    req.set_lease_seconds(600);
+    req.set_limit(1);
+    req.set_max_per_domain(2);
+    pb::ClaimOutboundResponse resp;
+    auto c = rpc::ContextWithDeadline();
+    ASSERT_TRUE(stub().ClaimOutbound(c.get(), req, &resp).ok());
+    if (resp.jobs().empty()) break;
+    ++claimed[resp.jobs(0).domain()];
+  }
+  EXPECT_EQ(claimed["busy.example"], 2) << "the third waits while two are leased";
+  EXPECT_EQ(claimed["calm.example"], 1);
+
+  // A job that gave up long enough ago is dropped with its content.
+  const uint64_t job = enqueue("e@gone.example");
+  const std::string id = std::to_string(job);
+  const std::string message = Sql("SELECT message_id FROM outbound_queue WHERE id = " + id);
+  Sql("UPDATE outbound_queue SET state = 'failed', next_attempt_at = now() - interval '2 minutes' "
+      "WHERE id = " + id);
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  while (Sql("SELECT count(*) FROM outbound_queue WHERE id = " + id) != "0" &&
+         absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  EXPECT_EQ(Sql("SELECT count(*) FROM outbound_queue WHERE id = " + id), "0");
+  EXPECT_EQ(Sql("SELECT count(*) FROM messages WHERE id = " + message), "0");
+}
+
 TEST_F(StorageApiTest, OutboundAddressesKeepTheirLocalPartAndGroupByTheLastAt) {
   pb::DeliverRequest dreq;
   for (const char* a : {"Mixed.Case@Case.Example", "\"a@b\"@case.example", "\"x y\"@Case.EXAMPLE"}) {

@@ -44,6 +44,8 @@ void StorageTest::SetUpTestSuite() {
   config_.http_listen = "127.0.0.1:0";
   config_.max_message_bytes = 2 << 20;
   config_.database_pool_size = 8;
+  config_.queue_stats_interval = absl::Milliseconds(100);
+  config_.failed_retention = absl::Minutes(1);
   auto s = StorageServer::Start(config_);
   ASSERT_TRUE(s.ok()) << s.status();
   server_ = std::move(*s);

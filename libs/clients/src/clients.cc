@@ -162,13 +162,14 @@ class GrpcStorageClient final : public StorageClient {
     TERN_RETURN_IF_ERROR_GRPC(s);
     return resp.granted();
   }
-  absl::StatusOr<std::vector<storage::v1::OutboundJob>> ClaimOutbound(const std::string& owner,
-                                                                      uint32_t lease_seconds,
-                                                                      uint32_t limit) override {
+  absl::StatusOr<std::vector<storage::v1::OutboundJob>> ClaimOutbound(
+      const std::string& owner, uint32_t lease_seconds, uint32_t limit,
+      uint32_t max_per_domain) override {
     storage::v1::ClaimOutboundRequest req;
     req.set_owner(owner);
     req.set_lease_seconds(lease_seconds);
     req.set_limit(limit);
+    req.set_max_per_domain(max_per_domain);
     storage::v1::ClaimOutboundResponse resp;
     auto ctx = rpc::ContextWithDeadline(30s);
     TERN_RETURN_IF_ERROR_GRPC(stub_->ClaimOutbound(ctx.get(), req, &resp));
@@ -318,7 +319,7 @@ absl::Status FakeStorageClient::Remove(const std::string& account, const std::st
 }
 
 absl::StatusOr<std::vector<storage::v1::OutboundJob>> FakeStorageClient::ClaimOutbound(
-    const std::string&, uint32_t, uint32_t limit) {
+    const std::string&, uint32_t, uint32_t limit, uint32_t) {
   if (down_) return absl::UnavailableError("storage down");
   absl::MutexLock lock(&mu_);
   std::vector<storage::v1::OutboundJob> out;

@@ -61,6 +61,9 @@ const config::Schema<SmtpConfig>& Schema() {
               "run outbound delivery workers here (any number of replicas may)")
         .Int("outbound.workers", &C::outbound_workers, 4, "concurrent outbound deliveries",
              config::Range(1, 256))
+        .Int("outbound.max_per_domain", &C::outbound_max_per_domain, 20,
+             "parallel deliveries to one destination domain, over all replicas (0: no limit)",
+             config::Range(0, 10000))
         .String("outbound.smarthost", &C::outbound_smarthost, "",
                 "host:port to relay all outbound mail through (empty: MX lookup)")
         .String("outbound.smarthost_user", &C::outbound_smarthost_user, "",

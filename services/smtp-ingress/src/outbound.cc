@@ -492,7 +492,8 @@ void OutboundWorkers::Loop(int index) {
       ++busy_;
     }
     const absl::Time claimed = absl::Now();
-    auto jobs = storage_.ClaimOutbound(owner, lease, 1);
+    auto jobs = storage_.ClaimOutbound(owner, lease, 1,
+                                       static_cast<uint32_t>(config_.outbound_max_per_domain));
     if (!jobs.ok()) {
       probe_.OutboundClaimFailed();
       log::Warn("outbound: cannot claim jobs", {{"error", std::string(jobs.status().message())}});

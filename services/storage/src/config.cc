@@ -23,6 +23,10 @@ const config::Schema<StorageConfig>& Schema() {
         .Duration("metrics.queue_interval", &StorageConfig::queue_stats_interval, absl::Seconds(15),
                   "how often the outbound queue gauges are refreshed (one query)",
                   config::Range(absl::Milliseconds(100), absl::Hours(1)))
+        .Duration("outbound.failed_retention", &StorageConfig::failed_retention,
+                  absl::Hours(24 * 7),
+                  "outbound jobs that gave up stay this long for `ternctl queue` (then dropped)",
+                  config::Range(absl::Minutes(1), absl::Hours(24 * 365)))
         .String("tls.cert_file", &StorageConfig::tls_cert_file, "",
                 "PEM certificate for gRPC (empty: plaintext)")
         .String("tls.key_file", &StorageConfig::tls_key_file, "", "PEM private key for gRPC")

@@ -31,13 +31,18 @@ struct StorageServer::Impl {
   std::unique_ptr<rpc::Server> grpc;
   std::unique_ptr<metrics::HttpServer> http;
   bool stopped = false;
-  // Refreshes the outbound queue gauges (a query per interval, whoever scrapes).
+  // Refreshes the outbound queue gauges (a query per interval, whoever scrapes) and drops
+  // failed jobs past their retention.
   std::thread queue_stats;
   absl::Mutex mu;
   bool stopping ABSL_GUARDED_BY(mu) = false;
 
   void QueueStatsLoop() {
     for (;;) {
+      auto expired = store->ExpireFailedOutbound(config.failed_retention);
+      if (expired.ok() && *expired > 0) {
+        log::Info("outbound: expired failed jobs", {{"jobs", std::to_string(*expired)}});
+      }
       auto stats = store->OutboundStats();
       if (stats.ok()) {
         for (const auto& [state, q] : *stats) probe->OutboundQueue(state, q.jobs, q.oldest_seconds);

@@ -1350,14 +1350,17 @@ absl::Status MailStore::ClaimOutbound(const pb::ClaimOutboundRequest& req,
     resp->Clear();
     // SKIP LOCKED: workers on every replica take different jobs without waiting for each other.
     pqxx::result r = tx.exec_params(
-        std::string("WITH due AS (SELECT id FROM outbound_queue WHERE state = 'queued' AND "
+        std::string("WITH due AS (SELECT id FROM outbound_queue d WHERE state = 'queued' AND "
                     "next_attempt_at <= now() AND (lease_until IS NULL OR lease_until < now()) "
+                    "AND ($4 = 0 OR (SELECT count(*) FROM outbound_queue l WHERE l.domain = "
+                    "d.domain AND l.lease_owner IS NOT NULL AND l.lease_until > now()) < $4) "
                     "ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED), claimed AS "
                     "(UPDATE outbound_queue q SET lease_owner = $1, lease_until = now() + "
                     "$2::interval, attempts = q.attempts + 1 FROM due WHERE q.id = due.id "
                     "RETURNING q.*) SELECT ") + kJobColumns + ", m.content FROM claimed q JOIN "
             "messages m ON m.id = q.message_id ORDER BY q.id",
-        req.owner(), std::to_string(req.lease_seconds()) + " seconds", limit);
+        req.owner(), std::to_string(req.lease_seconds()) + " seconds", limit,
+        static_cast<int64_t>(req.max_per_domain()));
     for (const auto& row : r) {
       pb::OutboundJob* j = resp->add_jobs();
       FillJob(row, j);
@@ -1412,6 +1415,22 @@ absl::Status MailStore::ListOutbound(const pb::ListOutboundRequest& req,
     }
     return absl::OkStatus();
   });
+}
+
+absl::StatusOr<int64_t> MailStore::ExpireFailedOutbound(absl::Duration retention) {
+  std::vector<int64_t> freed;
+  TERN_RETURN_IF_ERROR(db_.Run("expire_outbound", pg::TxMode::kAutocommit, [&](pqxx::transaction_base& tx) {
+    freed.clear();
+    for (const auto& row : tx.exec_params(
+             "DELETE FROM outbound_queue WHERE state = 'failed' AND next_attempt_at < now() - "
+             "$1::interval RETURNING message_id",
+             std::to_string(absl::ToInt64Seconds(retention)) + " seconds")) {
+      freed.push_back(row[0].as<int64_t>());
+    }
+    return absl::OkStatus();
+  }));
+  CollectGarbage(freed);
+  return static_cast<int64_t>(freed.size());
 }
 
 absl::StatusOr<std::map<std::string, MailStore::QueueState>> MailStore::OutboundStats() {

@@ -97,6 +97,9 @@ class MailStore {
     double oldest_seconds = 0;
   };
   absl::StatusOr<std::map<std::string, QueueState>> OutboundStats();
+  // Drops jobs that gave up (state failed) longer than `retention` ago, with their content
+  // when nothing else holds it. Returns how many.
+  absl::StatusOr<int64_t> ExpireFailedOutbound(absl::Duration retention);
   absl::Status UpdateOutbound(const pb::UpdateOutboundRequest& req, pb::OutboundJob* resp);
 
   absl::Status GetQuota(const std::string& account, pb::Quota* resp);

@@ -68,9 +68,11 @@ class StorageClient {
   virtual absl::StatusOr<bool> Lease(LeaseOp op, const std::string& account,
                                      const std::string& name, const std::string& owner,
                                      uint32_t ttl_seconds) = 0;
-  // The outbound queue, for delivery workers: due jobs leased to `owner`, with content.
+  // The outbound queue, for delivery workers: due jobs leased to `owner`, with content, from
+  // domains with fewer than `max_per_domain` leased jobs (0: any).
   virtual absl::StatusOr<std::vector<storage::v1::OutboundJob>> ClaimOutbound(
-      const std::string& owner, uint32_t lease_seconds, uint32_t limit) = 0;
+      const std::string& owner, uint32_t lease_seconds, uint32_t limit,
+      uint32_t max_per_domain) = 0;
   // True when the job is gone (nothing left to do).
   virtual absl::StatusOr<bool> CompleteOutbound(
       const storage::v1::CompleteOutboundRequest& request) = 0;
@@ -126,7 +128,8 @@ class FakeStorageClient final : public StorageClient {
                              const std::string& owner, uint32_t ttl_seconds) override;
   absl::StatusOr<std::vector<storage::v1::OutboundJob>> ClaimOutbound(const std::string& owner,
                                                                       uint32_t lease_seconds,
-                                                                      uint32_t limit) override;
+                                                                      uint32_t limit,
+                                                                      uint32_t max_per_domain) override;
   absl::StatusOr<bool> CompleteOutbound(
       const storage::v1::CompleteOutboundRequest& request) override;
   std::vector<Delivery> deliveries();

@@ -40,6 +40,7 @@ struct SmtpConfig {
   // Outbound delivery (mail for other domains, from the storage queue).
   bool outbound_enabled = true;       // run delivery workers in this process
   int64_t outbound_workers = 0;       // concurrent deliveries
+  int64_t outbound_max_per_domain = 0;  // leased jobs per destination domain, all replicas
   std::string outbound_smarthost;     // "host:port": send everything there instead of MX
   std::string outbound_smarthost_user;      // AUTH PLAIN to the smarthost (only over TLS or
   std::string outbound_smarthost_password;  // to a loopback address)

@@ -19,6 +19,7 @@ struct StorageConfig {
   absl::Duration database_acquire_timeout;
   int64_t max_message_bytes = 0;
   absl::Duration queue_stats_interval;  // refresh of the outbound queue gauges
+  absl::Duration failed_retention;      // failed outbound jobs kept this long for operators
   std::string tls_cert_file;
   std::string tls_key_file;
   std::string tls_client_ca_file;
