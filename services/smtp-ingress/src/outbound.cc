@@ -93,10 +93,14 @@ enum class Outcome { kDone, kNextHost };
 
 class Conversation {
  public:
+  // `plaintext`: no STARTTLS even when offered (the retry after a failed opportunistic
+  // handshake).
   Conversation(const SmtpConfig& c, SmtpClient& client, const std::string& host,
-               const tcp::endpoint& ep)
-      : c_(c), client_(client), host_(host), ep_(ep) {}
+               const tcp::endpoint& ep, bool plaintext = false)
+      : c_(c), client_(client), host_(host), ep_(ep), plaintext_(plaintext) {}
   std::string error;  // after kNextHost
+  // The opportunistic TLS handshake failed: the same server may be tried in plaintext.
+  bool tls_failed = false;
 
   Outcome Run(const storage::v1::OutboundJob& job, const std::string& content, Results& res) {
     Outcome o = Talk(job, content, res);
@@ -150,11 +154,14 @@ class Conversation {
     // Credentials go only to a server whose certificate checks out (or over loopback).
     const bool sends_password = !c_.outbound_smarthost_user.empty() && !ep_.address().is_loopback();
     const bool verify = c_.outbound_tls == "verify" || sends_password;
-    if ((c_.outbound_tls != "none" || sends_password) && caps->starttls) {
+    if ((c_.outbound_tls != "none" || sends_password) && caps->starttls && !plaintext_) {
       auto r = client_.Command("STARTTLS");
       if (!r.ok()) return Next(r.status());
       if (r->code == 220) {
-        if (auto s = client_.StartTls(host_, verify); !s.ok()) return Next(s);
+        if (auto s = client_.StartTls(host_, verify); !s.ok()) {
+          tls_failed = !verify;
+          return Next(s);
+        }
         caps = Hello();
         if (!caps.ok()) return Next(caps.status());
       } else if (verify) {
@@ -310,6 +317,7 @@ class Conversation {
   SmtpClient& client_;
   const std::string& host_;
   const tcp::endpoint ep_;
+  const bool plaintext_;
 };
 
 // Where to send: the smarthost, an address literal, or the domain's MX hosts.
@@ -427,6 +435,18 @@ Results DeliverJob(const SmtpConfig& c, const storage::v1::OutboundJob& job, Smt
         return res;
       }
       last_error = conv.error;
+      if (conv.tls_failed && absl::Now() < deadline && !client.aborted()) {
+        // Opportunistic TLS only: a server whose TLS is broken still gets the mail in
+        // plaintext, as it would had it not offered STARTTLS (RFC 7435).
+        log::Info("outbound: TLS handshake failed, trying plaintext",
+                  {{"job", std::to_string(job.id())}, {"error", Printable(last_error)}});
+        Conversation plain(c, client, t.host, ep, true);
+        if (plain.Run(job, content, res) == Outcome::kDone) {
+          printable();
+          return res;
+        }
+        last_error = plain.error;
+      }
       log::Info("outbound: trying the next server", {{"job", std::to_string(job.id())},
                                                       {"error", Printable(last_error)}});
     }

@@ -414,6 +414,36 @@ TEST(DeliverJobTest, PipelinedRefusalsAreReadInOrder) {
   EXPECT_EQ(server.lines.back(), "QUIT");
 }
 
+TEST(DeliverJobTest, ABrokenTlsHandshakeFallsBackToPlaintextWhenOpportunistic) {
+  // Offers STARTTLS, says 220, then answers the ClientHello with SMTP text: no TLS possible.
+  ScriptedServer server([](const std::string& line) -> std::string {
+    if (line.starts_with("EHLO")) return "250-sink\r\n250 STARTTLS\r\n";
+    if (line == "STARTTLS") return "220 go ahead\r\n500 not really\r\n";
+    if (line.starts_with("MAIL") || line.starts_with("RCPT")) return "250 ok\r\n";
+    if (line == "DATA") return "354 go\r\n";
+    if (line == "<end of data>") return "250 queued\r\n";
+    return "221 bye\r\n";
+  });
+  SmtpConfig c = Config(server.port());
+  SmtpClient client(c.outbound_timeout);
+  Results r = DeliverJob(c, Job({"a@[127.0.0.1]"}, "S: x\r\n\r\n"), client);
+  EXPECT_EQ(r["a@[127.0.0.1]"].kind, RecipientResult::kDelivered);
+  EXPECT_EQ(server.messages.size(), 1u);
+  EXPECT_EQ(std::count(server.lines.begin(), server.lines.end(), "STARTTLS"), 1)
+      << "the second connection does not ask for TLS";
+
+  c.outbound_tls = "verify";  // verified TLS required: no plaintext fallback
+  ScriptedServer strict([](const std::string& line) -> std::string {
+    if (line.starts_with("EHLO")) return "250-sink\r\n250 STARTTLS\r\n";
+    if (line == "STARTTLS") return "220 go ahead\r\n500 not really\r\n";
+    return "250 ok\r\n";
+  });
+  c.outbound_port = strict.port();
+  Results r2 = DeliverJob(c, Job({"a@[127.0.0.1]"}, "S: x\r\n\r\n"), client);
+  EXPECT_EQ(r2["a@[127.0.0.1]"].kind, RecipientResult::kDeferred);
+  EXPECT_TRUE(strict.messages.empty());
+}
+
 TEST(DeliverJobTest, AServerThatIsUsRefusesAsALoop) {
   ScriptedServer server([](const std::string& line) -> std::string {
     if (line.starts_with("EHLO")) return "250-out.example.test hello\r\n250 8BITMIME\r\n";
