@@ -551,5 +551,39 @@ TEST(OutboundWorkersTest, BounceForAVanishedLocalSenderGoesToThePostmaster) {
   EXPECT_TRUE(storage.jobs().empty()) << "the failed recipient left the queue after its bounce";
 }
 
+TEST(OutboundWorkersTest, StopHandsAnUnfinishedJobBackAtOnce) {
+  // A server that accepts the connection and never greets: the worker is stuck in the
+  // conversation when the process stops.
+  asio::io_context io;
+  tcp::acceptor silent(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  SmtpConfig c = Config(silent.local_endpoint().port());
+  c.outbound_timeout = absl::Minutes(5);
+  c.outbound_workers = 1;
+  c.outbound_poll_interval = absl::Milliseconds(20);
+  c.outbound_lease = absl::Minutes(5);
+  c.outbound_retry_initial = absl::Minutes(1);
+  c.outbound_retry_max = absl::Minutes(1);
+  c.outbound_max_age = absl::Hours(1);
+  clients::FakeAuthClient auth;
+  clients::FakeStorageClient storage;
+  ASSERT_TRUE(storage.Deliver({.sender = "a@example.test", .outbound = {"x@[127.0.0.1]"}},
+                              "Subject: hi\r\n\r\nbody\r\n")
+                  .ok());
+  auto registry = std::make_shared<prometheus::Registry>();
+  Probe probe(registry);
+  OutboundWorkers workers(c, auth, storage, probe);
+  workers.Start();
+  tcp::socket peer(io);
+  silent.accept(peer);  // the worker is connected and waiting for a greeting
+  workers.Stop(absl::Milliseconds(100));
+  auto jobs = storage.jobs();
+  ASSERT_EQ(jobs.size(), 1u) << "nothing delivered, nothing dropped";
+  EXPECT_EQ(jobs[0].state(), "queued") << "due again for another replica";
+  EXPECT_EQ(jobs[0].last_error(), "interrupted by a shutdown");
+  EXPECT_EQ(std::vector<std::string>(jobs[0].recipients().begin(), jobs[0].recipients().end()),
+            std::vector<std::string>{"x@[127.0.0.1]"});
+  EXPECT_EQ(storage.deliveries().size(), 1u) << "no bounce";
+}
+
 }  // namespace
 }  // namespace tern::smtp_ingress
