@@ -219,7 +219,10 @@ class ScriptedServer {
         buf.erase(0, n);
         lines.push_back(line);
         std::string reply = answer_(line);
+        const bool hang_up = reply.ends_with("<close>");  // then drop the connection
+        if (hang_up) reply.resize(reply.size() - 7);
         asio::write(s, asio::buffer(reply), ec);
+        if (hang_up) break;
         if (reply.starts_with("354")) {
           std::string data;
           for (;;) {  // lines up to the lone "."
@@ -415,10 +418,10 @@ TEST(DeliverJobTest, PipelinedRefusalsAreReadInOrder) {
 }
 
 TEST(DeliverJobTest, ABrokenTlsHandshakeFallsBackToPlaintextWhenOpportunistic) {
-  // Offers STARTTLS, says 220, then answers the ClientHello with SMTP text: no TLS possible.
+  // Offers STARTTLS, says 220, then hangs up instead of a TLS handshake.
   ScriptedServer server([](const std::string& line) -> std::string {
     if (line.starts_with("EHLO")) return "250-sink\r\n250 STARTTLS\r\n";
-    if (line == "STARTTLS") return "220 go ahead\r\n500 not really\r\n";
+    if (line == "STARTTLS") return "220 go ahead\r\n<close>";  // and no TLS at all
     if (line.starts_with("MAIL") || line.starts_with("RCPT")) return "250 ok\r\n";
     if (line == "DATA") return "354 go\r\n";
     if (line == "<end of data>") return "250 queued\r\n";
@@ -435,7 +438,7 @@ TEST(DeliverJobTest, ABrokenTlsHandshakeFallsBackToPlaintextWhenOpportunistic) {
   c.outbound_tls = "verify";  // verified TLS required: no plaintext fallback
   ScriptedServer strict([](const std::string& line) -> std::string {
     if (line.starts_with("EHLO")) return "250-sink\r\n250 STARTTLS\r\n";
-    if (line == "STARTTLS") return "220 go ahead\r\n500 not really\r\n";
+    if (line == "STARTTLS") return "220 go ahead\r\n<close>";
     return "250 ok\r\n";
   });
   c.outbound_port = strict.port();
