@@ -265,6 +265,18 @@ SmtpConfig Config(int port) {
   return c;
 }
 
+// One worker that polls often; retries far away, so a test sees one attempt.
+SmtpConfig WorkerConfig(int port) {
+  SmtpConfig c = Config(port);
+  c.outbound_workers = 1;
+  c.outbound_poll_interval = absl::Milliseconds(20);
+  c.outbound_lease = absl::Minutes(5);
+  c.outbound_retry_initial = absl::Minutes(1);
+  c.outbound_retry_max = absl::Minutes(1);
+  c.outbound_max_age = absl::Hours(1);
+  return c;
+}
+
 storage::v1::OutboundJob Job(std::vector<std::string> rcpts, std::string content) {
   storage::v1::OutboundJob j;
   j.set_id(1);
@@ -520,14 +532,8 @@ TEST(OutboundWorkersTest, BounceForAVanishedLocalSenderGoesToThePostmaster) {
     if (line.starts_with("RCPT")) return "550 5.1.1 no such user\r\n";
     return "221 bye\r\n";
   });
-  SmtpConfig c = Config(server.port());
+  SmtpConfig c = WorkerConfig(server.port());
   c.hostname = "mx.example.test";
-  c.outbound_workers = 1;
-  c.outbound_poll_interval = absl::Milliseconds(20);
-  c.outbound_lease = absl::Minutes(5);
-  c.outbound_retry_initial = absl::Minutes(1);
-  c.outbound_retry_max = absl::Minutes(1);
-  c.outbound_max_age = absl::Hours(1);
   clients::FakeAuthClient auth;
   auth.AddDomain("example.test");
   auth.AddAccount("postmaster@example.test", "x");
@@ -559,14 +565,8 @@ TEST(OutboundWorkersTest, StopHandsAnUnfinishedJobBackAtOnce) {
   // conversation when the process stops.
   asio::io_context io;
   tcp::acceptor silent(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-  SmtpConfig c = Config(silent.local_endpoint().port());
+  SmtpConfig c = WorkerConfig(silent.local_endpoint().port());
   c.outbound_timeout = absl::Minutes(5);
-  c.outbound_workers = 1;
-  c.outbound_poll_interval = absl::Milliseconds(20);
-  c.outbound_lease = absl::Minutes(5);
-  c.outbound_retry_initial = absl::Minutes(1);
-  c.outbound_retry_max = absl::Minutes(1);
-  c.outbound_max_age = absl::Hours(1);
   clients::FakeAuthClient auth;
   clients::FakeStorageClient storage;
   ASSERT_TRUE(storage.Deliver({.sender = "a@example.test", .outbound = {"x@[127.0.0.1]"}},
