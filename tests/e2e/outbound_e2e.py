@@ -164,6 +164,7 @@ SERVER = Server(smtp=True, pop3=True, extra_env={
     "TERN_SMTP_OUTBOUND_RETRY_INITIAL": "1s",
     "TERN_SMTP_OUTBOUND_RETRY_MAX": "2s",
     "TERN_SMTP_OUTBOUND_MAX_AGE": "6s",
+    "TERN_SMTP_OUTBOUND_DELAY_WARNING": "2s",
     "TERN_SMTP_OUTBOUND_TIMEOUT": "30s",
     "TERN_STORAGE_METRICS_QUEUE_INTERVAL": "200ms",
 })
@@ -287,10 +288,20 @@ class OutboundE2E(unittest.TestCase):
         self.assertIn("text/rfc822-headers", parts)
         self.assertIn("Subject: outbound reject", status)
 
-    def test_gives_up_after_the_maximum_age_and_bounces(self):
+    def test_warns_once_then_gives_up_after_the_maximum_age_and_bounces(self):
         rcpt = "busy-1@[127.0.0.1]"
         self.submit([rcpt], "outbound busy")
-        bounces = wait_for("the give-up bounce", lambda: self.bounces_for("alice", rcpt))
+
+        def reports(action):
+            return [m for m in self.bounces_for("alice", rcpt)
+                    if f"Action: {action}".encode() in m]
+        bounces = wait_for("the give-up bounce", lambda: reports("failed"))
+        warnings = reports("delayed")
+        self.assertEqual(len(warnings), 1, "one delay warning (outbound.delay_warning 2s)")
+        warning = warnings[0].decode()
+        self.assertIn("Subject: Delayed Mail (still being retried)", warning)
+        self.assertIn("Will-Retry-Until: ", warning)
+        self.assertIn("Status: 4.2.1", warning)
         status = bounces[0].decode()
         self.assertIn("Status: 4.2.1", status)
         self.assertIn("gave up after", status)
@@ -335,6 +346,7 @@ class OutboundE2E(unittest.TestCase):
         self.assertGreaterEqual(value("deferred"), 1)
         self.assertGreaterEqual(value("bounced"), 2)
         self.assertRegex(text, r'tern_smtp_bounces_total\{result="sent"\} [1-9]')
+        self.assertRegex(text, r'tern_smtp_bounces_total\{result="delay_warning"\} [1-9]')
         self.assertIn("tern_smtp_outbound_attempt_duration_seconds_count", text)
 
         # The queue gauges of the storage service: the job that gave up is there as failed.

@@ -672,6 +672,7 @@ TEST_F(StorageApiTest, OutboundQueueIsWrittenWithTheDeliveryAndClaimedOnceWithAL
     req.set_retry_after_seconds(0);
     req.set_error("451 4.7.1 try again");
     req.set_give_up(give_up);
+    req.set_warned(!retry.empty());  // as a worker does once it stored a delay warning
     pb::CompleteOutboundResponse resp;
     auto c = rpc::ContextWithDeadline();
     grpc::Status s = stub().CompleteOutbound(c.get(), req, &resp);
@@ -685,6 +686,8 @@ TEST_F(StorageApiTest, OutboundQueueIsWrittenWithTheDeliveryAndClaimedOnceWithAL
   jobs = list("queued");
   EXPECT_EQ(jobs[far_id].recipients_size(), 1);
   EXPECT_EQ(jobs[far_id].last_error(), "451 4.7.1 try again");
+  EXPECT_TRUE(jobs[far_id].warned()) << "the delay warning is remembered";
+  EXPECT_FALSE(jobs[other_id].warned());
   EXPECT_TRUE(claim("worker-b").count(far_id)) << "due again at once, lease released";
   EXPECT_FALSE(complete(far_id, "worker-b", {"b@far.example"}, true));
   EXPECT_TRUE(list("failed").count(far_id)) << "given up: kept as failed";

@@ -92,7 +92,9 @@ const config::Schema<SmtpConfig>& Schema() {
         .Duration("outbound.retry_max", &C::outbound_retry_max, absl::Hours(1),
                   "longest wait between attempts")
         .Duration("outbound.max_age", &C::outbound_max_age, absl::Hours(24 * 5),
-                  "give up and bounce after this long in the queue");
+                  "give up and bounce after this long in the queue")
+        .Duration("outbound.delay_warning", &C::outbound_delay_warning, absl::Hours(24),
+                  "tell the sender once that a message is delayed after this long (0: never)");
     return s;
   }();
   return *schema;

@@ -33,7 +33,8 @@ std::string BuildBounce(const Bounce& b) {
   std::string m;
   absl::StrAppend(&m, "From: Mail Delivery System <MAILER-DAEMON@", b.reporting_mta, ">\r\n");
   absl::StrAppend(&m, "To: <", Clean(b.sender), ">\r\n");
-  absl::StrAppend(&m, "Subject: Undelivered Mail Returned to Sender\r\n");
+  absl::StrAppend(&m, "Subject: ", b.delayed ? "Delayed Mail (still being retried)"
+                                             : "Undelivered Mail Returned to Sender", "\r\n");
   absl::StrAppend(&m, "Date: ", Date(b.now), "\r\n");
   absl::StrAppend(&m, "Message-ID: <", b.message_id, "@", b.reporting_mta, ">\r\n");
   absl::StrAppend(&m, "Auto-Submitted: auto-replied\r\n");  // RFC 3834: no replies to this
@@ -44,9 +45,16 @@ std::string BuildBounce(const Bounce& b) {
 
   absl::StrAppend(&m, "--", boundary, "\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n");
   absl::StrAppend(&m, "This is the mail system at ", b.reporting_mta, ".\r\n\r\n");
-  absl::StrAppend(&m, "Your message could not be delivered to the following recipient",
-                  b.recipients.size() == 1 ? "" : "s", ". The mail system gave up;\r\n",
-                  "the report below says why for each one.\r\n\r\n");
+  const char* plural = b.recipients.size() == 1 ? "" : "s";
+  if (b.delayed) {
+    absl::StrAppend(&m, "Your message could not be delivered yet to the following recipient",
+                    plural, ". The mail system keeps trying until ", Date(b.retry_until),
+                    ";\r\nyou need not send it again. This is only a warning.\r\n\r\n");
+  } else {
+    absl::StrAppend(&m, "Your message could not be delivered to the following recipient",
+                    plural, ". The mail system gave up;\r\n",
+                    "the report below says why for each one.\r\n\r\n");
+  }
   for (const auto& r : b.recipients) {
     absl::StrAppend(&m, "<", Clean(r.address), ">: ");
     if (!r.remote_mta.empty()) absl::StrAppend(&m, "host ", Clean(r.remote_mta), " said: ");
@@ -59,12 +67,13 @@ std::string BuildBounce(const Bounce& b) {
   absl::StrAppend(&m, "Arrival-Date: ", Date(b.arrival), "\r\n");
   for (const auto& r : b.recipients) {
     absl::StrAppend(&m, "\r\nFinal-Recipient: rfc822; ", Clean(r.address), "\r\n");
-    absl::StrAppend(&m, "Action: failed\r\n");
+    absl::StrAppend(&m, "Action: ", b.delayed ? "delayed" : "failed", "\r\n");
     absl::StrAppend(&m, "Status: ", Clean(r.status), "\r\n");
     if (!r.remote_mta.empty()) absl::StrAppend(&m, "Remote-MTA: dns; ", Clean(r.remote_mta), "\r\n");
     absl::StrAppend(&m, "Diagnostic-Code: ", r.remote ? "smtp; " : "X-Tern; ", Clean(r.diagnostic),
                     "\r\n");
     absl::StrAppend(&m, "Last-Attempt-Date: ", Date(b.now), "\r\n");
+    if (b.delayed) absl::StrAppend(&m, "Will-Retry-Until: ", Date(b.retry_until), "\r\n");
   }
   absl::StrAppend(&m, "\r\n");
 

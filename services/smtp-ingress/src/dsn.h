@@ -1,5 +1,5 @@
 // Delivery status notifications (RFC 3464): the bounce a sender gets when Tern gives up on
-// some recipients. multipart/report with a human-readable part, the machine-readable
+// some recipients, or the warning that delivery to them is delayed. multipart/report with a human-readable part, the machine-readable
 // message/delivery-status part and the original header block (text/rfc822-headers: the body
 // is not returned, so a bounce never carries more than the headers back).
 #pragma once
@@ -27,6 +27,10 @@ struct Bounce {
   absl::Time now;
   std::vector<FailedRecipient> recipients;
   std::string original;       // the original message (only its header block is returned)
+  // A warning, not a failure: the recipients are still being tried (Action: delayed), until
+  // `retry_until`.
+  bool delayed = false;
+  absl::Time retry_until;
 };
 
 // The complete report message, CRLF line ends, ready to store or send with MAIL FROM:<>.

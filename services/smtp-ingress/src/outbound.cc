@@ -534,8 +534,11 @@ void OutboundWorkers::Loop(int index) {
   std::erase(clients_, &client);
 }
 
-bool OutboundWorkers::SendBounce(const storage::v1::OutboundJob& job, const Results& failed) {
+bool OutboundWorkers::SendBounce(const storage::v1::OutboundJob& job, const Results& failed,
+                                 bool delayed) {
   Bounce b;
+  b.delayed = delayed;
+  b.retry_until = absl::FromUnixSeconds(job.created().seconds()) + config_.outbound_max_age;
   b.reporting_mta = config_.hostname;
   b.sender = job.sender();
   b.message_id = log::NewId("dsn");
@@ -572,7 +575,7 @@ bool OutboundWorkers::SendBounce(const storage::v1::OutboundJob& job, const Resu
     probe_.Bounce("failed");
     return false;
   }
-  probe_.Bounce("sent");
+  probe_.Bounce(delayed ? "delay_warning" : "sent");
   if (!env.outbound.empty()) Kick();
   return true;
 }
@@ -634,7 +637,7 @@ void OutboundWorkers::Process(const storage::v1::OutboundJob& job, SmtpClient& c
       log::Warn("outbound: bounce could not be delivered", {{"job", std::to_string(job.id())},
                                                             {"error", error}});
       for (size_t i = 0; i < to_bounce.size(); ++i) probe_.OutboundRecipient("failed");
-    } else if (SendBounce(job, to_bounce)) {
+    } else if (SendBounce(job, to_bounce, false)) {
       for (size_t i = 0; i < to_bounce.size(); ++i) probe_.OutboundRecipient("bounced");
     } else if (age >= config_.outbound_max_age + absl::Hours(24)) {
       // A report that could not be stored for a day past the maximum age never will be:
@@ -650,6 +653,16 @@ void OutboundWorkers::Process(const storage::v1::OutboundJob& job, SmtpClient& c
       }
       give_up = false;
     }
+  }
+  if (!expired && !job.warned() && !job.sender().empty() &&
+      config_.outbound_delay_warning > absl::ZeroDuration() &&
+      age >= config_.outbound_delay_warning) {
+    // Once per job: the sender hears that these recipients are still being tried.
+    Results delayed;
+    for (const auto& [rcpt, r] : res) {
+      if (r.kind == RecipientResult::kDeferred) delayed[rcpt] = r;
+    }
+    if (!delayed.empty() && SendBounce(job, delayed, true)) done.set_warned(true);
   }
   absl::Duration wait = Backoff(config_, job.attempts());
   for (const auto& r : retry) done.add_retry(r);

@@ -62,8 +62,9 @@ class OutboundWorkers {
   void Loop(int index);
   void Process(const storage::v1::OutboundJob& job, SmtpClient& client, const std::string& owner,
                absl::Time claimed);
-  // Stores the bounce (locally or queued to a remote sender). False: try again later.
-  bool SendBounce(const storage::v1::OutboundJob& job, const Results& failed);
+  // Stores the report (locally or queued to a remote sender): a bounce, or with `delayed` a
+  // warning that the recipients are still being tried. False: try again later.
+  bool SendBounce(const storage::v1::OutboundJob& job, const Results& recipients, bool delayed);
 
   const SmtpConfig& config_;
   clients::AuthClient& auth_;

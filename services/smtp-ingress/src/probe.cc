@@ -73,7 +73,7 @@ Probe::Probe(std::shared_ptr<Registry> registry)
       bounces_(BuildCounter()
                    .Name("tern_smtp_bounces_total")
                    .Help("Delivery status notifications to senders, by result (sent, failed, "
-                         "dropped)")
+                         "dropped, delay_warning)")
                    .Register(*registry_)) {}
 
 void Probe::SessionOpened(const std::string& listener) {

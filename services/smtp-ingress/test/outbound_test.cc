@@ -154,6 +154,25 @@ TEST(DsnTest, Rfc3464Report) {
   EXPECT_TRUE(m.ends_with("--tern-dsn-dsn-1--\r\n"));
 }
 
+TEST(DsnTest, DelayWarning) {
+  Bounce b;
+  b.reporting_mta = "mx.example.test";
+  b.sender = "alice@example.test";
+  b.message_id = "dsn-2";
+  b.arrival = absl::FromUnixSeconds(1700000000);
+  b.now = absl::FromUnixSeconds(1700086400);
+  b.delayed = true;
+  b.retry_until = absl::FromUnixSeconds(1700432000);
+  b.recipients.push_back({"bob@remote.test", "4.2.1", "451 4.2.1 busy", "mx.remote.test", true});
+  b.original = "Subject: hello\r\n\r\nbody\r\n";
+  std::string m = BuildBounce(b);
+  EXPECT_NE(m.find("Subject: Delayed Mail (still being retried)\r\n"), std::string::npos);
+  EXPECT_NE(m.find("Action: delayed\r\nStatus: 4.2.1\r\n"), std::string::npos);
+  EXPECT_NE(m.find("Will-Retry-Until: Sun, 19 Nov 2023 22:13:20 +0000\r\n"), std::string::npos);
+  EXPECT_NE(m.find("This is only a warning."), std::string::npos);
+  EXPECT_EQ(m.find("Action: failed"), std::string::npos);
+}
+
 TEST(DsnTest, HeaderBlockIsBounded) {
   EXPECT_EQ(HeaderBlock("A: 1\r\nB: 2\r\n\r\nbody", 1000), "A: 1\r\nB: 2\r\n");
   EXPECT_EQ(HeaderBlock("A: 1\r\nB: 2\r\n\r\nbody", 8), "A: 1\r\n");

@@ -1321,7 +1321,7 @@ namespace {
 constexpr const char* kJobColumns =
     "q.id, q.message_id, q.sender, q.domain, q.recipients, q.state, q.attempts, extract(epoch "
     "FROM q.next_attempt_at)::bigint, q.last_error, extract(epoch FROM q.created_at)::bigint, "
-    "m.size";
+    "m.size, q.warned";
 
 void FillJob(const pqxx::row& r, pb::OutboundJob* j) {
   j->set_id(r[0].as<uint64_t>());
@@ -1335,6 +1335,7 @@ void FillJob(const pqxx::row& r, pb::OutboundJob* j) {
   j->set_last_error(r[8].as<std::string>());
   j->mutable_created()->set_seconds(r[9].as<int64_t>());
   j->set_size(r[10].as<uint64_t>());
+  j->set_warned(r[11].as<bool>());
 }
 
 }  // namespace
@@ -1364,7 +1365,7 @@ absl::Status MailStore::ClaimOutbound(const pb::ClaimOutboundRequest& req,
     for (const auto& row : r) {
       pb::OutboundJob* j = resp->add_jobs();
       FillJob(row, j);
-      j->set_content(pqxx::binarystring(row[11]).str());
+      j->set_content(pqxx::binarystring(row[12]).str());
     }
     return absl::OkStatus();
   });
@@ -1391,10 +1392,10 @@ absl::Status MailStore::CompleteOutbound(const pb::CompleteOutboundRequest& req,
     tx.exec_params(
         "UPDATE outbound_queue SET recipients = $2::text[], state = CASE WHEN $3 THEN 'failed' "
         "ELSE 'queued' END, next_attempt_at = now() + $4::interval, last_error = $5, "
-        "lease_owner = NULL, lease_until = NULL WHERE id = $1",
+        "lease_owner = NULL, lease_until = NULL, warned = warned OR $6 WHERE id = $1",
         static_cast<int64_t>(req.id()), pg::TextArray(retry), req.give_up(),
         std::to_string(std::min<uint32_t>(req.retry_after_seconds(), 7 * 86400)) + " seconds",
-        error);
+        error, req.warned());
     resp->set_removed(false);
     return absl::OkStatus();
   }));

@@ -54,6 +54,7 @@ struct SmtpConfig {
   absl::Duration outbound_retry_initial;  // backoff: first wait, doubled per attempt...
   absl::Duration outbound_retry_max;      // ...up to this
   absl::Duration outbound_max_age;        // then give up and bounce
+  absl::Duration outbound_delay_warning;  // tell the sender once after this long (0: never)
 };
 
 absl::StatusOr<SmtpConfig> LoadConfig(const std::string& path, const std::string& section = "");
