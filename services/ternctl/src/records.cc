@@ -78,6 +78,7 @@ nlohmann::json View<storagepb::OutboundJob>::Json(const storagepb::OutboundJob& 
           {"next_attempt", TimeJson(j.next_attempt())},
           {"created", TimeJson(j.created())},
           {"size", j.size()},
+          {"warned", j.warned()},
           {"last_error", j.last_error()}};
 }
 

@@ -656,6 +656,7 @@ TEST_F(TernctlTest, QueueListShowHoldReleaseRetryDelete) {
   job.set_sender("me@example.org");
   job.set_attempts(2);
   job.set_last_error("451 4.7.1 greylisted");
+  job.set_warned(true);
   backend_.outbound[7] = job;
 
   Result list = Cli({"queue", "list"});
@@ -667,6 +668,7 @@ TEST_F(TernctlTest, QueueListShowHoldReleaseRetryDelete) {
   auto doc = nlohmann::json::parse(json.out);
   EXPECT_EQ(doc["recipients"].size(), 2u);
   EXPECT_EQ(doc["state"], "queued");
+  EXPECT_EQ(doc["warned"], true) << "the sender was told of the delay";
   EXPECT_EQ(Cli({"queue", "hold", "7"}).code, 0);
   EXPECT_EQ(backend_.outbound[7].state(), "held");
   EXPECT_NE(Cli({"queue", "list", "--state", "held"}).out.find("held"), std::string::npos);
