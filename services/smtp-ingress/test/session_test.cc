@@ -249,6 +249,34 @@ TEST_F(SessionTest, AuthenticatedUsersSendOnlyAsThemselves) {
   EXPECT_TRUE(storage_->deliveries().empty());
 }
 
+TEST_F(SessionTest, TrustedRelayNetworksMayRelayWithoutAuth) {
+  SmtpConfig cfg = Config();
+  cfg.relay_networks = {"127.0.0.0/8"};  // e.g. an application server's network
+  Start(cfg);
+  Client c(server_->mx_port());
+  c.Reply();
+  c.Send("EHLO app\r\nMAIL FROM:<app@example.test>\r\nRCPT TO:<customer@far.example>\r\n"
+         "DATA\r\nSubject: receipt\r\n\r\nthanks\r\n.\r\n");
+  c.Reply();
+  EXPECT_EQ(c.Code(), 250);
+  EXPECT_EQ(c.Code(), 250) << "trusted network: queued for outbound delivery";
+  EXPECT_EQ(c.Code(), 354);
+  EXPECT_EQ(c.Code(), 250);
+  ASSERT_EQ(storage_->jobs().size(), 1u);
+  EXPECT_EQ(storage_->jobs()[0].sender(), "app@example.test");
+
+  SmtpConfig other = Config();
+  other.relay_networks = {"10.0.0.0/8"};  // not us
+  server_.reset();
+  Start(other);
+  Client d(server_->mx_port());
+  d.Reply();
+  d.Send("EHLO x\r\nMAIL FROM:<a@example.test>\r\nRCPT TO:<customer@far.example>\r\n");
+  d.Reply();
+  EXPECT_EQ(d.Code(), 250);
+  EXPECT_EQ(d.Reply().substr(0, 10), "550 5.7.1 ") << "everyone else: no relay";
+}
+
 TEST_F(SessionTest, AMessageWithTooManyHopsIsRefusedAsALoop) {
   Start(Config());
   Client c(server_->mx_port());
