@@ -14,6 +14,7 @@
 #include "smtp_client.h"
 #include "tern/core/log.h"
 #include "tern/core/status.h"
+#include "tern/line_protocol/grammar.h"
 #include "tern/net/server.h"
 #include "tern/sasl/base64.h"
 #include "tern/smtp_protocol/client.h"
@@ -53,10 +54,10 @@ RecipientResult Local(RecipientResult::Kind kind, std::string status, std::strin
 }
 
 // Remote text as it may go into logs, the queue's last_error and bounce reports: printable
-// ASCII only (anything else becomes '?'), at most `max` octets.
+// ASCII only (the reply sanitizer: anything else becomes '?'), at most `max` octets.
 std::string Printable(std::string_view s, size_t max = 512) {
   std::string out;
-  for (unsigned char c : s.substr(0, max)) out.push_back(c >= 0x20 && c < 0x7f ? static_cast<char>(c) : '?');
+  line_protocol::AppendSanitized(s.substr(0, max), &out);
   return out;
 }
 
@@ -64,10 +65,6 @@ std::string Printable(std::string_view s, size_t max = 512) {
 bool Unsafe(const std::string& address) {
   return std::any_of(address.begin(), address.end(),
                      [](unsigned char c) { return c < 0x20 || c == 0x7f || c == '<' || c == '>'; });
-}
-
-bool NonAscii(const std::string& s) {
-  return std::any_of(s.begin(), s.end(), [](unsigned char c) { return c >= 0x80; });
 }
 
 std::vector<tcp::endpoint> Resolve(const std::string& host, int port, std::string* error) {
@@ -189,8 +186,8 @@ class Conversation {
     for (const auto& [rcpt, r] : res) {
       if (r.kind == RecipientResult::kDeferred) pending.push_back(rcpt);
     }
-    bool utf8 = NonAscii(job.sender());
-    for (const auto& p : pending) utf8 = utf8 || NonAscii(p);
+    bool utf8 = sp::HasEightBit(job.sender());
+    for (const auto& p : pending) utf8 = utf8 || sp::HasEightBit(p);
     if (utf8 && !caps->smtputf8) {
       for (const auto& p : pending) {
         res[p] = Local(RecipientResult::kFailed, "5.6.7",

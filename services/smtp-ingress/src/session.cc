@@ -7,6 +7,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "tern/core/log.h"
+#include "tern/line_protocol/grammar.h"
 #include "tern/net/session_io.h"
 
 namespace tern::smtp_ingress {
@@ -35,10 +36,7 @@ int Hops(const std::string& message) {
   const size_t end = std::min(message.find("\r\n\r\n"), message.size());
   int hops = 0;
   for (size_t at = 0; at < end;) {
-    if (message.compare(at, 9, "Received:") == 0 || message.compare(at, 9, "received:") == 0 ||
-        message.compare(at, 9, "RECEIVED:") == 0) {
-      ++hops;
-    }
+    if (line_protocol::IStartsWith(std::string_view(message).substr(at), "Received:")) ++hops;
     size_t next = message.find("\r\n", at);
     if (next == std::string::npos) break;
     at = next + 2;
