@@ -9,6 +9,7 @@ import os
 import secrets
 import shutil
 import signal
+import ssl
 import socket
 import subprocess
 import tempfile
@@ -30,6 +31,26 @@ def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def self_signed(directory, name, cn):
+    """Writes <name>-key.pem / <name>-cert.pem (or key.pem / cert.pem when name is "") for
+    CN=cn in `directory`; returns (cert_path, key_path)."""
+    prefix = f"{name}-" if name else ""
+    key = os.path.join(directory, f"{prefix}key.pem")
+    cert = os.path.join(directory, f"{prefix}cert.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                    "-subj", f"/CN={cn}", "-keyout", key, "-out", cert],
+                   check=True, capture_output=True)
+    return cert, key
+
+
+def tls_context():
+    """A client context that accepts the tests' self-signed certificates."""
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    return ctx
 
 
 def new_password():

@@ -29,15 +29,11 @@ import urllib.request
 from email import message_from_bytes
 from email.message import EmailMessage
 
-from harness import Server, new_password
+from harness import Server, new_password, self_signed, tls_context
 
 CERT_DIR = tempfile.mkdtemp(prefix="/tmp/tern-e2e-cert-")
 for name in ("tern", "sink"):
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-                    "-subj", f"/CN={name}.e2e.test",
-                    "-keyout", os.path.join(CERT_DIR, f"{name}-key.pem"),
-                    "-out", os.path.join(CERT_DIR, f"{name}-cert.pem")],
-                   check=True, capture_output=True)
+    self_signed(CERT_DIR, name, f"{name}.e2e.test")
 
 DOMAIN = "e2e.test"
 PASSWORD = new_password()
@@ -169,12 +165,6 @@ SERVER = Server(smtp=True, pop3=True, extra_env={
     "TERN_STORAGE_METRICS_QUEUE_INTERVAL": "200ms",
 })
 
-
-def tls_context():
-    ctx = ssl.create_default_context()
-    ctx.check_hostname = False
-    ctx.verify_mode = ssl.CERT_NONE
-    return ctx
 
 
 def wait_for(what, predicate):

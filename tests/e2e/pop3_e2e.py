@@ -8,18 +8,15 @@ import os
 import shutil
 import smtplib
 import socket
-import ssl
 import subprocess
 import tempfile
 import time
 import unittest
 
-from harness import Server, new_password
+from harness import Server, new_password, self_signed, tls_context
 
 CERT_DIR = tempfile.mkdtemp(prefix="/tmp/tern-e2e-pop3-cert-")
-subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-                "-subj", "/CN=pop.e2e.test", "-keyout", os.path.join(CERT_DIR, "key.pem"),
-                "-out", os.path.join(CERT_DIR, "cert.pem")], check=True, capture_output=True)
+self_signed(CERT_DIR, "", "pop.e2e.test")
 TLS_ENV = {}
 for svc in ("SMTP", "POP3"):
     TLS_ENV[f"TERN_{svc}_TLS_CERT_FILE"] = os.path.join(CERT_DIR, "cert.pem")
@@ -34,12 +31,6 @@ CAROL, DAVE, EVE, FRANK = (f"{u}@{DOMAIN}" for u in ("carol", "dave", "eve", "fr
 PW = {u: new_password() for u in (CAROL, DAVE, EVE, FRANK)}
 APOP_SECRET = "tanstaaf-" + new_password()
 
-
-def tls_context():
-    ctx = ssl.create_default_context()
-    ctx.check_hostname = False
-    ctx.verify_mode = ssl.CERT_NONE
-    return ctx
 
 
 class Pop3E2E(unittest.TestCase):

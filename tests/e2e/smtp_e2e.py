@@ -12,18 +12,15 @@ import os
 import shutil
 import smtplib
 import socket
-import ssl
 import subprocess
 import tempfile
 import unittest
 from email.message import EmailMessage
 
-from harness import Server, new_password
+from harness import Server, new_password, self_signed, tls_context
 
 CERT_DIR = tempfile.mkdtemp(prefix="/tmp/tern-e2e-cert-")
-subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-                "-subj", "/CN=mx.e2e.test", "-keyout", os.path.join(CERT_DIR, "key.pem"),
-                "-out", os.path.join(CERT_DIR, "cert.pem")], check=True, capture_output=True)
+self_signed(CERT_DIR, "", "mx.e2e.test")
 
 SERVER = Server(smtp=True, extra_env={
     "TERN_SMTP_HOSTNAME": "mx.e2e.test",
@@ -35,12 +32,6 @@ SERVER = Server(smtp=True, extra_env={
 DOMAIN = "e2e.test"
 PASSWORDS = {"alice": new_password(), "bob": new_password()}
 
-
-def tls_context():
-    ctx = ssl.create_default_context()
-    ctx.check_hostname = False
-    ctx.verify_mode = ssl.CERT_NONE
-    return ctx
 
 
 class SmtpE2E(unittest.TestCase):
