@@ -4,10 +4,20 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <string>
 #include <thread>
 #include <vector>
 
 namespace tern::bench {
+
+// `headers` (ending with the empty line) and a body of text lines: exactly 4096 octets, every
+// line ending in CRLF (a bare CR or LF would be refused by smtp-ingress).
+inline std::string Message4k(std::string headers) {
+  const std::string line = "The quick brown fox jumps over the lazy dog 0123456789.\r\n";
+  while (headers.size() + line.size() <= 4096 - 3) headers += line;
+  headers += std::string(4096 - 2 - headers.size(), 'x') + "\r\n";
+  return headers;
+}
 
 using Clock = std::chrono::steady_clock;
 

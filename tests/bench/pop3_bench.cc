@@ -11,15 +11,12 @@
 #include <iostream>
 #include <thread>
 
+#include "backends.h"
 #include "bench_util.h"
-#include "tern/auth/run.h"
-#include "tern/auth/v1/auth.grpc.pb.h"
 #include "tern/core/log.h"
 #include "tern/pop3_gateway/run.h"
 #include "tern/rpc/channel.h"
-#include "tern/storage/run.h"
 #include "tern/storage/v1/storage.grpc.pb.h"
-#include "tern/testing/pg_cluster.h"
 
 namespace {
 
@@ -57,8 +54,6 @@ class Pop3 {
   std::string buf_;
 };
 
-std::string Target(int port) { return "127.0.0.1:" + std::to_string(port); }
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -75,63 +70,36 @@ int main(int argc, char** argv) {
     }
   }
   tern::log::SetMinLevel(tern::log::Level::kError);
-  auto cluster = tern::testing::PgCluster::Start();
-  if (!cluster.ok()) {
-    std::cerr << "cannot start PostgreSQL: " << cluster.status() << "\n";
+  auto backends = tern::bench::StartBackends();
+  auto pc = tern::pop3_gateway::LoadConfig("");
+  if (!backends.ok() || !pc.ok()) {
+    std::cerr << "cannot start storage/auth: " << backends.status() << "\n";
     return 1;
   }
-  auto sc = tern::storage::DefaultConfig();
-  sc.database_url = (*cluster)->url();
-  sc.grpc_listen = sc.http_listen = "127.0.0.1:0";
-  auto storage = tern::storage::StorageServer::Start(sc);
-  setenv("TERN_AUTH_DATABASE_URL", (*cluster)->url().c_str(), 1);
-  auto ac = tern::auth::LoadConfig("");
-  if (!storage.ok() || !ac.ok()) return 1;
-  ac->grpc_listen = ac->http_listen = "127.0.0.1:0";
-  ac->admin_token = "bench-token";
-  ac->storage_target = Target((*storage)->grpc_port());
-  auto auth = tern::auth::AuthServer::Start(*ac);
-  auto pc = tern::pop3_gateway::LoadConfig("");
-  if (!auth.ok() || !pc.ok()) return 1;
+  auto& b = **backends;
   pc->pop3_listen = pc->http_listen = "127.0.0.1:0";
   pc->pop3s_listen = "";
   pc->plaintext_auth_networks = {"127.0.0.0/8"};  // loopback bench: no TLS in the figures
   pc->max_connections_per_ip = 1000;
-  pc->auth_target = Target((*auth)->grpc_port());
-  pc->storage_target = Target((*storage)->grpc_port());
+  pc->auth_target = b.auth_target();
+  pc->storage_target = b.storage_target();
   auto pop3 = tern::pop3_gateway::Pop3Server::Start(*pc);
   if (!pop3.ok()) {
     std::cerr << "cannot start pop3: " << pop3.status() << "\n";
     return 1;
   }
-  auto admin = tern::auth::v1::AuthAdmin::NewStub(*tern::rpc::MakeChannel({.target = Target((*auth)->grpc_port())}));
-  auto ctx = [] {
-    auto c = tern::rpc::ContextWithDeadline(std::chrono::seconds(60));
-    c->AddMetadata("authorization", "Bearer bench-token");
-    return c;
-  };
-  tern::auth::v1::DomainRequest d;
-  d.set_name("bench.test");
-  tern::auth::v1::Domain dresp;
-  admin->AddDomain(ctx().get(), d, &dresp);
-  tern::auth::v1::AddAccountRequest a;
-  a.set_address("reader@bench.test");
-  a.set_password("bench password");
-  tern::auth::v1::Account aresp;
-  if (!admin->AddAccount(ctx().get(), a, &aresp).ok()) return 1;
+  if (!b.AddDomain("bench.test") || !b.AddAccount("reader@bench.test", "bench password")) return 1;
 
   // Fill the maildrop with 8 parallel writers.
-  auto channel = *tern::rpc::MakeChannel({.target = Target((*storage)->grpc_port())});
+  auto channel = *tern::rpc::MakeChannel({.target = b.storage_target()});
   std::vector<std::thread> fill;
   std::atomic<int> next{0};
   for (int t = 0; t < 8; ++t) {
     fill.emplace_back([&] {
       auto stub = tern::storage::v1::Storage::NewStub(channel);
       for (int i; (i = next++) < messages;) {
-        std::string m = "From: x@remote.example\r\nSubject: pop3 bench " + std::to_string(i) + "\r\n\r\n";
-        while (m.size() < 4096) m += "The quick brown fox jumps over the lazy dog 0123456789.\r\n";
-        m.resize(4094);
-        m += "\r\n";
+        std::string m = tern::bench::Message4k("From: x@remote.example\r\nSubject: pop3 bench " +
+                                               std::to_string(i) + "\r\n\r\n");
         tern::storage::v1::DeliverRequest req;
         req.add_accounts("reader@bench.test");
         req.set_content(m);
@@ -181,7 +149,7 @@ int main(int argc, char** argv) {
   std::printf("%-40s %10.0f /s  p50 %.2f ms  p99 %.2f ms  errors %zu\n",
               "logins (returning user, one connection)", r.per_second, r.p50_ms, r.p99_ms, r.errors);
   (*pop3)->Stop(absl::Seconds(1));
-  (*auth)->Stop(100);
-  (*storage)->Stop(100);
+  b.auth->Stop(100);
+  b.storage->Stop(100);
   return 0;
 }

@@ -15,15 +15,12 @@
 #include <cstring>
 #include <iostream>
 
+#include "backends.h"
 #include "bench_util.h"
-#include "tern/auth/run.h"
-#include "tern/auth/v1/auth.grpc.pb.h"
 #include "tern/core/log.h"
 #include "tern/rpc/channel.h"
 #include "tern/smtp_ingress/run.h"
-#include "tern/storage/run.h"
 #include "tern/storage/v1/storage.grpc.pb.h"
-#include "tern/testing/pg_cluster.h"
 
 namespace {
 
@@ -32,13 +29,10 @@ using tern::bench::Drive;
 using tern::bench::Result;
 
 std::string Body4k(int session, uint64_t n) {
-  std::string m = "From: bench@remote.example\r\nTo: b" + std::to_string(session) +
-                  "@bench.test\r\nSubject: smtp bench " + std::to_string(n) + "\r\nMessage-ID: <" +
-                  std::to_string(session) + "." + std::to_string(n) + "@bench>\r\n\r\n";
-  const std::string line = "The quick brown fox jumps over the lazy dog 0123456789.\r\n";
-  while (m.size() + line.size() <= 4096 - 3) m += line;
-  m += std::string(4096 - 2 - m.size(), 'x') + "\r\n";  // exactly 4096 octets, CRLF lines only
-  return m;
+  return tern::bench::Message4k("From: bench@remote.example\r\nTo: b" + std::to_string(session) +
+                                "@bench.test\r\nSubject: smtp bench " + std::to_string(n) +
+                                "\r\nMessage-ID: <" + std::to_string(session) + "." +
+                                std::to_string(n) + "@bench>\r\n\r\n");
 }
 
 // One SMTP session kept open; Send() runs one pipelined transaction.
@@ -86,8 +80,6 @@ class Session {
   std::string buf_;
 };
 
-std::string Target(int port) { return "127.0.0.1:" + std::to_string(port); }
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -105,59 +97,28 @@ int main(int argc, char** argv) {
     }
   }
   tern::log::SetMinLevel(tern::log::Level::kError);
-  auto cluster = tern::testing::PgCluster::Start();
-  if (!cluster.ok()) {
-    std::cerr << "cannot start PostgreSQL: " << cluster.status() << "\n";
-    return 1;
-  }
-  auto sc = tern::storage::DefaultConfig();
-  sc.database_url = (*cluster)->url();
-  sc.grpc_listen = sc.http_listen = "127.0.0.1:0";
-  sc.database_pool_size = 32;
-  auto storage = tern::storage::StorageServer::Start(sc);
-  setenv("TERN_AUTH_DATABASE_URL", (*cluster)->url().c_str(), 1);
-  auto ac = tern::auth::LoadConfig("");
-  if (!storage.ok() || !ac.ok()) {
-    std::cerr << "cannot start storage/auth\n";
-    return 1;
-  }
-  ac->grpc_listen = ac->http_listen = "127.0.0.1:0";
-  ac->admin_token = "bench-token";
-  ac->storage_target = Target((*storage)->grpc_port());
-  auto auth = tern::auth::AuthServer::Start(*ac);
+  auto backends = tern::bench::StartBackends(32);
   auto mc = tern::smtp_ingress::LoadConfig("");
-  if (!auth.ok() || !mc.ok()) {
-    std::cerr << "cannot start auth/smtp\n";
+  if (!backends.ok() || !mc.ok()) {
+    std::cerr << "cannot start storage/auth: " << backends.status() << "\n";
     return 1;
   }
+  auto& b = **backends;
   mc->mx_listen = mc->http_listen = "127.0.0.1:0";
   mc->submission_listen = mc->submissions_listen = "";
   mc->max_connections_per_ip = 1000;
-  mc->auth_target = Target((*auth)->grpc_port());
-  mc->storage_target = Target((*storage)->grpc_port());
+  mc->auth_target = b.auth_target();
+  mc->storage_target = b.storage_target();
   mc->rpc_threads = 32;
   auto smtp = tern::smtp_ingress::SmtpServer::Start(*mc);
   if (!smtp.ok()) {
     std::cerr << "cannot start smtp: " << smtp.status() << "\n";
     return 1;
   }
-  auto admin = tern::auth::v1::AuthAdmin::NewStub(*tern::rpc::MakeChannel({.target = Target((*auth)->grpc_port())}));
-  auto ctx = [] {
-    auto c = tern::rpc::ContextWithDeadline(std::chrono::seconds(60));
-    c->AddMetadata("authorization", "Bearer bench-token");
-    return c;
-  };
-  tern::auth::v1::DomainRequest d;
-  d.set_name("bench.test");
-  tern::auth::v1::Domain dresp;
-  admin->AddDomain(ctx().get(), d, &dresp);
+  b.AddDomain("bench.test");
   int max_sessions = *std::max_element(counts.begin(), counts.end());
   for (int i = 0; i < max_sessions; ++i) {
-    tern::auth::v1::AddAccountRequest a;
-    a.set_address("b" + std::to_string(i) + "@bench.test");
-    a.set_password("bench password");
-    tern::auth::v1::Account aresp;
-    if (!admin->AddAccount(ctx().get(), a, &aresp).ok()) {
+    if (!b.AddAccount("b" + std::to_string(i) + "@bench.test", "bench password")) {
       std::cerr << "cannot add accounts\n";
       return 1;
     }
@@ -165,7 +126,7 @@ int main(int argc, char** argv) {
   std::cout << "smtp_bench: " << seconds << " s per run, 4096-byte messages, durable commits\n\n";
   std::printf("%-16s %8s %14s %10s %10s %8s\n", "what", "clients", "per second", "p50 ms", "p99 ms", "errors");
   auto storage_stub = tern::storage::v1::Storage::NewStub(
-      *tern::rpc::MakeChannel({.target = Target((*storage)->grpc_port())}));
+      *tern::rpc::MakeChannel({.target = b.storage_target()}));
   for (int clients : counts) {
     std::vector<uint64_t> counter(clients, 0);
     Result r = Drive(clients, seconds, [&](int c) {
@@ -194,7 +155,7 @@ int main(int argc, char** argv) {
                 r.p50_ms, r.p99_ms, r.errors);
   }
   (*smtp)->Stop(absl::Seconds(1));
-  (*auth)->Stop(100);
-  (*storage)->Stop(100);
+  b.auth->Stop(100);
+  b.storage->Stop(100);
   return 0;
 }

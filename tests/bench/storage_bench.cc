@@ -28,13 +28,10 @@ using tern::bench::Result;
 namespace pb = tern::storage::v1;
 
 std::string Message4k(int client, uint64_t n) {
-  std::string m = "From: bench@example.org\r\nTo: c" + std::to_string(client) +
-                  "@example.test\r\nSubject: bench " + std::to_string(n) +
-                  "\r\nMessage-ID: <" + std::to_string(client) + "." + std::to_string(n) +
-                  "@bench>\r\n\r\n";
-  while (m.size() < 4096) m += "The quick brown fox jumps over the lazy dog 0123456789.\r\n";
-  m.resize(4096);
-  return m;
+  return tern::bench::Message4k("From: bench@example.org\r\nTo: c" + std::to_string(client) +
+                                "@example.test\r\nSubject: bench " + std::to_string(n) +
+                                "\r\nMessage-ID: <" + std::to_string(client) + "." +
+                                std::to_string(n) + "@bench>\r\n\r\n");
 }
 
 }  // namespace
