@@ -81,6 +81,8 @@ ternctl="$bin/services/ternctl/ternctl"
 if ! "$ternctl" user show demo@example.test >/dev/null 2>&1; then
   "$ternctl" user add demo@example.test --password-stdin <"$demo_password_file" >/dev/null
 fi
+# RFC 5321 4.5.1: postmaster@example.test reaches a person (the demo account).
+"$ternctl" domain postmaster example.test demo@example.test >/dev/null
 
 cat <<MSG
 
@@ -94,6 +96,7 @@ Tern is up.
   try it          swaks --server 127.0.0.1:2525 --to demo@example.test
                   curl -k pop3s://127.0.0.1:1995/1 -u demo@example.test:<password>
   demo account    demo@example.test   password: $(cat "$demo_password_file")
+                  (also postmaster@example.test)
   admin           TERN_ADMIN_TOKEN_FILE=$token_file $ternctl status
   logs            $root/var/log/tern.log
 

@@ -10,6 +10,7 @@ import secrets
 import shutil
 import signal
 import ssl
+import random
 import socket
 import subprocess
 import tempfile
@@ -28,9 +29,17 @@ SIX_MAILBOXES = {"INBOX", "Sent", "Drafts", "Trash", "Junk", "Archive"}
 
 
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A free port below Linux's ephemeral range (32768-60999), so that no client connection
+    of a test running in parallel can take it as its local port before the server binds it."""
+    for _ in range(1000):
+        port = random.randint(20000, 32000)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port in 20000-32000")
 
 
 def self_signed(directory, name, cn):

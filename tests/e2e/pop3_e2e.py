@@ -27,8 +27,9 @@ SERVER = Server(smtp=True, pop3=True, extra_env={**TLS_ENV, "TERN_AUTH_THROTTLE_
 import poplib  # noqa: E402
 
 DOMAIN = "pop.test"
-CAROL, DAVE, EVE, FRANK = (f"{u}@{DOMAIN}" for u in ("carol", "dave", "eve", "frank"))
-PW = {u: new_password() for u in (CAROL, DAVE, EVE, FRANK)}
+CAROL, DAVE, EVE, FRANK, GRACE = (f"{u}@{DOMAIN}" for u in ("carol", "dave", "eve", "frank",
+                                                              "grace"))
+PW = {u: new_password() for u in (CAROL, DAVE, EVE, FRANK, GRACE)}
 APOP_SECRET = "tanstaaf-" + new_password()
 
 
@@ -202,6 +203,23 @@ class Pop3E2E(unittest.TestCase):
         self.fetchmail(keep=False)
         p = self.login_after_drop(FRANK)
         self.assertEqual(p.stat()[0], 0, "nokeep deleted them at QUIT")
+        p.quit()
+
+    def test_sequential_logins_never_find_the_maildrop_in_use(self):
+        # fetchmail polling, a phone retrying: log in, QUIT, log in again at once. The lock is
+        # released before the +OK to QUIT, after the deletions committed.
+        for i in range(3):
+            self.deliver(GRACE, f"seq {i}", "hello\r\n")
+        for i in range(300):
+            try:
+                p = self.login(GRACE)
+            except poplib.error_proto as e:
+                self.fail(f"login {i}: {e.args[0]!r}")
+            if i < 3:
+                p.dele(1)
+            self.assertTrue(p.quit().startswith(b"+OK"))
+        p = self.login(GRACE)
+        self.assertEqual(p.stat()[0], 0, "each of the first three QUITs deleted one message")
         p.quit()
 
     def test_repeated_bad_passwords_are_throttled(self):

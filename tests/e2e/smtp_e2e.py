@@ -86,6 +86,36 @@ class SmtpE2E(unittest.TestCase):
         self.assertEqual(refused, {})
         self.assertEqual(self.inbox_count("alice"), before + 1)
 
+    def test_postmaster_is_accepted_without_auth(self):
+        # RFC 5321 4.5.1: <Postmaster> alone and postmaster@ of our domain in any case; with no
+        # account, alias or target of that name it reaches the domain's first account (alice).
+        before = self.inbox_count("alice")
+        with smtplib.SMTP("127.0.0.1", SERVER.mx, timeout=30) as s:
+            for rcpt in ("<Postmaster>", f"<POSTMASTER@{DOMAIN}>"):
+                s.ehlo()
+                self.assertEqual(s.mail("sender@remote.example")[0], 250)
+                code, msg = s.rcpt(rcpt)
+                self.assertEqual(code, 250, (rcpt, msg))
+                self.assertEqual(s.data(b"Subject: for the postmaster\r\n\r\nhello\r\n")[0], 250)
+        self.assertEqual(self.inbox_count("alice"), before + 2)
+
+    def test_long_lines_reach_our_mailboxes_but_are_not_relayed(self):
+        # Outlook and IIS send lines over RFC 5322's 998 characters: kept for local mailboxes.
+        before = self.inbox_count("alice")
+        body = b"Subject: one long line\r\n\r\n" + b"<p>" * 3000 + b"\r\n"
+        with smtplib.SMTP("127.0.0.1", SERVER.mx, timeout=30) as s:
+            self.assertEqual(s.sendmail("sender@remote.example", [f"alice@{DOMAIN}"], body), {})
+        self.assertEqual(self.inbox_count("alice"), before + 1)
+        # The same message for another domain is refused while the sender is connected.
+        with smtplib.SMTP("127.0.0.1", SERVER.submission, timeout=30) as s:
+            s.starttls(context=tls_context())
+            s.login(f"alice@{DOMAIN}", PASSWORDS["alice"])
+            with self.assertRaises(smtplib.SMTPDataError) as e:
+                s.sendmail(f"alice@{DOMAIN}", ["someone@elsewhere.example"], body)
+            self.assertEqual(e.exception.smtp_code, 554)
+            self.assertIn(b"5.6.0", e.exception.smtp_error)
+            self.assertIn(b"relayed", e.exception.smtp_error)
+
     def test_unknown_recipient_and_open_relay_are_refused(self):
         with smtplib.SMTP("127.0.0.1", SERVER.mx, timeout=30) as s:
             s.ehlo()

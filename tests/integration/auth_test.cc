@@ -4,6 +4,9 @@
 
 #include <boost/asio.hpp>
 
+#include <map>
+
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "pqxx/pqxx"
 #include "tern/auth/run.h"
@@ -20,6 +23,7 @@ namespace {
 namespace apb = ::tern::auth::v1;
 namespace spb = ::tern::storage::v1;
 using namespace std::string_literals;
+using ::testing::ElementsAre;
 
 const char* kToken = "test-admin-token-0123456789";
 
@@ -419,6 +423,81 @@ TEST_F(AuthTest, RemovingAnAccountRemovesItsMailStore) {
             apb::AuthenticateResponse::FAILED);
   EXPECT_EQ(admin().RemoveAccount(AdminCtx().get(), req, &resp).error_code(),
             grpc::StatusCode::NOT_FOUND);
+}
+
+// RFC 5321 4.5.1: postmaster@ of every domain we serve reaches a person, in this order: an
+// account or alias of that name, the domain's postmaster target, the domain's first account.
+TEST_F(AuthTest, PostmasterOfEveryDomainReachesAPerson) {
+  using L = apb::LookupRecipientResponse;
+  const std::string d = NewDomain();
+  AddDomain(d);
+  L none = Lookup("postmaster@" + d);
+  EXPECT_TRUE(none.local_domain());
+  EXPECT_EQ(none.result(), L::UNKNOWN) << "a domain with no account reaches nobody";
+
+  ASSERT_TRUE(AddAccount("first@" + d, "password1").ok());
+  ASSERT_TRUE(AddAccount("ops@" + d, "password1").ok());
+  for (const std::string& pm : {"postmaster@" + d, "PostMaster@" + d, "POSTMASTER@" + d}) {
+    L r = Lookup(pm);
+    EXPECT_EQ(r.result(), L::ACCOUNTS) << pm;
+    EXPECT_THAT(r.accounts(), ElementsAre("first@" + d)) << pm << ": the first account";
+  }
+
+  apb::DomainRequest set;
+  set.set_name(d);
+  set.set_postmaster("ops@" + d);
+  apb::Domain dom;
+  ASSERT_TRUE(admin().SetDomainPostmaster(AdminCtx().get(), set, &dom).ok());
+  EXPECT_EQ(dom.postmaster(), "ops@" + d);
+  EXPECT_THAT(dom.postmaster_reaches(), ElementsAre("ops@" + d));
+  EXPECT_FALSE(dom.postmaster_fallback());
+  EXPECT_THAT(Lookup("postmaster@" + d).accounts(), ElementsAre("ops@" + d)) << "the target";
+
+  ASSERT_TRUE(AddAlias("postmaster@" + d, {"first@" + d}).ok());
+  EXPECT_THAT(Lookup("postmaster@" + d).accounts(), ElementsAre("first@" + d))
+      << "an alias of that name comes first";
+
+  // A target must reach one of our accounts.
+  set.set_postmaster("nobody@" + d);
+  EXPECT_EQ(admin().SetDomainPostmaster(AdminCtx().get(), set, &dom).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  set.set_postmaster("not an address");
+  EXPECT_EQ(admin().SetDomainPostmaster(AdminCtx().get(), set, &dom).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+
+  // A domain added with its postmaster target; domain list reports what each one reaches.
+  const std::string e = NewDomain();
+  apb::DomainRequest add;
+  add.set_name(e);
+  add.set_postmaster("ops@" + d);
+  ASSERT_TRUE(admin().AddDomain(AdminCtx().get(), add, &dom).ok());
+  EXPECT_THAT(Lookup("postmaster@" + e).accounts(), ElementsAre("ops@" + d));
+  const std::string f = NewDomain();
+  AddDomain(f);
+  apb::ListDomainsResponse list;
+  ASSERT_TRUE(admin().ListDomains(AdminCtx().get(), {}, &list).ok());
+  std::map<std::string, apb::Domain> by_name;
+  for (const auto& x : list.domains()) by_name[x.name()] = x;
+  EXPECT_THAT(by_name[e].postmaster_reaches(), ElementsAre("ops@" + d));
+  EXPECT_TRUE(by_name[f].postmaster_reaches().empty());
+  EXPECT_TRUE(by_name[f].postmaster_fallback());
+
+  // Cleared: back to the first account.
+  set.set_name(e);
+  set.set_postmaster("");
+  ASSERT_TRUE(admin().SetDomainPostmaster(AdminCtx().get(), set, &dom).ok());
+  EXPECT_EQ(dom.postmaster(), "");
+  EXPECT_EQ(Lookup("postmaster@" + e).result(), L::UNKNOWN) << e << " has no account";
+  EXPECT_EQ(Sql("SELECT count(*) FROM auth_audit_log WHERE action = 'domain.postmaster'"), "2");
+
+  // "<Postmaster>" alone: the postmaster of the first domain added.
+  const std::string primary = Sql("SELECT name FROM auth_domains ORDER BY id LIMIT 1");
+  L bare = Lookup("Postmaster");
+  L named = Lookup("postmaster@" + primary);
+  EXPECT_TRUE(bare.local_domain());
+  EXPECT_EQ(bare.result(), named.result());
+  EXPECT_EQ(std::vector<std::string>(bare.accounts().begin(), bare.accounts().end()),
+            std::vector<std::string>(named.accounts().begin(), named.accounts().end()));
 }
 
 }  // namespace

@@ -215,6 +215,8 @@ absl::StatusOr<auth::v1::LookupRecipientResponse> FakeAuthClient::Lookup(const s
   auth::v1::LookupRecipientResponse r;
   std::string a = address;
   std::transform(a.begin(), a.end(), a.begin(), [](unsigned char c) { return std::tolower(c); });
+  // As auth: "postmaster" alone is the postmaster of the first domain.
+  if (a == "postmaster" && !domains_.empty()) a += "@" + domains_.front();
   std::string domain = a.substr(a.rfind('@') + 1);
   r.set_local_domain(std::find(domains_.begin(), domains_.end(), domain) != domains_.end());
   if (passwords_.count(a)) {
@@ -377,6 +379,11 @@ absl::StatusOr<bool> FakeStorageClient::Lease(LeaseOp op, const std::string& acc
       return true;
   }
   return false;
+}
+
+bool FakeStorageClient::leased(const std::string& account, const std::string& name) {
+  absl::MutexLock lock(&mu_);
+  return leases_.count(account + "/" + name) > 0;
 }
 
 std::vector<FakeStorageClient::Delivery> FakeStorageClient::deliveries() {

@@ -54,7 +54,13 @@ bool Connection::draining() const { return server_.draining_; }
 
 void Connection::Touch() { idle_deadline_ = steady_clock::now() + ToSteady(server_.limits_.idle_timeout); }
 
+void Connection::Leave() {
+  absl::MutexLock lock(&server_.mu_);
+  server_.Uncount(this);
+}
+
 void Connection::Close() {
+  Leave();
   if (!open_) return;
   open_ = false;
   boost::system::error_code ec;
@@ -219,7 +225,8 @@ awaitable<void> Server::Accept(std::shared_ptr<tcp::acceptor> acceptor, Listener
         reject = RejectReason::kDraining;
       } else if (open_.size() >= limits_.max_connections) {
         reject = RejectReason::kTooManyConnections;
-      } else if (!via_proxy && per_ip_[peer] >= limits_.max_per_ip) {
+      } else if (!via_proxy && !limits_.per_ip_exempt.Contains(peer) &&
+                 per_ip_[peer] >= limits_.max_per_ip) {
         reject = RejectReason::kTooManyFromAddress;
       }
     }
@@ -239,6 +246,7 @@ awaitable<void> Server::Accept(std::shared_ptr<tcp::acceptor> acceptor, Listener
     {
       absl::MutexLock lock(&mu_);
       ++per_ip_[peer];
+      conn->counted_ = true;
       open_[conn.get()] = conn;
     }
     auto exec = conn->plain_->get_executor();
@@ -260,12 +268,19 @@ awaitable<void> Server::Accept(std::shared_ptr<tcp::acceptor> acceptor, Listener
 
 bool Server::Readdress(Connection* c, const asio::ip::address& to) {
   absl::MutexLock lock(&mu_);
-  if (!open_.count(c)) return false;
-  if (per_ip_[to] >= limits_.max_per_ip) return false;
-  auto from = per_ip_.find(c->peer());
-  if (from != per_ip_.end() && --from->second == 0) per_ip_.erase(from);
+  if (!open_.count(c) || !c->counted_) return false;
+  if (!limits_.per_ip_exempt.Contains(to) && per_ip_[to] >= limits_.max_per_ip) return false;
+  Uncount(c);
   ++per_ip_[to];
+  c->counted_ = true;
   return true;
+}
+
+void Server::Uncount(Connection* c) {
+  if (!c->counted_) return;
+  c->counted_ = false;
+  auto ip = per_ip_.find(c->peer());
+  if (ip != per_ip_.end() && --ip->second == 0) per_ip_.erase(ip);
 }
 
 void Server::Forget(Connection* c) {
@@ -273,8 +288,7 @@ void Server::Forget(Connection* c) {
   auto it = open_.find(c);
   if (it == open_.end()) return;
   open_.erase(it);
-  auto ip = per_ip_.find(c->peer());
-  if (ip != per_ip_.end() && --ip->second == 0) per_ip_.erase(ip);
+  Uncount(c);
 }
 
 size_t Server::active() {

@@ -10,6 +10,12 @@ asio::awaitable<bool> SessionIo::Flush() {
   co_return ok;
 }
 
+asio::awaitable<bool> SessionIo::Finish() {
+  conn_.Leave();
+  bool ok = co_await Flush();
+  co_return ok;
+}
+
 asio::awaitable<size_t> SessionIo::Read(char* buf, size_t size, bool idle,
                                         const std::string& goodbye) {
   if (!co_await Flush()) co_return 0;
@@ -18,7 +24,7 @@ asio::awaitable<size_t> SessionIo::Read(char* buf, size_t size, bool idle,
   conn_.set_interruptible(false);
   if (n == 0 && conn_.open() && conn_.draining()) {
     out_ += goodbye;
-    co_await Flush();
+    co_await Finish();
   }
   co_return n;
 }
@@ -35,6 +41,7 @@ absl::StatusOr<std::unique_ptr<Server>> MakeServer(const ServerSettings& s) {
   limits.max_per_ip = static_cast<size_t>(s.max_connections_per_ip);
   limits.idle_timeout = s.idle_timeout;
   limits.total_timeout = s.total_timeout;
+  limits.per_ip_exempt = s.per_ip_exempt;
   return std::make_unique<Server>(limits, tls);
 }
 

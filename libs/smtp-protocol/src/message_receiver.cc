@@ -26,6 +26,12 @@ void StoreBounded(const char* p, size_t n, uint64_t max, uint64_t* stored, BodyS
   *stored += n;
 }
 
+// Records a line's length so far (wire octets, ending included).
+void MeasureLine(uint64_t len, size_t max, BodyStatus* status) {
+  status->longest_line = std::max(status->longest_line, len);
+  if (len > max) status->line_too_long = true;
+}
+
 // First CR or LF in [p, end), or end.
 const char* FindLineEnding(const char* p, const char* end) {
   while (p < end && *p != '\r' && *p != '\n') ++p;
@@ -42,6 +48,12 @@ std::optional<ReplyId> BodyRejection(const BodyStatus& status, BodyType body) {
   return std::nullopt;
 }
 
+std::optional<ReplyId> RelayRejection(const BodyStatus& status, BodyType body) {
+  if (body == BodyType::kBinaryMime) return std::nullopt;
+  if (status.longest_line > kRfcTextLine) return ReplyId::kLineTooLongToRelay;
+  return std::nullopt;
+}
+
 // ---------------------------------------------------------------------------------------------
 // DATA
 
@@ -53,7 +65,7 @@ void DataReceiver::Store(const char* p, size_t n) {
 
 void DataReceiver::Text(const char* p, size_t n) {
   line_len_ = SaturatingAdd(line_len_, n);
-  if (line_len_ > limits_.max_text_line) status_.line_too_long = true;
+  MeasureLine(line_len_, limits_.max_text_line, &status_);
   Store(p, n);
 }
 
@@ -104,7 +116,7 @@ FeedResult DataReceiver::Feed(std::string_view bytes) {
         p = q;
         if (p == end) break;
         ++line_len_;
-        if (line_len_ > limits_.max_text_line) status_.line_too_long = true;
+        MeasureLine(line_len_, limits_.max_text_line, &status_);
         if (*p == '\r') {
           state_ = kCr;  // stored once we know what follows
         } else {
@@ -118,7 +130,7 @@ FeedResult DataReceiver::Feed(std::string_view bytes) {
       case kCr:
         if (*p == '\n') {
           ++p;
-          if (++line_len_ > limits_.max_text_line) status_.line_too_long = true;
+          MeasureLine(++line_len_, limits_.max_text_line, &status_);
           Store(kCrLf, 2);
           state_ = kLineStart;
         } else {
@@ -174,11 +186,11 @@ void BdatReceiver::Scan(std::string_view chunk) {
       if (!prev_cr_) status_.bare_lf = true;
       prev_cr_ = false;
     }
-    if (line_len_ > limits_.max_text_line) status_.line_too_long = true;
+    MeasureLine(line_len_, limits_.max_text_line, &status_);
     if (*q == '\n') line_len_ = 0;
     p = q + 1;
   }
-  if (line_len_ > limits_.max_text_line) status_.line_too_long = true;
+  MeasureLine(line_len_, limits_.max_text_line, &status_);
 }
 
 FeedResult BdatReceiver::Feed(std::string_view bytes) {

@@ -67,7 +67,10 @@ constexpr Row kRows[] = {
     {ReplyId::kBareLineEnding, 554, "5.6.11",
      "Message refused: bare <CR> or <LF> found; lines must end with <CR><LF>"},
     {ReplyId::kTextLineTooLong, 554, "5.6.0",
-     "Message refused: a line is longer than 998 characters"},
+     "Message refused: a line is too long"},
+    {ReplyId::kLineTooLongToRelay, 554, "5.6.0",
+     "Message refused: lines longer than 998 characters cannot be relayed to other domains "
+     "(RFC 5322 2.1.1); wrap them or use quoted-printable"},
     {ReplyId::kUnknownParameter, 555, "5.5.4", "Unsupported MAIL FROM or RCPT TO parameter"},
 };
 

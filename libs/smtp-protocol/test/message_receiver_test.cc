@@ -216,6 +216,40 @@ TEST(BodyRejectionTest, OneTableInPriorityOrder) {
   for (const auto& r : rows) EXPECT_EQ(BodyRejection(r.status, r.body), r.want) << Flags(r.status);
 }
 
+// The longest line is measured whatever the chunking, for DATA and BDAT alike, and mail for
+// other domains is held to RFC 5322's 1000 octets (CRLF included) while local mail is not.
+TEST(RelayRejectionTest, LongestLineDecidesWhatMayBeRelayed) {
+  Limits limits;
+  limits.max_text_line = 1 << 20;
+  for (size_t text : {998u, 999u, 5000u}) {
+    const std::string line = std::string(text, 'x') + "\r\n";
+    const std::string data = "Subject: s\r\n\r\n" + line + "short\r\n.\r\n";
+    for (size_t step : {data.size(), size_t{1}, size_t{7}}) {
+      DataReceiver rx(limits);
+      for (size_t at = 0; at < data.size(); at += step) rx.Feed(std::string_view(data).substr(at, step));
+      ASSERT_TRUE(rx.done());
+      EXPECT_EQ(rx.status().longest_line, text + 2) << "step " << step;
+      EXPECT_EQ(BodyRejection(rx.status(), BodyType::k8BitMime), std::nullopt);
+      EXPECT_EQ(RelayRejection(rx.status(), BodyType::k8BitMime),
+                text + 2 > 1000 ? std::optional(ReplyId::kLineTooLongToRelay) : std::nullopt);
+      EXPECT_EQ(RelayRejection(rx.status(), BodyType::kBinaryMime), std::nullopt);
+    }
+    BdatReceiver bdat(limits);
+    const std::string whole = "Subject: s\r\n\r\n" + line;
+    bdat.StartChunk(whole.size() / 2, false);
+    bdat.Feed(std::string_view(whole).substr(0, whole.size() / 2));
+    bdat.StartChunk(whole.size() - whole.size() / 2, true);
+    bdat.Feed(std::string_view(whole).substr(whole.size() / 2));
+    ASSERT_TRUE(bdat.complete());
+    EXPECT_EQ(bdat.status().longest_line, text + 2) << "across BDAT chunks";
+  }
+  Limits strict;
+  DataReceiver rx(strict);
+  rx.Feed(std::string(1001, 'y') + "\r\n.\r\n");
+  EXPECT_EQ(BodyRejection(rx.status(), BodyType::k7Bit), ReplyId::kTextLineTooLong)
+      << "Limits::max_text_line still bounds what is accepted at all";
+}
+
 // ---------------------------------------------------------------------------------------------
 // BDAT
 

@@ -1,5 +1,6 @@
 #include "directory.h"
 
+#include <cctype>
 #include <functional>
 #include <set>
 
@@ -143,6 +144,47 @@ class Resolver {
   size_t visits_ = 0;
 };
 
+bool IsPostmaster(const std::string& local) {
+  static const std::string kName = "postmaster";
+  if (local.size() != kName.size()) return false;
+  for (size_t i = 0; i < local.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(local[i])) != kName[i]) return false;
+  }
+  return true;
+}
+
+// Who postmaster@<domain> reaches (RFC 5321 4.5.1: every domain we serve accepts it): an
+// enabled account or alias of that name, else the domain's postmaster target, else the
+// domain's first enabled account (`fallback`). Empty accounts: nobody.
+struct PostmasterRoute {
+  std::set<std::string> accounts;
+  bool fallback = false;
+};
+absl::StatusOr<PostmasterRoute> RoutePostmaster(pqxx::transaction_base& tx,
+                                                const DirectoryOptions& o,
+                                                const std::string& domain) {
+  Resolver named(tx, o);
+  if (named.Visit("postmaster@" + domain, 0).ok() && !named.disabled_top &&
+      !named.accounts.empty()) {
+    return PostmasterRoute{std::move(named.accounts), false};
+  }
+  pqxx::result d = tx.exec_params("SELECT id, postmaster FROM auth_domains WHERE name = $1", domain);
+  if (d.empty()) return PostmasterRoute{};
+  if (!d[0][1].is_null()) {
+    Resolver target(tx, o);
+    if (target.Visit(d[0][1].as<std::string>(), 0).ok() && !target.accounts.empty()) {
+      return PostmasterRoute{std::move(target.accounts), false};
+    }
+  }
+  pqxx::result first = tx.exec_params(
+      "SELECT address FROM auth_accounts WHERE domain_id = $1 AND enabled ORDER BY id LIMIT 1",
+      d[0][0].as<int64_t>());
+  PostmasterRoute route;
+  route.fallback = true;
+  if (!first.empty()) route.accounts.insert(first[0][0].as<std::string>());
+  return route;
+}
+
 }  // namespace
 
 std::unique_ptr<MailStores> MakeGrpcMailStores(const std::string& target) {
@@ -172,18 +214,69 @@ absl::Status Directory::CheckPassword(const std::string& password) const {
   return absl::OkStatus();
 }
 
-absl::StatusOr<pb::Domain> Directory::AddDomain(const std::string& name, const std::string& actor) {
+absl::StatusOr<std::string> Directory::CheckPostmaster(pqxx::transaction_base& tx,
+                                                       const std::string& postmaster) const {
+  if (postmaster.empty()) return std::string();
+  TERN_ASSIGN_OR_RETURN(std::string target, NormalizeAddress(postmaster));
+  Resolver resolver(tx, options_);
+  if (!resolver.Visit(target, 0).ok() || resolver.accounts.empty()) {
+    return absl::InvalidArgumentError("postmaster target reaches no enabled account of ours: " +
+                                      target);
+  }
+  return target;
+}
+
+absl::StatusOr<pb::Domain> Directory::DomainRecord(pqxx::transaction_base& tx,
+                                                   const std::string& name) {
+  pqxx::result r = tx.exec_params(
+      "SELECT d.name, extract(epoch FROM d.created_at)::bigint, (SELECT count(*) FROM "
+      "auth_accounts a WHERE a.domain_id = d.id), (SELECT count(*) FROM auth_aliases l "
+      "WHERE l.domain_id = d.id), coalesce(d.postmaster, '') FROM auth_domains d WHERE d.name = $1",
+      name);
+  if (r.empty()) return absl::NotFoundError("no such domain: " + name);
+  pb::Domain d;
+  d.set_name(r[0][0].as<std::string>());
+  SetTime(d.mutable_created(), r[0][1]);
+  d.set_accounts(r[0][2].as<uint32_t>());
+  d.set_aliases(r[0][3].as<uint32_t>());
+  d.set_postmaster(r[0][4].as<std::string>());
+  TERN_ASSIGN_OR_RETURN(PostmasterRoute route, RoutePostmaster(tx, options_, d.name()));
+  for (const auto& a : route.accounts) d.add_postmaster_reaches(a);
+  d.set_postmaster_fallback(route.fallback);
+  return d;
+}
+
+absl::StatusOr<pb::Domain> Directory::AddDomain(const std::string& name,
+                                                const std::string& postmaster,
+                                                const std::string& actor) {
   TERN_ASSIGN_OR_RETURN(std::string domain, NormalizeDomain(name));
   pb::Domain out;
   TERN_RETURN_IF_ERROR(pool_.Run("add_domain", pg::TxMode::kReadWrite, [&](pqxx::transaction_base& tx) {
+    TERN_ASSIGN_OR_RETURN(std::string target, CheckPostmaster(tx, postmaster));
     pqxx::result r = tx.exec_params(
-        "INSERT INTO auth_domains (name) VALUES ($1) ON CONFLICT (name) DO NOTHING RETURNING "
-        "extract(epoch FROM created_at)::bigint",
-        domain);
+        "INSERT INTO auth_domains (name, postmaster) VALUES ($1, nullif($2, '')) ON CONFLICT "
+        "(name) DO NOTHING RETURNING id",
+        domain, target);
     if (r.empty()) return absl::AlreadyExistsError("domain exists: " + domain);
-    out.set_name(domain);
-    SetTime(out.mutable_created(), r[0][0]);
-    Audit(tx, actor, "domain.add", domain);
+    Audit(tx, actor, "domain.add", domain, target.empty() ? "" : "postmaster=" + target);
+    TERN_ASSIGN_OR_RETURN(out, DomainRecord(tx, domain));
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
+absl::StatusOr<pb::Domain> Directory::SetDomainPostmaster(const std::string& name,
+                                                          const std::string& postmaster,
+                                                          const std::string& actor) {
+  TERN_ASSIGN_OR_RETURN(std::string domain, NormalizeDomain(name));
+  pb::Domain out;
+  TERN_RETURN_IF_ERROR(pool_.Run("set_domain_postmaster", pg::TxMode::kReadWrite,
+                                 [&](pqxx::transaction_base& tx) {
+    TERN_ASSIGN_OR_RETURN(int64_t id, DomainId(tx, domain));
+    TERN_ASSIGN_OR_RETURN(std::string target, CheckPostmaster(tx, postmaster));
+    tx.exec_params("UPDATE auth_domains SET postmaster = nullif($2, '') WHERE id = $1", id, target);
+    Audit(tx, actor, "domain.postmaster", domain, target.empty() ? "cleared" : target);
+    TERN_ASSIGN_OR_RETURN(out, DomainRecord(tx, domain));
     return absl::OkStatus();
   }));
   return out;
@@ -192,15 +285,8 @@ absl::StatusOr<pb::Domain> Directory::AddDomain(const std::string& name, const s
 absl::StatusOr<std::vector<pb::Domain>> Directory::ListDomains() {
   std::vector<pb::Domain> out;
   TERN_RETURN_IF_ERROR(pool_.Run("list_domains", pg::TxMode::kSnapshot, [&](pqxx::transaction_base& tx) {
-    for (const auto& r : tx.exec(
-             "SELECT d.name, extract(epoch FROM d.created_at)::bigint, (SELECT count(*) FROM "
-             "auth_accounts a WHERE a.domain_id = d.id), (SELECT count(*) FROM auth_aliases l "
-             "WHERE l.domain_id = d.id) FROM auth_domains d ORDER BY d.name")) {
-      pb::Domain d;
-      d.set_name(r[0].as<std::string>());
-      SetTime(d.mutable_created(), r[1]);
-      d.set_accounts(r[2].as<uint32_t>());
-      d.set_aliases(r[3].as<uint32_t>());
+    for (const auto& r : tx.exec("SELECT name FROM auth_domains ORDER BY name")) {
+      TERN_ASSIGN_OR_RETURN(pb::Domain d, DomainRecord(tx, r[0].as<std::string>()));
       out.push_back(std::move(d));
     }
     return absl::OkStatus();
@@ -490,6 +576,32 @@ absl::StatusOr<std::vector<pb::AuditEntry>> Directory::ListAudit(uint32_t limit)
 absl::StatusOr<pb::LookupRecipientResponse> Directory::Lookup(const std::string& address_in) {
   pb::LookupRecipientResponse out;
   auto address = NormalizeAddress(address_in);
+  if (IsPostmaster(address_in) || (address.ok() && IsPostmaster(SplitAddress(*address).first))) {
+    // RFC 5321 4.5.1: postmaster of every domain we serve (and "<Postmaster>" alone, for the
+    // first domain added) reaches a person.
+    TERN_RETURN_IF_ERROR(pool_.Run("lookup_postmaster", pg::TxMode::kSnapshot,
+                                   [&](pqxx::transaction_base& tx) {
+      std::string domain;
+      if (address.ok()) {
+        domain = SplitAddress(*address).second;
+      } else {
+        pqxx::result first = tx.exec("SELECT name FROM auth_domains ORDER BY id LIMIT 1");
+        if (first.empty()) return absl::OkStatus();
+        domain = first[0][0].as<std::string>();
+      }
+      if (tx.exec_params("SELECT 1 FROM auth_domains WHERE name = $1", domain).empty()) {
+        return absl::OkStatus();  // not ours
+      }
+      out.set_local_domain(true);
+      TERN_ASSIGN_OR_RETURN(PostmasterRoute route, RoutePostmaster(tx, options_, domain));
+      if (route.accounts.empty()) return absl::OkStatus();  // a domain without accounts
+      out.set_result(pb::LookupRecipientResponse::ACCOUNTS);
+      for (const auto& a : route.accounts) out.add_accounts(a);
+      out.set_is_list(route.accounts.size() > 1);
+      return absl::OkStatus();
+    }));
+    return out;
+  }
   if (!address.ok()) return out;  // not an address of ours: UNKNOWN, not local
   // The common case, a plain account, in one round trip; aliases need the resolver.
   bool local = false, resolved = false;

@@ -38,7 +38,14 @@ class Directory {
  public:
   Directory(pg::Pool& pool, MailStores& stores, const SecretBox& box, DirectoryOptions options);
 
-  absl::StatusOr<pb::Domain> AddDomain(const std::string& name, const std::string& actor);
+  // `postmaster` (may be empty): where postmaster@<name> goes when no account or alias has
+  // that address; it must reach an account.
+  absl::StatusOr<pb::Domain> AddDomain(const std::string& name, const std::string& postmaster,
+                                       const std::string& actor);
+  // Sets or (empty) clears the domain's postmaster target; returns the domain as ListDomains.
+  absl::StatusOr<pb::Domain> SetDomainPostmaster(const std::string& name,
+                                                 const std::string& postmaster,
+                                                 const std::string& actor);
   absl::StatusOr<std::vector<pb::Domain>> ListDomains();
   absl::Status RemoveDomain(const std::string& name, const std::string& actor);
 
@@ -63,6 +70,10 @@ class Directory {
 
  private:
   absl::Status CheckPassword(const std::string& password) const;
+  // The normalized postmaster target, "" for none; refuses one that reaches no account.
+  absl::StatusOr<std::string> CheckPostmaster(pqxx::transaction_base& tx,
+                                              const std::string& postmaster) const;
+  absl::StatusOr<pb::Domain> DomainRecord(pqxx::transaction_base& tx, const std::string& name);
   absl::StatusOr<pb::Account> Update(const std::string& op, const std::string& address,
                                      const std::string& actor, const std::string& detail,
                                      const std::function<absl::Status(pqxx::transaction_base&,

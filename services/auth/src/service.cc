@@ -70,7 +70,12 @@ absl::StatusOr<std::string> AdminService::Authorize(Ctx* ctx) const {
   }
 
 TERN_ADMIN(AddDomain, pb::DomainRequest, pb::Domain, {
-  TERN_ASSIGN_OR_RETURN(*resp, directory_.AddDomain(req->name(), actor));
+  TERN_ASSIGN_OR_RETURN(*resp, directory_.AddDomain(req->name(), req->postmaster(), actor));
+  return absl::OkStatus();
+})
+TERN_ADMIN(SetDomainPostmaster, pb::DomainRequest, pb::Domain, {
+  TERN_ASSIGN_OR_RETURN(*resp,
+                        directory_.SetDomainPostmaster(req->name(), req->postmaster(), actor));
   return absl::OkStatus();
 })
 TERN_ADMIN(ListDomains, pb::ListDomainsRequest, pb::ListDomainsResponse, {

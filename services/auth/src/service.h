@@ -35,6 +35,7 @@ class AdminService final : public pb::AuthAdmin::Service {
   grpc::Status AddDomain(Ctx*, const pb::DomainRequest*, pb::Domain*) override;
   grpc::Status ListDomains(Ctx*, const pb::ListDomainsRequest*, pb::ListDomainsResponse*) override;
   grpc::Status RemoveDomain(Ctx*, const pb::DomainRequest*, pb::RemoveResponse*) override;
+  grpc::Status SetDomainPostmaster(Ctx*, const pb::DomainRequest*, pb::Domain*) override;
   grpc::Status AddAccount(Ctx*, const pb::AddAccountRequest*, pb::Account*) override;
   grpc::Status GetAccount(Ctx*, const pb::AccountRequest*, pb::Account*) override;
   grpc::Status ListAccounts(Ctx*, const pb::ListAccountsRequest*, pb::ListAccountsResponse*) override;

@@ -39,15 +39,21 @@ class Session {
       Queue(pp::Greeting(env_.config.apop ? banner_ : std::string()));
       co_await Loop();
     }
-    co_await io_.Flush();
+    // The maildrop is free before the last reply (+OK to QUIT, after its deletions committed)
+    // goes out, so a client that logs in again at once never finds it [IN-USE].
     if (locked_) {
       locked_ = false;
       auto& storage = env_.storage;
       auto release = [&storage, a = account_, o = conn_->id()] {
         return storage.Lease(clients::LeaseOp::kRelease, a, kLeaseName, o, 1);
       };
-      (void)co_await net::Offload(env_.rpc_pool, std::move(release));
+      auto released = co_await net::Offload(env_.rpc_pool, std::move(release));
+      if (!released.ok()) {
+        log::Warn("maildrop lease not released (it expires by itself)",
+                  {{"error", std::string(released.status().message())}}, &lc_);
+      }
     }
+    co_await io_.Finish();
     env_.probe.SessionClosed(conn_->listener());
   }
 

@@ -123,3 +123,34 @@ TEST_F(Pop3SessionTest, WrongPasswordIsAuthAndRpopIsRefused) {
 
 }  // namespace
 }  // namespace tern::pop3_gateway
+
+namespace tern::pop3_gateway {
+namespace {
+
+// A client that logs in, QUITs and logs in again at once (fetchmail polling, a phone retrying)
+// never sees [IN-USE] nor the per-address cap: the maildrop lease and the address's place are
+// given up before the +OK to QUIT is sent.
+TEST_F(Pop3SessionTest, SequentialLoginsFindTheMaildropFree) {
+  auto c = LoadConfig("");
+  ASSERT_TRUE(c.ok());
+  c->pop3_listen = c->http_listen = "127.0.0.1:0";
+  c->pop3s_listen = "";
+  c->plaintext_auth_networks = {"127.0.0.0/8"};
+  c->max_connections_per_ip = 1;
+  auto s = Pop3Server::Start(*c, auth_, storage_);
+  ASSERT_TRUE(s.ok()) << s.status();
+  for (int i = 0; i < 300; ++i) {
+    Client k((*s)->pop3_port());
+    std::string greeting = k.Line();
+    ASSERT_EQ(greeting.rfind("+OK", 0), 0u) << "login " << i << ": " << greeting;
+    ASSERT_EQ(k.Cmd("USER ann@example.test").rfind("+OK", 0), 0u);
+    std::string pass = k.Cmd("PASS ann-password");
+    ASSERT_EQ(pass.rfind("+OK", 0), 0u) << "login " << i << ": " << pass;
+    ASSERT_EQ(k.Cmd("QUIT").rfind("+OK", 0), 0u);
+    ASSERT_FALSE(storage_->leased("ann@example.test", "pop3"))
+        << "login " << i << ": the lease must be gone when +OK arrives";
+  }
+}
+
+}  // namespace
+}  // namespace tern::pop3_gateway

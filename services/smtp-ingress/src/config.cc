@@ -40,12 +40,19 @@ const config::Schema<SmtpConfig>& Schema() {
                     config::CidrList())
         .Int("limits.max_message_bytes", &C::max_message_bytes, 25 << 20, "SIZE limit",
              config::Range(1024, 1 << 30))
+        .Int("limits.max_line_length", &C::max_line_length, 1 << 20,
+             "longest line of a message for our own mailboxes, CRLF included (RFC 5322 says "
+             "1000, but Outlook and IIS send longer ones; mail relayed to other domains is "
+             "held to 1000)",
+             config::Range(1000, 1 << 30))
         .Int("limits.max_recipients", &C::max_recipients, 100, "RCPTs per message",
              config::Range(1, 10000))
         .Int("limits.max_connections", &C::max_connections, 2000, "open connections",
              config::Range(1, 1000000))
-        .Int("limits.max_connections_per_ip", &C::max_connections_per_ip, 20,
-             "open connections per client address", config::Range(1, 100000))
+        .Int("limits.max_connections_per_ip", &C::max_connections_per_ip, 50,
+             "open connections per client address (as Postfix's default; relay.networks are "
+             "not limited)",
+             config::Range(1, 100000))
         .Int("limits.max_errors", &C::max_errors, 20, "bad commands before the session is closed",
              config::Range(1, 1000))
         .Duration("limits.idle_timeout", &C::idle_timeout, absl::Minutes(5),

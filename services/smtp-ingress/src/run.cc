@@ -56,6 +56,7 @@ absl::StatusOr<std::unique_ptr<SmtpServer>> SmtpServer::Start(
   limits.max_message_size = static_cast<uint64_t>(c.max_message_bytes);
   limits.max_bdat_chunk = static_cast<uint64_t>(c.max_message_bytes);
   limits.max_recipients = static_cast<size_t>(c.max_recipients);
+  limits.max_text_line = static_cast<size_t>(c.max_line_length);
   impl->env.reset(new SessionEnv{impl->config, limits, plaintext, relay, *impl->auth,
                                  *impl->storage, *impl->pool, *impl->probe});
   if (c.outbound_enabled) {
@@ -66,7 +67,7 @@ absl::StatusOr<std::unique_ptr<SmtpServer>> SmtpServer::Start(
   TERN_ASSIGN_OR_RETURN(impl->server,
                         net::MakeServer({c.tls_cert_file, c.tls_key_file, c.max_connections,
                                          c.max_connections_per_ip, c.idle_timeout,
-                                         c.total_timeout}));
+                                         c.total_timeout, relay}));
   Probe* probe = impl->probe.get();
   auto listen = [&](const std::string& name, const std::string& addr, Role role,
                     bool implicit) -> absl::StatusOr<int> {

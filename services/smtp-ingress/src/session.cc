@@ -55,8 +55,8 @@ class Session {
     env_.probe.SessionOpened(conn_->listener());
     log::Info("smtp connect", {{"listener", conn_->listener()}, {"ip", Ip()}}, &lc_);
     if (conn_->draining()) {
-      const std::string bye = sp::Format(R(ReplyId::kShuttingDown));
-      co_await conn_->Write(bye);
+      Queue(R(ReplyId::kShuttingDown));
+      co_await io_.Finish();
     } else {
       Queue(sp::Greeting(env_.config.hostname));
       co_await Loop();
@@ -93,7 +93,7 @@ class Session {
     for (;;) {
       if (!in_mail_ && conn_->draining()) {
         Queue(R(ReplyId::kShuttingDown));
-        co_await io_.Flush();
+        co_await io_.Finish();
         co_return;
       }
       auto next = reader_.Next();
@@ -116,7 +116,7 @@ class Session {
       env_.probe.Command(verb, code,
                          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
       if (!go_on) {
-        co_await io_.Flush();
+        co_await io_.Finish();  // the address's connection count drops before the goodbye
         co_return;
       }
       if (upgrade_) {
@@ -264,9 +264,8 @@ class Session {
       Queue(R(ReplyId::kNonAsciiAddress));
       co_return true;
     }
-    std::string address = r.forward_path.domain.empty()
-                              ? "postmaster@" + env_.config.hostname
-                              : r.forward_path.Address();
+    // "<Postmaster>" alone (RFC 5321 4.5.1) is resolved by auth: the first domain's postmaster.
+    const std::string address = r.forward_path.Address();
     auto& auth = env_.auth;
     auto lookup = [&auth, address] { return auth.Lookup(address); };
     auto found = co_await net::Offload(env_.rpc_pool, std::move(lookup));
@@ -382,12 +381,21 @@ class Session {
   // After the end of DATA or BDAT LAST: refuse or store, then answer. 250 only after commit.
   awaitable<bool> Finish(const sp::BodyStatus& status, std::string message) {
     auto start = std::chrono::steady_clock::now();
-    auto rejection = sp::BodyRejection(status, mail_.params.body.value_or(sp::BodyType::k7Bit));
+    const sp::BodyType body = mail_.params.body.value_or(sp::BodyType::k7Bit);
+    auto rejection = sp::BodyRejection(status, body);
     if (rejection) {
       env_.probe.MessageRejected(
           status.too_big ? "size" : status.bare_lf || status.bare_cr ? "bare_newline" : "line_length",
           status.size);
       Queue(R(*rejection));
+      ResetTransaction();
+      co_return true;
+    }
+    const bool relayed = std::any_of(rcpts_.begin(), rcpts_.end(), [](const Recipient& r) { return r.remote; });
+    if (auto refusal = relayed ? sp::RelayRejection(status, body) : std::nullopt) {
+      // Our own mailboxes take long lines (limits.max_line_length); the next hop may not.
+      env_.probe.MessageRejected("line_length_relay", status.size);
+      Queue(R(*refusal));
       ResetTransaction();
       co_return true;
     }

@@ -432,3 +432,105 @@ TEST_F(SessionTest, ProxyProtocolFromATrustedBalancerGivesTheRealClientAddress) 
 
 }  // namespace
 }  // namespace tern::smtp_ingress
+
+namespace tern::smtp_ingress {
+namespace {
+
+// RFC 5321 4.5.1: "<Postmaster>" with no domain is accepted without authentication and
+// reaches the postmaster auth names (the fake, like auth, takes the first domain's).
+TEST_F(SessionTest, BarePostmasterIsAcceptedWithoutAuth) {
+  auth_->AddAccount("postmaster@example.test", "x");
+  Start(Config());
+  Client c(server_->mx_port());
+  c.Reply();
+  c.Send("EHLO x\r\nMAIL FROM:<a@remote.example>\r\nRCPT TO:<Postmaster>\r\nDATA\r\n");
+  c.Reply();
+  EXPECT_EQ(c.Code(), 250);
+  std::string rcpt = c.Reply();
+  EXPECT_EQ(rcpt.substr(0, 4), "250 ") << rcpt;
+  ASSERT_EQ(c.Code(), 354);
+  c.Send("Subject: to the postmaster\r\n\r\nhi\r\n.\r\n");
+  EXPECT_EQ(c.Code(), 250);
+  auto d = storage_->deliveries();
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(d[0].accounts, std::vector<std::string>{"postmaster@example.test"});
+}
+
+std::string LongLine(size_t octets) { return std::string(octets - 2, 'x') + "\r\n"; }
+
+// Lines over RFC 5322's 998 characters (Outlook, IIS) are taken for our own mailboxes up to
+// limits.max_line_length, refused past it, and refused for mail that would be relayed.
+TEST_F(SessionTest, LongLinesAreKeptForLocalMailboxesButNotRelayed) {
+  SmtpConfig cfg = Config();
+  cfg.max_line_length = 20000;
+  cfg.relay_networks = {"127.0.0.0/8"};
+  Start(cfg);
+  Client c(server_->mx_port());
+  c.Reply();
+  c.Send("EHLO x\r\n");
+  c.Reply();
+  auto send = [&](const std::string& rcpt, const std::string& body) {
+    c.Send("MAIL FROM:<a@remote.example>\r\nRCPT TO:<" + rcpt + ">\r\nDATA\r\n");
+    EXPECT_EQ(c.Code(), 250);
+    EXPECT_EQ(c.Code(), 250);
+    EXPECT_EQ(c.Code(), 354);
+    c.Send("Subject: long\r\n\r\n" + body + ".\r\n");
+    return c.Reply();
+  };
+  const std::string local_ok = LongLine(20000);
+  std::string r = send("alice@example.test", local_ok);
+  EXPECT_EQ(r.substr(0, 10), "250 2.0.0 ") << r;
+  ASSERT_EQ(storage_->deliveries().size(), 1u);
+  const std::string stored = storage_->deliveries()[0].content;
+  EXPECT_TRUE(stored.size() > local_ok.size() &&
+              stored.compare(stored.size() - local_ok.size(), local_ok.size(), local_ok) == 0)
+      << "stored as sent";
+
+  r = send("alice@example.test", LongLine(20001));
+  EXPECT_EQ(r.substr(0, 10), "554 5.6.0 ") << "over limits.max_line_length: " << r;
+
+  r = send("someone@elsewhere.example", LongLine(1001));
+  EXPECT_EQ(r.substr(0, 10), "554 5.6.0 ") << r;
+  EXPECT_NE(r.find("relayed"), std::string::npos) << r;
+  r = send("someone@elsewhere.example", LongLine(1000));
+  EXPECT_EQ(r.substr(0, 10), "250 2.0.0 ") << "1000 octets with CRLF may be relayed: " << r;
+  EXPECT_EQ(storage_->deliveries().size(), 2u);
+  EXPECT_EQ(storage_->jobs().size(), 1u);
+}
+
+// A client that QUITs and reconnects at once (smtp-source, one connection per message) is
+// never refused at the per-address cap: a session leaves the count before its goodbye.
+TEST_F(SessionTest, SequentialReconnectsAreNotCountedTwice) {
+  SmtpConfig cfg = Config();
+  cfg.max_connections_per_ip = 1;
+  Start(cfg);
+  for (int i = 0; i < 300; ++i) {
+    Client c(server_->mx_port());
+    std::string greeting = c.Reply();
+    ASSERT_EQ(greeting.substr(0, 4), "220 ") << "connection " << i << ": " << greeting;
+    c.Send("QUIT\r\n");
+    ASSERT_EQ(c.Code(), 221);
+  }
+}
+
+// relay.networks (the operator's own) are not held to the per-address cap; others are.
+TEST_F(SessionTest, OwnNetworksAreNotHeldToThePerAddressCap) {
+  SmtpConfig cfg = Config();
+  cfg.max_connections_per_ip = 1;
+  Start(cfg);
+  Client first(server_->mx_port());
+  EXPECT_EQ(first.Code(), 220);
+  Client second(server_->mx_port());
+  EXPECT_EQ(second.Reply().substr(0, 10), "421 4.7.0 ") << "over the cap";
+
+  server_.reset();
+  cfg.relay_networks = {"127.0.0.0/8"};
+  Start(cfg);
+  Client a(server_->mx_port());
+  Client b(server_->mx_port());
+  EXPECT_EQ(a.Code(), 220);
+  EXPECT_EQ(b.Code(), 220) << "relay.networks are exempt";
+}
+
+}  // namespace
+}  // namespace tern::smtp_ingress

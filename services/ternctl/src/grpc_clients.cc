@@ -32,6 +32,9 @@ class GrpcClients : public Clients {
   absl::StatusOr<authpb::RemoveResponse> RemoveDomain(const authpb::DomainRequest& req) override {
     return Admin(&authpb::AuthAdmin::Stub::RemoveDomain, req);
   }
+  absl::StatusOr<authpb::Domain> SetDomainPostmaster(const authpb::DomainRequest& req) override {
+    return Admin(&authpb::AuthAdmin::Stub::SetDomainPostmaster, req);
+  }
   absl::StatusOr<authpb::Account> AddAccount(const authpb::AddAccountRequest& req) override {
     return Admin(&authpb::AuthAdmin::Stub::AddAccount, req);
   }

@@ -14,16 +14,26 @@ nlohmann::json TimeJson(const google::protobuf::Timestamp& ts) {
 }  // namespace
 
 std::vector<Column> View<authpb::Domain>::Columns() {
-  return {{"DOMAIN"}, {"ACCOUNTS", true}, {"ALIASES", true}, {"CREATED"}};
+  return {{"DOMAIN"}, {"ACCOUNTS", true}, {"ALIASES", true}, {"POSTMASTER"}, {"CREATED"}};
 }
 std::vector<std::string> View<authpb::Domain>::Cells(const authpb::Domain& d) {
-  return {d.name(), std::to_string(d.accounts()), std::to_string(d.aliases()),
+  // Who postmaster@ reaches: the accounts, "(first account)" when that is the fallback, "-"
+  // for nobody.
+  std::string postmaster = d.postmaster_reaches().empty()
+                               ? "-"
+                               : absl::StrJoin(d.postmaster_reaches(), ", ");
+  if (d.postmaster_fallback() && !d.postmaster_reaches().empty()) postmaster += " (first account)";
+  return {d.name(), std::to_string(d.accounts()), std::to_string(d.aliases()), postmaster,
           FormatTime(d.created())};
 }
 nlohmann::json View<authpb::Domain>::Json(const authpb::Domain& d) {
   return {{"name", d.name()},
           {"accounts", d.accounts()},
           {"aliases", d.aliases()},
+          {"postmaster", d.postmaster().empty() ? nlohmann::json(nullptr) : nlohmann::json(d.postmaster())},
+          {"postmaster_reaches",
+           std::vector<std::string>(d.postmaster_reaches().begin(), d.postmaster_reaches().end())},
+          {"postmaster_fallback", d.postmaster_fallback()},
           {"created", TimeJson(d.created())}};
 }
 

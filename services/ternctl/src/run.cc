@@ -157,7 +157,9 @@ int Run(const std::vector<std::string>& args, Io& io, const config::Environment&
     *io.err << "ternctl: " << OneLine(std::string(settings.status().message())) << "\n";
     return kExitUsage;
   }
-  if (command->needs_token) {
+  if (!command->needs_token) {
+    (void)LoadToken(&*settings);  // optional: `status` adds configuration warnings with it
+  } else {
     absl::Status token = LoadToken(&*settings);
     if (!token.ok()) {
       *io.err << "ternctl: " << OneLine(std::string(token.message())) << "\n";

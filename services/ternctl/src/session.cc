@@ -28,6 +28,10 @@ int Session::Fail(Service service, const absl::Status& status) {
   return kExitRefused;
 }
 
+void Session::Warn(const std::string& message) {
+  *io_.err << "ternctl: warning: " << OneLine(message) << "\n";
+}
+
 int Session::Usage(const std::string& message) {
   *io_.err << "ternctl: " << OneLine(message) << "\n";
   return kExitUsage;

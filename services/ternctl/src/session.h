@@ -59,6 +59,8 @@ class Session {
   int Fail(Service service, const absl::Status& status);
   // Reports a problem with the operator's input and returns kExitUsage.
   int Usage(const std::string& message);
+  // A warning on stderr ("ternctl: warning: ..."); the command still succeeds.
+  void Warn(const std::string& message);
 
   // Reads a secret (`what`: "password", "APOP secret") for `address`. On a terminal (unless
   // `from_stdin`), prompted twice without echo and compared; otherwise one line of stdin. Errors

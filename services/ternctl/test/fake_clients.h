@@ -46,6 +46,9 @@ class FakeClients : public Clients {
     authpb::Domain d;
     d.set_name(req.name());
     d.mutable_created()->set_seconds(1700000000);
+    d.set_postmaster(req.postmaster());
+    if (!req.postmaster().empty()) d.add_postmaster_reaches(req.postmaster());
+    d.set_postmaster_fallback(req.postmaster().empty());
     return b_->domains[req.name()] = d;
   }
   absl::StatusOr<authpb::ListDomainsResponse> ListDomains(
@@ -56,10 +59,27 @@ class FakeClients : public Clients {
       authpb::Domain* out = resp.add_domains();
       *out = d;
       for (auto& [addr, a] : b_->accounts) {
-        if (DomainOf(addr) == name) out->set_accounts(out->accounts() + 1);
+        if (DomainOf(addr) != name) continue;
+        out->set_accounts(out->accounts() + 1);
+        // As auth, roughly: without a target, postmaster@ reaches an account of the domain.
+        if (out->postmaster_fallback() && out->postmaster_reaches().empty()) {
+          out->add_postmaster_reaches(addr);
+        }
       }
     }
     return resp;
+  }
+  absl::StatusOr<authpb::Domain> SetDomainPostmaster(const authpb::DomainRequest& req) override {
+    TERN_RETURN_IF_ERROR(Auth("SetDomainPostmaster"));
+    auto it = b_->domains.find(req.name());
+    if (it == b_->domains.end()) {
+      return absl::NotFoundError(absl::StrCat("no such domain: ", req.name()));
+    }
+    it->second.set_postmaster(req.postmaster());
+    it->second.clear_postmaster_reaches();
+    if (!req.postmaster().empty()) it->second.add_postmaster_reaches(req.postmaster());
+    it->second.set_postmaster_fallback(req.postmaster().empty());
+    return it->second;
   }
   absl::StatusOr<authpb::RemoveResponse> RemoveDomain(const authpb::DomainRequest& req) override {
     TERN_RETURN_IF_ERROR(Auth("RemoveDomain"));

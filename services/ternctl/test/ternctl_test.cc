@@ -82,22 +82,58 @@ TEST_F(TernctlTest, DomainAddListRemoveAsTable) {
   Result add = Cli({"domain", "add", "example.org"});
   EXPECT_EQ(add.code, 0);
   EXPECT_EQ(add.out,
-            "DOMAIN       ACCOUNTS  ALIASES  CREATED\n"
-            "example.org         0        0  2023-11-14T22:13:20Z\n");
+            "DOMAIN       ACCOUNTS  ALIASES  POSTMASTER  CREATED\n"
+            "example.org         0        0  -           2023-11-14T22:13:20Z\n");
   EXPECT_EQ(add.err, "");
   ASSERT_EQ(Cli({"domain", "add", "a-much-longer-name.example"}).code, 0);
 
   Result list = Cli({"domain", "list"});
   EXPECT_EQ(list.code, 0);
   EXPECT_EQ(list.out,
-            "DOMAIN                      ACCOUNTS  ALIASES  CREATED\n"
-            "a-much-longer-name.example         0        0  2023-11-14T22:13:20Z\n"
-            "example.org                        0        0  2023-11-14T22:13:20Z\n");
+            "DOMAIN                      ACCOUNTS  ALIASES  POSTMASTER  CREATED\n"
+            "a-much-longer-name.example         0        0  -           2023-11-14T22:13:20Z\n"
+            "example.org                        0        0  -           2023-11-14T22:13:20Z\n");
 
   Result remove = Cli({"domain", "remove", "example.org"});
   EXPECT_EQ(remove.code, 0);
   EXPECT_EQ(remove.out, "removed domain example.org\n");
   EXPECT_EQ(backend_.domains.size(), 1u);
+}
+
+// RFC 5321 4.5.1: every domain's postmaster must reach a person; ternctl says where it goes and
+// warns about a domain where it reaches nobody or only the first-account fallback.
+TEST_F(TernctlTest, DomainPostmasterIsShownSetAndWarnedAbout) {
+  ASSERT_EQ(Cli({"domain", "add", "example.org"}).code, 0);
+  Result list = Cli({"domain", "list"});
+  EXPECT_EQ(list.code, 0);
+  EXPECT_NE(list.err.find("warning: postmaster@example.org reaches nobody"), std::string::npos)
+      << list.err;
+
+  backend_.accounts["first@example.org"] = {};
+  list = Cli({"domain", "list"});
+  EXPECT_NE(list.out.find("first@example.org (first account)"), std::string::npos) << list.out;
+  EXPECT_NE(list.err.find("goes to the domain's first account, first@example.org"),
+            std::string::npos)
+      << list.err;
+  Result status = Cli({"status"});
+  EXPECT_NE(status.err.find("warning: postmaster@example.org"), std::string::npos)
+      << "status warns too: " << status.err;
+
+  Result set = Cli({"domain", "postmaster", "example.org", "ops@example.org"});
+  EXPECT_EQ(set.code, 0) << set.err;
+  EXPECT_EQ(backend_.domains["example.org"].postmaster(), "ops@example.org");
+  list = Cli({"domain", "list", "--json"});
+  EXPECT_EQ(list.Json()["domains"][0]["postmaster"], "ops@example.org");
+  EXPECT_EQ(list.err, "") << "no warning once a target is set";
+
+  EXPECT_EQ(Cli({"domain", "postmaster", "example.org", "--clear"}).code, 0);
+  EXPECT_EQ(backend_.domains["example.org"].postmaster(), "");
+  Result bad = Cli({"domain", "postmaster", "example.org"});
+  EXPECT_EQ(bad.code, 2) << "an address or --clear";
+  EXPECT_EQ(Cli({"domain", "postmaster", "example.org", "a@example.org", "--clear"}).code, 2);
+
+  ASSERT_EQ(Cli({"domain", "add", "example.net", "--postmaster", "ops@example.org"}).code, 0);
+  EXPECT_EQ(backend_.domains["example.net"].postmaster(), "ops@example.org");
 }
 
 TEST_F(TernctlTest, JsonIsOneDocumentWhereverTheFlagIs) {

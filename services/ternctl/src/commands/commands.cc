@@ -11,6 +11,19 @@ void DomainArg(CLI::App& cmd, Args& a) {
   cmd.add_option("domain", a.address, "Domain name, e.g. example.org")->required();
 }
 
+void DomainAddArgs(CLI::App& cmd, Args& a) {
+  DomainArg(cmd, a);
+  cmd.add_option("--postmaster", a.postmaster,
+                 "Where postmaster@<domain> mail goes when no account or alias has that address "
+                 "(default: the domain's first account)");
+}
+
+void DomainPostmasterArgs(CLI::App& cmd, Args& a) {
+  DomainArg(cmd, a);
+  cmd.add_option("address", a.postmaster, "An address that reaches one of our accounts");
+  cmd.add_flag("--clear", a.clear, "Forget the target: postmaster@ goes to the first account");
+}
+
 void AddressArg(CLI::App& cmd, Args& a) {
   cmd.add_option("address", a.address, "Account address, e.g. alice@example.org")->required();
 }
@@ -83,7 +96,9 @@ constexpr Group kGroups[] = {
 
 // The command table.
 constexpr Command kCommands[] = {
-    {"domain add", "Add a domain", DomainArg, DomainAdd, true},
+    {"domain add", "Add a domain", DomainAddArgs, DomainAdd, true},
+    {"domain postmaster", "Set where postmaster@<domain> goes (RFC 5321 4.5.1)",
+     DomainPostmasterArgs, DomainPostmaster, true},
     {"domain list", "List domains with their account and alias counts", NoArgs, DomainList, true},
     {"domain remove", "Remove a domain (it must have no accounts)", DomainArg, DomainRemove, true},
 

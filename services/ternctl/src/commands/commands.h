@@ -23,6 +23,8 @@ struct Args {
   std::string quota_messages;        // count or "unlimited"; "" = not given
   bool password_stdin = false;       // read the secret from stdin even on a terminal
   int limit = 50;                    // audit entries
+  std::string postmaster;            // domain add --postmaster, domain postmaster <address>
+  bool clear = false;                // domain postmaster --clear
 };
 
 // A group of commands: "user", "user apop".
@@ -46,6 +48,9 @@ std::span<const Command> Commands();
 int DomainAdd(Session& s, const Args& a);
 int DomainList(Session& s, const Args& a);
 int DomainRemove(Session& s, const Args& a);
+int DomainPostmaster(Session& s, const Args& a);
+// Warns (stderr) about domains whose postmaster reaches nobody or only the first account.
+void WarnAboutPostmasters(Session& s, const google::protobuf::RepeatedPtrField<authpb::Domain>& domains);
 int UserAdd(Session& s, const Args& a);
 int UserList(Session& s, const Args& a);
 int UserShow(Session& s, const Args& a);

@@ -28,6 +28,11 @@ int Status(Session& s, const Args&) {
     if (!detail.empty()) entry["error"] = detail;
     services.push_back(entry);
   }
+  // Configuration an operator should hear about (needs the admin token; skipped without it).
+  if (!s.settings().token.empty()) {
+    absl::StatusOr<authpb::ListDomainsResponse> domains = s.clients().ListDomains({});
+    if (domains.ok()) WarnAboutPostmasters(s, domains->domains());
+  }
   if (s.json()) {
     s.PrintJson({{"ok", all_up}, {"services", services}});
   } else {

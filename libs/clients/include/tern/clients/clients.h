@@ -134,6 +134,8 @@ class FakeStorageClient final : public StorageClient {
       const storage::v1::CompleteOutboundRequest& request) override;
   std::vector<Delivery> deliveries();
   std::vector<storage::v1::OutboundJob> jobs();
+  // Whether someone holds the lease `name` of `account` now.
+  bool leased(const std::string& account, const std::string& name);
 
  private:
   absl::Mutex mu_;

@@ -33,6 +33,9 @@ using tcp = asio::ip::tcp;
 struct Limits {
   size_t max_connections = 2000;                // over it: the listener's reject bytes, close
   size_t max_per_ip = 20;
+  // Clients in these networks are not held to max_per_ip (the operator's own networks, as
+  // Postfix exempts mynetworks from smtpd_client_connection_count_limit).
+  Networks per_ip_exempt;
   absl::Duration idle_timeout = absl::Minutes(5);   // no bytes from the client for this long
   absl::Duration total_timeout = absl::Hours(1);    // whatever happens
   size_t io_threads = 1;
@@ -80,6 +83,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // had buffered but not processed. False when the handshake failed (the connection is over).
   asio::awaitable<bool> StartTls();
   void Close();
+  // The session is over and reads nothing more: its place in the per-address count is given
+  // up now, before its goodbye is written, so a client that reconnects as soon as it reads the
+  // goodbye is judged without it. Idempotent; Close() and the destructor do it too.
+  void Leave();
 
   Connection(Server& server, tcp::socket socket, std::string listener,
              std::shared_ptr<TlsContexts> contexts);
@@ -106,6 +113,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool open_ = true;
   bool timed_out_ = false;
   bool interruptible_ = false;
+  bool counted_ = false;  // holds a place in Server::per_ip_
 };
 
 using Handler = std::function<asio::awaitable<void>(std::shared_ptr<Connection>)>;
@@ -132,6 +140,7 @@ class Server {
   asio::awaitable<void> Accept(std::shared_ptr<tcp::acceptor> acceptor, ListenerOptions options,
                                Handler handler);
   void Forget(Connection* c);
+  void Uncount(Connection* c) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::vector<std::shared_ptr<Connection>> Live();
   // Moves a connection's per-address count to its real client address; false when that
   // address is over its limit.

@@ -22,6 +22,9 @@ class SessionIo {
   std::string& out() { return out_; }
   // Writes what is queued; false when the connection is over.
   asio::awaitable<bool> Flush();
+  // The session's last write: leaves the per-address count (Connection::Leave), then flushes
+  // the goodbye. Nothing is read afterwards.
+  asio::awaitable<bool> Finish();
   // Flushes, then reads the client's next bytes into `buf`: how many, 0 at the end. While
   // `idle` (between commands), a drain interrupts the wait and `goodbye` is sent first.
   asio::awaitable<size_t> Read(char* buf, size_t size, bool idle, const std::string& goodbye);
@@ -39,6 +42,7 @@ struct ServerSettings {
   int64_t max_connections_per_ip = 0;
   absl::Duration idle_timeout;
   absl::Duration total_timeout;
+  Networks per_ip_exempt;  // not held to max_connections_per_ip
 };
 absl::StatusOr<std::unique_ptr<Server>> MakeServer(const ServerSettings& settings);
 

@@ -26,6 +26,9 @@ struct BodyStatus {
   bool bare_lf = false;        // an LF not preceded by CR
   bool bare_cr = false;        // a CR not followed by LF
   bool line_too_long = false;  // a line over Limits::max_text_line octets, line ending included
+  // Octets of the longest line seen, ending included (for DATA, as on the wire: a stuffing dot
+  // counts).
+  uint64_t longest_line = 0;
   bool operator==(const BodyStatus&) const = default;
 };
 
@@ -34,6 +37,15 @@ struct BodyStatus {
 // smuggling defence; Postfix's smtpd_forbid_bare_newline), over-long line (554 5.6.0). With
 // BODY=BINARYMIME only the size matters (RFC 3030 3).
 std::optional<ReplyId> BodyRejection(const BodyStatus& status, BodyType body);
+
+// RFC 5322 2.1.1 / RFC 5321 4.5.3.1.6: a line of text is at most 1000 octets with its CRLF.
+inline constexpr uint64_t kRfcTextLine = 1000;
+
+// For a message that also goes to other domains, after BodyRejection() accepted it: the reply
+// refusing it when a line is longer than kRfcTextLine (554 5.6.0; many servers refuse or cut
+// such lines, and Exim's transport bounces them, so they are refused while the sender is still
+// connected), nullopt when it may be relayed. BINARYMIME has no line limit (RFC 3030).
+std::optional<ReplyId> RelayRejection(const BodyStatus& status, BodyType body);
 
 struct FeedResult {
   size_t consumed = 0;  // octets of the input that belonged to the message

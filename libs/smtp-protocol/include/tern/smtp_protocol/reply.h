@@ -73,6 +73,7 @@ enum class ReplyId {
   kNoValidRecipients,     // 554 5.5.1 (DATA when every RCPT was refused)
   kBareLineEnding,        // 554 5.6.11 (bare LF or CR in the message: smuggling defence)
   kTextLineTooLong,       // 554 5.6.0 (a message line over Limits::max_text_line)
+  kLineTooLongToRelay,    // 554 5.6.0 (a line over 1000 octets in mail for another domain)
   kUnknownParameter,      // 555 5.5.4
 };
 

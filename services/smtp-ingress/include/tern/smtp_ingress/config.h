@@ -27,6 +27,7 @@ struct SmtpConfig {
   std::vector<std::string> relay_networks;           // may relay without AUTH (CIDR)
   std::vector<std::string> proxy_networks;           // load balancers sending PROXY v1/v2
   int64_t max_message_bytes = 0;
+  int64_t max_line_length = 0;
   int64_t max_recipients = 0;
   int64_t max_connections = 0;
   int64_t max_connections_per_ip = 0;

@@ -43,6 +43,7 @@ class Clients {
   virtual absl::StatusOr<authpb::ListDomainsResponse> ListDomains(
       const authpb::ListDomainsRequest& req) = 0;
   virtual absl::StatusOr<authpb::RemoveResponse> RemoveDomain(const authpb::DomainRequest& req) = 0;
+  virtual absl::StatusOr<authpb::Domain> SetDomainPostmaster(const authpb::DomainRequest& req) = 0;
   virtual absl::StatusOr<authpb::Account> AddAccount(const authpb::AddAccountRequest& req) = 0;
   virtual absl::StatusOr<authpb::Account> GetAccount(const authpb::AccountRequest& req) = 0;
   virtual absl::StatusOr<authpb::ListAccountsResponse> ListAccounts(
