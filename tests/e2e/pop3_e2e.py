@@ -239,7 +239,11 @@ class Pop3E2E(unittest.TestCase):
                 pass
         self.assertTrue(all(a.startswith(b"-ERR") for a in answers))
         self.assertIn(b"[AUTH]", answers[0])
-        self.assertTrue(any(b"[LOGIN-DELAY]" in a for a in answers), answers)
+        # Throttled: a temporary refusal with a clear text, not [LOGIN-DELAY] (RFC 2449 8.1.2
+        # means logging in too often) nor [AUTH] (the password may well be right).
+        self.assertTrue(any(a.startswith(b"-ERR [SYS/TEMP] too many failed logins") for a in answers),
+                        answers)
+        self.assertFalse(any(b"[LOGIN-DELAY]" in a for a in answers), answers)
 
 
 if __name__ == "__main__":

@@ -4,7 +4,10 @@
 
 #include <boost/asio.hpp>
 
+#include <atomic>
+#include <fstream>
 #include <map>
+#include <thread>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -284,7 +287,7 @@ TEST_F(AuthTest, ThrottlingIsSharedByTwoInstancesAndLockoutExpires) {
   clock_->Advance(absl::Minutes(2));
   EXPECT_EQ(Plain(ports[0], "t@" + d, "right password").result(), apb::AuthenticateResponse::OK)
       << "the lockout expired";
-  EXPECT_EQ(Sql("SELECT count(*) FROM auth_throttle WHERE scope = 'account' AND key = 't@" + d + "'"),
+  EXPECT_EQ(Sql("SELECT count(*) FROM auth_throttle WHERE scope = 'account' AND key = 't@" + d + "|192.0.2.1'"),
             "0")
       << "a success clears the account's counter";
   second->Stop(100);
@@ -498,6 +501,128 @@ TEST_F(AuthTest, PostmasterOfEveryDomainReachesAPerson) {
   EXPECT_EQ(bare.result(), named.result());
   EXPECT_EQ(std::vector<std::string>(bare.accounts().begin(), bare.accounts().end()),
             std::vector<std::string>(named.accounts().begin(), named.accounts().end()));
+}
+
+// The check and the count are one statement: a parallel burst of wrong passwords for one
+// account (the gateways' connections all at once) gets no more verifications than the free
+// failures, however many replicas share the counters.
+TEST_F(AuthTest, AParallelBurstForOneAccountGetsOnlyTheFreeFailuresVerified) {
+  const std::string d = NewDomain();
+  AddDomain(d);
+  ASSERT_TRUE(AddAccount("burst@" + d, "right password").ok());
+  auto second = StartAuth();
+  ASSERT_NE(second, nullptr);
+  constexpr int kAttempts = 16;
+  std::vector<apb::AuthenticateResponse> answers(kAttempts);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kAttempts; ++i) {
+    const int port = i % 2 ? second->grpc_port() : auth_->grpc_port();
+    threads.emplace_back([&answers, i, port, d] {
+      answers[i] = Plain(port, "burst@" + d, "wrong " + std::to_string(i), "203.0.113.5");
+    });
+  }
+  for (auto& t : threads) t.join();
+  int failed = 0, throttled = 0;
+  for (const auto& a : answers) {
+    if (a.result() == apb::AuthenticateResponse::FAILED) ++failed;
+    if (a.result() == apb::AuthenticateResponse::THROTTLED) {
+      ++throttled;
+      EXPECT_GT(a.retry_after_ms(), 0u);
+    }
+  }
+  EXPECT_GE(failed, 1);
+  // throttle.free_failures is 2: the free failures, plus the one attempt a client trying one
+  // after another also gets before its first delay. (Without the atomic check: all 16.)
+  EXPECT_LE(failed, 3) << "more passwords were checked than a sequential client gets";
+  EXPECT_EQ(failed + throttled, kAttempts);
+  EXPECT_EQ(Sql("SELECT failures FROM auth_throttle WHERE scope = 'account' AND key = 'burst@" + d +
+                "|203.0.113.5'"),
+            std::to_string(failed));
+  EXPECT_EQ(Sql("SELECT pending FROM auth_throttle WHERE scope = 'account' AND key = 'burst@" + d +
+                "|203.0.113.5'"),
+            "0")
+      << "nothing left in flight";
+  second->Stop(100);
+}
+
+long PeakRssKib() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
+  }
+  return -1;
+}
+
+// Each Argon2 verification takes argon2.m_cost_kib; a burst of logins (distinct users and
+// addresses, so no throttle holds them back) is bounded by argon2.max_parallel hashes at once.
+TEST_F(AuthTest, ABurstOfLoginsStaysWithinTheHashMemoryBound) {
+  AuthConfig c = Config();
+  c.argon2_m_cost_kib = 65536;
+  c.argon2_max_parallel = 2;
+  auto server = AuthServer::Start(c, *clock_);
+  ASSERT_TRUE(server.ok()) << server.status();
+  const std::string d = NewDomain();
+  const long before = PeakRssKib();
+  ASSERT_GT(before, 0);
+  std::vector<std::thread> threads;
+  std::atomic<int> answered{0};
+  for (int i = 0; i < 16; ++i) {
+    threads.emplace_back([&, i] {
+      auto r = Plain((*server)->grpc_port(), "nobody" + std::to_string(i) + "@" + d, "x",
+                     "198.18.0." + std::to_string(i + 1));
+      if (r.result() == apb::AuthenticateResponse::FAILED) ++answered;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(answered.load(), 16) << "all verified (a dummy hash for unknown users), in turn";
+  const long grown_mib = (PeakRssKib() - before) / 1024;
+  EXPECT_LE(grown_mib, 2 * 64 + 48) << "at most argon2.max_parallel hashes of 64 MiB at once";
+  (*server)->Stop(100);
+}
+
+// Lockout is no weapon: failures from one address lock the account only for that address, and
+// an address the account logged in from before is not held back by the address-wide throttle
+// that a stranger on the same address set off.
+TEST_F(AuthTest, AnAttackerCannotLockOutUsersOnOtherOrKnownAddresses) {
+  const std::string d = NewDomain();
+  AddDomain(d);
+  ASSERT_TRUE(AddAccount("victim@" + d, "victim password").ok());
+  ASSERT_TRUE(AddAccount("colleague@" + d, "colleague password").ok());
+  ASSERT_TRUE(AddAccount("newcomer@" + d, "newcomer password").ok());
+  AuthConfig c = Config();
+  c.throttle_lockout_after = 3;
+  c.throttle_lockout_after_ip = 4;
+  c.cache_max_entries = 0;  // every login is verified and throttled, none remembered
+  auto server = AuthServer::Start(c, *clock_);
+  ASSERT_TRUE(server.ok()) << server.status();
+  const int port = (*server)->grpc_port();
+  const std::string office = "198.51.100.20";  // the attacker shares it with the colleague
+  ASSERT_EQ(Plain(port, "colleague@" + d, "colleague password", office).result(),
+            apb::AuthenticateResponse::OK);
+  // Guesses at the victim until it is locked out (3), then at strangers until the address is.
+  // The clock moves past each short delay, so every guess that is let through is verified.
+  for (int i = 0; i < 4; ++i) {
+    Plain(port, "victim@" + d, "guess " + std::to_string(i), office);
+    clock_->Advance(absl::Minutes(2));
+  }
+  for (int i = 0; i < 4; ++i) {
+    Plain(port, "stranger" + std::to_string(i) + "@" + d, "guess", office);
+    clock_->Advance(absl::Minutes(2));
+  }
+  EXPECT_EQ(Plain(port, "victim@" + d, "victim password", office).result(),
+            apb::AuthenticateResponse::THROTTLED)
+      << "from the attacker's address the account is locked";
+  EXPECT_EQ(Plain(port, "victim@" + d, "victim password", "192.0.2.99").result(),
+            apb::AuthenticateResponse::OK)
+      << "the victim elsewhere is not locked out";
+  EXPECT_EQ(Plain(port, "colleague@" + d, "colleague password", office).result(),
+            apb::AuthenticateResponse::OK)
+      << "a known user of the attacker's address still gets in";
+  EXPECT_EQ(Plain(port, "newcomer@" + d, "newcomer password", office).result(),
+            apb::AuthenticateResponse::THROTTLED)
+      << "the address-wide throttle holds back addresses the account never used";
+  (*server)->Stop(100);
 }
 
 }  // namespace

@@ -233,6 +233,11 @@ awaitable<void> Server::Accept(std::shared_ptr<tcp::acceptor> acceptor, Listener
     auto conn = std::make_shared<Connection>(*this, std::move(socket), options.name,
                                              tls_);
     if (reject) {
+      log::Info("connection refused",
+                {{"listener", options.name}, {"ip", peer.to_string()},
+                 {"reason", *reject == RejectReason::kDraining          ? "draining"
+                            : *reject == RejectReason::kTooManyFromAddress ? "per_ip_limit"
+                                                                            : "limit"}});
       // Not counted: say why and close. (Implicit-TLS listeners just close.)
       auto reply = options.reject && !options.implicit_tls ? options.reject(*reject) : std::string();
       asio::co_spawn(conn->plain_->get_executor(),

@@ -66,13 +66,15 @@ constexpr Row kRows[] = {
     {ReplyId::kShuttingDown, false, kSysTemp, "server shutting down; try again later"},
     {ReplyId::kDeleteFailed, false, kSysTemp,
      "some deleted messages were not removed; try again later"},
+    {ReplyId::kThrottled, false, kSysTemp, "too many failed logins; wait a while and try again"},
+    {ReplyId::kTooManyConnections, false, kSysTemp, "too many connections; try again later"},
 };
 
 constexpr bool RowsFollowEnum() {
   for (size_t i = 0; i < std::size(kRows); ++i) {
     if (static_cast<size_t>(kRows[i].id) != i) return false;
   }
-  return static_cast<size_t>(ReplyId::kDeleteFailed) + 1 == std::size(kRows);
+  return static_cast<size_t>(ReplyId::kTooManyConnections) + 1 == std::size(kRows);
 }
 static_assert(RowsFollowEnum(), "kRows must list every ReplyId in enum order");
 

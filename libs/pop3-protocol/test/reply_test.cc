@@ -78,6 +78,8 @@ TEST(StandardReplyTest, TheRepliesTheSessionNeeds) {
       {ReplyId::kLineTooLong, "-ERR line too long\r\n"},
       {ReplyId::kDeleteFailed,
        "-ERR [SYS/TEMP] some deleted messages were not removed; try again later\r\n"},
+      {ReplyId::kThrottled, "-ERR [SYS/TEMP] too many failed logins; wait a while and try again\r\n"},
+      {ReplyId::kTooManyConnections, "-ERR [SYS/TEMP] too many connections; try again later\r\n"},
   };
   for (const auto& row : rows) EXPECT_EQ(Format(StandardReply(row.id)), row.want);
 }

@@ -199,10 +199,10 @@ TEST(ParseCommandTest, Table) {
       {"AUTH CRAM-MD5", "AUTH CRAM-MD5"},
       {"AUTH X_OAUTH2", "AUTH X_OAUTH2"},
       {"AUTH", "INVALID AUTH 501 5.5.2"},
-      {"AUTH PLAIN !!!!", "INVALID AUTH 501 5.5.2"},
-      {"AUTH PLAIN abc", "INVALID AUTH 501 5.5.2"},
+      {"AUTH PLAIN !!!!", "AUTH PLAIN ir=!!!!"},  // decoded (and refused) by the session
+      {"AUTH XOAUTH2 dXNlcj1h.b", "AUTH XOAUTH2 ir=dXNlcj1h.b"},
       {"AUTH PLAIN a b", "INVALID AUTH 501 5.5.2"},
-      {"AUTH PLAIN ==", "INVALID AUTH 501 5.5.2"},
+      {"AUTH PLAIN ==", "AUTH PLAIN ir==="},
       {"AUTH THIS-NAME-IS-TOO-LONG-FOR-SASL", "INVALID AUTH 501 5.5.2"},
       {"AUTH PL@IN", "INVALID AUTH 501 5.5.2"},
       // Not commands

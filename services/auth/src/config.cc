@@ -25,6 +25,10 @@ const config::Schema<AuthConfig>& Schema() {
              config::Range(8, 4 << 20))
         .Int("argon2.parallelism", &C::argon2_parallelism, 1, "Argon2id lanes",
              config::Range(1, 64))
+        .Int("argon2.max_parallel", &C::argon2_max_parallel, 2,
+             "password hashes computed at once by one process (each takes argon2.m_cost_kib; "
+             "further logins wait up to 5s, then get a temporary answer)",
+             config::Range(1, 256))
         .Duration("cache.ttl", &C::cache_ttl, absl::Seconds(60),
                   "how long a successful verification is remembered (never the password)")
         .Int("cache.max_entries", &C::cache_max_entries, 10000, "verification cache size",
@@ -42,6 +46,9 @@ const config::Schema<AuthConfig>& Schema() {
         .Int("throttle.lockout_after_ip", &C::throttle_lockout_after_ip, 50,
              "failures from one client address before a lockout", config::Range(1, 100000))
         .Duration("throttle.lockout", &C::throttle_lockout, absl::Minutes(15), "lockout length")
+        .Duration("throttle.known_client_ttl", &C::throttle_known_client_ttl, absl::Hours(24 * 30),
+                  "an address an account logged in from within this time is not held back by "
+                  "the address-wide throttle")
         .Int("passwords.min_length", &C::password_min_length, 8, "shortest password accepted",
              config::Range(1, 1024))
         .String("storage.target", &C::storage_target, "127.0.0.1:7001",

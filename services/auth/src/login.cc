@@ -44,56 +44,105 @@ absl::StatusOr<Login::Stored> Login::Load(const std::string& address) {
 }
 
 bool Login::Admit(const std::string& address, const std::string& ip, const std::string& mech,
-                  pb::AuthenticateResponse* resp) {
+                  Gate* gate, pb::AuthenticateResponse* resp) {
+  // A client address this account logged in from before is not held back by what strangers
+  // on the same address did (its own failures still count under the account key).
+  bool known = false;
+  if (!address.empty() && !ip.empty()) {
+    absl::Status s = pool_.Run("known_client", pg::TxMode::kAutocommit, [&](pqxx::transaction_base& tx) {
+      known = !tx.exec_params(
+                     "SELECT 1 FROM auth_known_clients WHERE account = $1 AND ip = $2 AND "
+                     "last_success > to_timestamp($3::bigint / 1000000.0)",
+                     address, ip, std::to_string(absl::ToUnixMicros(clock_.Now() - policy_.known_client_ttl)))
+                     .empty();
+      return absl::OkStatus();
+    });
+    if (!s.ok()) known = false;
+  }
+  struct Want {
+    const char* scope;
+    std::string key;
+    const ThrottlePolicy* policy;
+    std::string* slot;
+  };
+  std::vector<Want> wants;
+  if (!address.empty()) wants.push_back({kAccount, address + "|" + ip, &policy_.account, &gate->account_key});
+  if (!ip.empty() && !known) wants.push_back({kIp, ip, &policy_.ip, &gate->ip_key});
   absl::Duration wait = absl::ZeroDuration();
-  for (auto [scope, key] : {std::pair<const char*, const std::string*>{kAccount, &address},
-                            {kIp, &ip}}) {
-    if (key->empty()) continue;
-    auto blocked = throttle_.Blocked(scope, *key);
-    if (!blocked.ok()) {
-      probe_.Attempt(mech, "unavailable");
-      resp->set_result(pb::AuthenticateResponse::THROTTLED);  // fail closed
-      resp->set_retry_after_ms(1000);
-      return false;
+  bool down = false;
+  for (const Want& w : wants) {
+    auto admission = throttle_.Begin(w.scope, w.key, *w.policy);
+    if (!admission.ok()) {
+      down = true;
+      break;
     }
-    if (blocked->has_value()) {
-      probe_.Throttled(scope);
-      wait = std::max(wait, **blocked);
+    if (!admission->admitted) {
+      probe_.Throttled(w.scope);
+      wait = std::max(wait, admission->wait);
+      break;
     }
+    *w.slot = w.key;
   }
-  if (wait > absl::ZeroDuration()) {
-    probe_.Attempt(mech, "throttled");
-    resp->set_result(pb::AuthenticateResponse::THROTTLED);
-    resp->set_retry_after_ms(Ms(wait));
-    return false;
-  }
-  return true;
+  if (!down && wait == absl::ZeroDuration()) return true;
+  Release(*gate);  // give back what was taken: the attempt does not go ahead
+  *gate = Gate{};
+  log::Warn(down ? "login refused: throttle unavailable" : "login throttled",
+            {{"user", address}, {"ip", ip}, {"mechanism", mech},
+             {"retry_after_ms", std::to_string(down ? 1000 : Ms(wait))}});
+  probe_.Attempt(mech, down ? "unavailable" : "throttled");
+  resp->set_result(pb::AuthenticateResponse::THROTTLED);  // fail closed when the database is down
+  resp->set_retry_after_ms(down ? 1000 : Ms(wait));
+  return false;
 }
 
-void Login::Failed(const std::string& address, const std::string& ip, const std::string& mech,
-                   pb::AuthenticateResponse* resp) {
+void Login::Release(const Gate& gate) {
+  if (!gate.account_key.empty()) (void)throttle_.End(kAccount, gate.account_key, false, false, policy_.account);
+  if (!gate.ip_key.empty()) (void)throttle_.End(kIp, gate.ip_key, false, false, policy_.ip);
+}
+
+void Login::Failed(const Gate& gate, const std::string& mech, pb::AuthenticateResponse* resp) {
   absl::Duration wait = absl::ZeroDuration();
-  if (!address.empty()) {
-    auto w = throttle_.Fail(kAccount, address, policy_.account);
+  if (!gate.account_key.empty()) {
+    auto w = throttle_.End(kAccount, gate.account_key, true, false, policy_.account);
     if (w.ok()) wait = std::max(wait, *w);
   }
-  if (!ip.empty()) {
-    auto w = throttle_.Fail(kIp, ip, policy_.ip);
+  if (!gate.ip_key.empty()) {
+    auto w = throttle_.End(kIp, gate.ip_key, true, false, policy_.ip);
     if (w.ok()) wait = std::max(wait, *w);
   }
   probe_.Attempt(mech, "failed");
+  // Who and from where, never the password; a key with a wait is blocked from now on.
+  const std::string user = gate.account_key.substr(0, gate.account_key.rfind('|'));
+  const std::string ip = gate.ip_key.empty() && !gate.account_key.empty()
+                             ? gate.account_key.substr(gate.account_key.rfind('|') + 1)
+                             : gate.ip_key;
+  log::Warn(wait >= policy_.account.lockout ? "login failed; locked out" : "login failed",
+            {{"user", user}, {"ip", ip}, {"mechanism", mech},
+             {"retry_after_ms", std::to_string(Ms(wait))}});
   resp->set_result(pb::AuthenticateResponse::FAILED);
   resp->set_retry_after_ms(Ms(wait));
 }
 
-pb::AuthenticateResponse Login::Finish(const std::string& address, const std::string& ip,
-                                       const std::string& mech, bool ok, const Stored& stored) {
+pb::AuthenticateResponse Login::Finish(const Gate& gate, const std::string& address,
+                                       const std::string& ip, const std::string& mech, bool ok,
+                                       const Stored& stored) {
   pb::AuthenticateResponse resp;
   if (!ok) {
-    Failed(address, ip, mech, &resp);
+    Failed(gate, mech, &resp);
     return resp;
   }
-  (void)throttle_.Reset(kAccount, address);
+  if (!gate.account_key.empty()) (void)throttle_.End(kAccount, gate.account_key, false, true, policy_.account);
+  if (!gate.ip_key.empty()) (void)throttle_.End(kIp, gate.ip_key, false, false, policy_.ip);
+  if (!ip.empty() && stored.enabled) {
+    (void)pool_.Run("known_client_add", pg::TxMode::kAutocommit, [&](pqxx::transaction_base& tx) {
+      tx.exec_params(
+          "INSERT INTO auth_known_clients (account, ip, last_success) VALUES ($1, $2, "
+          "to_timestamp($3::bigint / 1000000.0)) ON CONFLICT (account, ip) DO UPDATE SET "
+          "last_success = EXCLUDED.last_success",
+          address, ip, std::to_string(absl::ToUnixMicros(clock_.Now())));
+      return absl::OkStatus();
+    });
+  }
   if (!stored.enabled) {
     probe_.Attempt(mech, "disabled");
     resp.set_result(pb::AuthenticateResponse::DISABLED);
@@ -103,6 +152,23 @@ pb::AuthenticateResponse Login::Finish(const std::string& address, const std::st
   resp.set_result(pb::AuthenticateResponse::OK);
   resp.set_account(address);
   return resp;
+}
+
+std::optional<bool> Login::Verify(const std::string& encoded, const std::string& password) {
+  {
+    absl::MutexLock lock(&hash_mu_);
+    auto room = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(hash_mu_) {
+      return hashing_ < policy_.max_parallel_hashes;
+    };
+    if (!hash_mu_.AwaitWithTimeout(absl::Condition(&room), policy_.hash_wait)) return std::nullopt;
+    ++hashing_;
+  }
+  auto start = std::chrono::steady_clock::now();
+  bool ok = VerifyPassword(encoded, password);
+  probe_.HashSeconds(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  absl::MutexLock lock(&hash_mu_);
+  --hashing_;
+  return ok;
 }
 
 pb::AuthenticateResponse Login::Authenticate(const std::string& mechanism,
@@ -130,11 +196,12 @@ pb::AuthenticateResponse Login::Authenticate(const std::string& mechanism,
   auto address = NormalizeAddress(step.credentials.authcid);
   // Unknown syntax is an unknown user: count it against the client address only.
   const std::string key = address.ok() ? *address : std::string();
-  if (!Admit(key, client_ip, label, &resp)) return resp;
+  Gate gate;
+  if (!Admit(key, client_ip, label, &gate, &resp)) return resp;
   if (!step.credentials.authzid.empty()) {
     auto authz = NormalizeAddress(step.credentials.authzid);
     if (!authz.ok() || *authz != key) {  // no proxy authorisation
-      Failed(key, client_ip, label, &resp);
+      Failed(gate, label, &resp);
       return resp;
     }
   }
@@ -142,6 +209,7 @@ pb::AuthenticateResponse Login::Authenticate(const std::string& mechanism,
   if (!key.empty()) {
     auto loaded = Load(key);
     if (!loaded.ok()) {
+      Release(gate);
       probe_.Attempt(label, "unavailable");
       resp.set_result(pb::AuthenticateResponse::THROTTLED);
       resp.set_retry_after_ms(1000);
@@ -156,13 +224,18 @@ pb::AuthenticateResponse Login::Authenticate(const std::string& mechanism,
     ok = true;
   } else {
     if (stored.exists) probe_.Cache(false);
-    auto start = std::chrono::steady_clock::now();
-    ok = VerifyPassword(stored.exists ? stored.hash : dummy_hash_, password) && stored.exists;
-    probe_.HashSeconds(
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    std::optional<bool> verified = Verify(stored.exists ? stored.hash : dummy_hash_, password);
+    if (!verified) {
+      Release(gate);
+      probe_.Attempt(label, "busy");
+      resp.set_result(pb::AuthenticateResponse::THROTTLED);
+      resp.set_retry_after_ms(1000);
+      return resp;
+    }
+    ok = *verified && stored.exists;
     if (ok) cache_.Remember(key, password, stored.hash);
   }
-  return Finish(key, client_ip, label, ok, stored);
+  return Finish(gate, key, client_ip, label, ok, stored);
 }
 
 pb::AuthenticateResponse Login::VerifyApop(const pb::VerifyApopRequest& req,
@@ -177,11 +250,13 @@ pb::AuthenticateResponse Login::VerifyApop(const pb::VerifyApopRequest& req,
     resp.set_result(pb::AuthenticateResponse::MALFORMED);
     return resp;
   }
-  if (!Admit(key, client_ip, "apop", &resp)) return resp;
+  Gate gate;
+  if (!Admit(key, client_ip, "apop", &gate, &resp)) return resp;
   Stored stored;
   if (!key.empty()) {
     auto loaded = Load(key);
     if (!loaded.ok()) {
+      Release(gate);
       probe_.Attempt("apop", "unavailable");
       resp.set_result(pb::AuthenticateResponse::THROTTLED);
       resp.set_retry_after_ms(1000);
@@ -200,7 +275,7 @@ pb::AuthenticateResponse Login::VerifyApop(const pb::VerifyApopRequest& req,
       ok = ConstantTimeEquals(Md5Hex(ts + *secret), digest);
     }
   }
-  return Finish(key, client_ip, "apop", ok, stored);
+  return Finish(gate, key, client_ip, "apop", ok, stored);
 }
 
 }  // namespace tern::auth

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/synchronization/mutex.h"
 #include "crypto.h"
 #include "probe.h"
 #include "tern/auth/v1/auth.pb.h"
@@ -18,8 +19,15 @@ namespace tern::auth {
 namespace pb = ::tern::auth::v1;
 
 struct LoginPolicy {
-  ThrottlePolicy account;
-  ThrottlePolicy ip;
+  ThrottlePolicy account;  // per account and client address
+  ThrottlePolicy ip;       // per client address, over all accounts
+  // A client address the account logged in from successfully within this time is not held
+  // back by the address-wide throttle (a stranger on the same address cannot lock it out).
+  absl::Duration known_client_ttl = absl::Hours(24 * 30);
+  // Password hashes computed at once by this process (each takes argon2.m_cost_kib of memory);
+  // further attempts wait up to hash_wait, then get a temporary answer.
+  int max_parallel_hashes = 2;
+  absl::Duration hash_wait = absl::Seconds(5);
 };
 
 class Login {
@@ -42,13 +50,22 @@ class Login {
     std::optional<std::string> apop_secret;
   };
   absl::StatusOr<Stored> Load(const std::string& address);
-  // Throttle gate; fills `resp` and returns false when blocked or the database is down.
+  // The throttle keys one attempt holds while it is in flight.
+  struct Gate {
+    std::string account_key;  // "address|ip"; empty: not held
+    std::string ip_key;       // empty: not held
+  };
+  // Admits the attempt under both throttles at once (check and count are one statement each);
+  // fills `resp` and returns false when it must wait or the database is down.
   bool Admit(const std::string& address, const std::string& ip, const std::string& mech,
-             pb::AuthenticateResponse* resp);
-  void Failed(const std::string& address, const std::string& ip, const std::string& mech,
-              pb::AuthenticateResponse* resp);
-  pb::AuthenticateResponse Finish(const std::string& address, const std::string& ip,
-                                  const std::string& mech, bool ok, const Stored& stored);
+             Gate* gate, pb::AuthenticateResponse* resp);
+  void Release(const Gate& gate);  // the attempt did not go ahead: nothing counted
+  void Failed(const Gate& gate, const std::string& mech, pb::AuthenticateResponse* resp);
+  pb::AuthenticateResponse Finish(const Gate& gate, const std::string& address,
+                                  const std::string& ip, const std::string& mech, bool ok,
+                                  const Stored& stored);
+  // Verifies under the process's bound on parallel hashes; nullopt: waited too long.
+  std::optional<bool> Verify(const std::string& encoded, const std::string& password);
 
   pg::Pool& pool_;
   const Clock& clock_;
@@ -58,6 +75,8 @@ class Login {
   const LoginPolicy policy_;
   Throttle throttle_;
   std::string dummy_hash_;  // verified against for unknown users, so timing tells nothing
+  absl::Mutex hash_mu_;
+  int hashing_ ABSL_GUARDED_BY(hash_mu_) = 0;
 };
 
 }  // namespace tern::auth

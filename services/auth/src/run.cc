@@ -69,7 +69,12 @@ absl::StatusOr<std::unique_ptr<AuthServer>> AuthServer::Start(const AuthConfig& 
   ip.lockout_after = static_cast<int>(c.throttle_lockout_after_ip);
   ip.free_failures = std::max<int>(account.free_failures, ip.lockout_after / 2);
   impl->login = std::make_unique<Login>(*impl->pool, clock, *impl->probe, *impl->cache, impl->box,
-                                        argon2, LoginPolicy{account, ip});
+                                        argon2,
+                                        LoginPolicy{.account = account,
+                                                    .ip = ip,
+                                                    .known_client_ttl = c.throttle_known_client_ttl,
+                                                    .max_parallel_hashes =
+                                                        static_cast<int>(c.argon2_max_parallel)});
   impl->auth_service =
       std::make_unique<AuthService>(*impl->directory, *impl->login, *impl->rpc_metrics);
   impl->admin_service =

@@ -1,13 +1,19 @@
 // Failed-login throttling with its counters in PostgreSQL, so that every auth replica sees the
-// same numbers. Per key (an account or a client address): after `free_failures` failures each
-// further one blocks attempts for base_delay * 2^k (capped at max_delay); at `lockout_after`
-// failures the key is locked out for `lockout`. Failures older than `window` are forgotten.
-// Time comes from the injected clock.
+// same numbers. Per key (an account from one client address, or a client address): after
+// `free_failures` failures each further one blocks attempts for base_delay * 2^k (capped at
+// max_delay); at `lockout_after` failures the key is locked out for `lockout`. Failures older
+// than `window` are forgotten. Time comes from the injected clock.
+//
+// Check and count are one statement (Begin): an attempt is admitted only while the key is not
+// blocked and either nothing else is in flight or its failures plus the attempts in flight stay
+// under free_failures, so a parallel burst gets no more verifications than a client trying one
+// after another before its first delay (free_failures + 1), then one at a time.
 #pragma once
 
 #include <optional>
 #include <string>
 
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "tern/core/clock.h"
 #include "tern/pg/pool.h"
@@ -27,13 +33,18 @@ class Throttle {
  public:
   Throttle(pg::Pool& pool, const Clock& clock) : pool_(pool), clock_(clock) {}
 
-  // How long the key must still wait (nullopt: may try now). An error when the database is down.
-  absl::StatusOr<std::optional<absl::Duration>> Blocked(const std::string& scope,
-                                                        const std::string& key);
-  // Counts one failure and returns the new wait.
-  absl::StatusOr<absl::Duration> Fail(const std::string& scope, const std::string& key,
-                                      const ThrottlePolicy& policy);
-  absl::Status Reset(const std::string& scope, const std::string& key);
+  // Admits one attempt (counted as in flight until End) or says how long to wait. An error
+  // when the database is down.
+  struct Admission {
+    bool admitted = false;
+    absl::Duration wait;  // when not admitted
+  };
+  absl::StatusOr<Admission> Begin(const std::string& scope, const std::string& key,
+                                  const ThrottlePolicy& policy);
+  // Ends an admitted attempt. A failure is counted and its wait returned; a success forgets the
+  // key's failures when `reset`.
+  absl::StatusOr<absl::Duration> End(const std::string& scope, const std::string& key,
+                                     bool failed, bool reset, const ThrottlePolicy& policy);
 
  private:
   pg::Pool& pool_;

@@ -58,8 +58,10 @@ absl::StatusOr<std::unique_ptr<Pop3Server>> Pop3Server::Start(
          .listen = addr,
          .implicit_tls = implicit,
          .proxy_from = proxies,
-         .reject = [](net::RejectReason) {
-           return pp::Format(pp::StandardReply(pp::ReplyId::kShuttingDown));
+         .reject = [](net::RejectReason r) {
+           return pp::Format(pp::StandardReply(r == net::RejectReason::kDraining
+                                                   ? pp::ReplyId::kShuttingDown
+                                                   : pp::ReplyId::kTooManyConnections));
          }},
         [env](std::shared_ptr<net::Connection> conn) { return RunSession(*env, conn); });
   };

@@ -33,6 +33,8 @@ class Session {
 
   awaitable<void> Run() {
     env_.probe.SessionOpened(conn_->listener());
+    log::Info("pop3 connect", {{"listener", conn_->listener()}, {"ip", conn_->peer().to_string()}},
+              &lc_);
     if (conn_->draining()) {
       Queue(pp::StandardReply(ReplyId::kShuttingDown));
     } else {
@@ -402,7 +404,8 @@ class Session {
     }
     if (r->result() == A::THROTTLED) {
       env_.probe.Auth(label, "throttled");
-      Queue(pp::StandardReply(ReplyId::kLoginDelay));
+      // Not [LOGIN-DELAY] (RFC 2449 8.1.2: logging in too often, a policy on successful logins).
+      Queue(pp::StandardReply(ReplyId::kThrottled));
       co_return true;
     }
     if (r->result() != A::OK) {

@@ -154,3 +154,24 @@ TEST_F(Pop3SessionTest, SequentialLoginsFindTheMaildropFree) {
 
 }  // namespace
 }  // namespace tern::pop3_gateway
+
+namespace tern::pop3_gateway {
+namespace {
+
+// Refused at the per-address cap: a temporary "too many connections", not "shutting down".
+TEST_F(Pop3SessionTest, TheConnectionCapSaysTooManyConnections) {
+  auto c = LoadConfig("");
+  ASSERT_TRUE(c.ok());
+  c->pop3_listen = c->http_listen = "127.0.0.1:0";
+  c->pop3s_listen = "";
+  c->max_connections_per_ip = 1;
+  auto s = Pop3Server::Start(*c, auth_, storage_);
+  ASSERT_TRUE(s.ok()) << s.status();
+  Client first((*s)->pop3_port());
+  ASSERT_EQ(first.Line().rfind("+OK", 0), 0u);
+  Client second((*s)->pop3_port());
+  EXPECT_EQ(second.Line(), "-ERR [SYS/TEMP] too many connections; try again later");
+}
+
+}  // namespace
+}  // namespace tern::pop3_gateway

@@ -534,3 +534,27 @@ TEST_F(SessionTest, OwnNetworksAreNotHeldToThePerAddressCap) {
 
 }  // namespace
 }  // namespace tern::smtp_ingress
+
+namespace tern::smtp_ingress {
+namespace {
+
+// RFC 4954 4: an unsupported mechanism gets 504 whatever its initial response looks like;
+// bad base64 for a supported one gets 501.
+TEST_F(SessionTest, UnsupportedMechanismIs504BeforeItsResponseIsRead) {
+  SmtpConfig cfg = Config();
+  cfg.plaintext_auth_networks = {"127.0.0.0/8"};
+  Start(cfg);
+  Client c(server_->submission_port());
+  c.Reply();
+  c.Send("EHLO x\r\n");
+  c.Reply();
+  c.Send("AUTH XOAUTH2 dXNlcj1hbGljZQFhdXRoPUJlYXJlciB0b2tlbgEB\r\n");
+  EXPECT_EQ(c.Reply().substr(0, 10), "504 5.5.4 ");
+  c.Send("AUTH XOAUTH2 not-base64!\r\n");
+  EXPECT_EQ(c.Reply().substr(0, 10), "504 5.5.4 ");
+  c.Send("AUTH PLAIN not-base64!\r\n");
+  EXPECT_EQ(c.Reply().substr(0, 10), "501 5.5.2 ");
+}
+
+}  // namespace
+}  // namespace tern::smtp_ingress

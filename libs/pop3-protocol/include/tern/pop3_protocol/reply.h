@@ -79,6 +79,8 @@ enum class ReplyId {
   kTimeout,               // -ERR (autologout timer, RFC 1939 3; then close)
   kShuttingDown,          // -ERR [SYS/TEMP] (then close)
   kDeleteFailed,          // -ERR [SYS/TEMP] (QUIT: some deleted messages not removed)
+  kThrottled,             // -ERR [SYS/TEMP] (too many failed logins: auth says wait)
+  kTooManyConnections,    // -ERR [SYS/TEMP] (refused at a connection limit; then close)
 };
 
 // The row of the table for `id`. The reference stays valid for the life of the program.

@@ -84,8 +84,9 @@ struct Help {
 struct StartTls {};
 struct Auth {
   std::string mechanism;  // upper-cased SASL name (RFC 4422 3.1 syntax)
-  // nullopt: no initial response. Otherwise the base64 text as sent (checked to be valid
-  // base64, not decoded: see DecodeBase64), with "=" (an empty response, RFC 4954 4) as "".
+  // nullopt: no initial response. Otherwise the token as sent, not decoded (the session checks
+  // the mechanism first, 504, then decodes it with DecodeBase64, 501 when it is not base64),
+  // with "=" (an empty response, RFC 4954 4) as "".
   std::optional<std::string> initial_response;
 };
 // A verb that is not an SMTP command (500 5.5.1). `verb` is what the client sent, at most 32

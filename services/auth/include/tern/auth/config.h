@@ -20,6 +20,8 @@ struct AuthConfig {
   int64_t argon2_t_cost = 0;
   int64_t argon2_m_cost_kib = 0;
   int64_t argon2_parallelism = 0;
+  int64_t argon2_max_parallel = 0;
+  absl::Duration throttle_known_client_ttl;
   absl::Duration cache_ttl;
   int64_t cache_max_entries = 0;
   absl::Duration throttle_window;
