@@ -45,6 +45,7 @@ absl::StatusOr<Login::Stored> Login::Load(const std::string& address) {
 
 bool Login::Admit(const std::string& address, const std::string& ip, const std::string& mech,
                   Gate* gate, pb::AuthenticateResponse* resp) {
+  *gate = Gate{address, ip};
   // A client address this account logged in from before is not held back by what strangers
   // on the same address did (its own failures still count under the account key).
   bool known = false;
@@ -84,8 +85,8 @@ bool Login::Admit(const std::string& address, const std::string& ip, const std::
     *w.slot = w.key;
   }
   if (!down && wait == absl::ZeroDuration()) return true;
-  Release(*gate);  // give back what was taken: the attempt does not go ahead
-  *gate = Gate{};
+  End(*gate, Outcome::kNotRun);  // give back what was taken: the attempt does not go ahead
+  *gate = Gate{address, ip};
   log::Warn(down ? "login refused: throttle unavailable" : "login throttled",
             {{"user", address}, {"ip", ip}, {"mechanism", mech},
              {"retry_after_ms", std::to_string(down ? 1000 : Ms(wait))}});
@@ -95,44 +96,42 @@ bool Login::Admit(const std::string& address, const std::string& ip, const std::
   return false;
 }
 
-void Login::Release(const Gate& gate) {
-  if (!gate.account_key.empty()) (void)throttle_.End(kAccount, gate.account_key, false, false, policy_.account);
-  if (!gate.ip_key.empty()) (void)throttle_.End(kIp, gate.ip_key, false, false, policy_.ip);
-}
-
-void Login::Failed(const Gate& gate, const std::string& mech, pb::AuthenticateResponse* resp) {
+absl::Duration Login::End(const Gate& gate, Outcome outcome) {
+  const bool failed = outcome == Outcome::kFailed;
   absl::Duration wait = absl::ZeroDuration();
   if (!gate.account_key.empty()) {
-    auto w = throttle_.End(kAccount, gate.account_key, true, false, policy_.account);
+    auto w = throttle_.End(kAccount, gate.account_key, failed, outcome == Outcome::kSucceeded,
+                           policy_.account);
     if (w.ok()) wait = std::max(wait, *w);
   }
   if (!gate.ip_key.empty()) {
-    auto w = throttle_.End(kIp, gate.ip_key, true, false, policy_.ip);
+    auto w = throttle_.End(kIp, gate.ip_key, failed, false, policy_.ip);
     if (w.ok()) wait = std::max(wait, *w);
   }
+  return wait;
+}
+
+void Login::Failed(const Gate& gate, const std::string& mech, pb::AuthenticateResponse* resp) {
+  const absl::Duration wait = End(gate, Outcome::kFailed);
   probe_.Attempt(mech, "failed");
   // Who and from where, never the password; a key with a wait is blocked from now on.
-  const std::string user = gate.account_key.substr(0, gate.account_key.rfind('|'));
-  const std::string ip = gate.ip_key.empty() && !gate.account_key.empty()
-                             ? gate.account_key.substr(gate.account_key.rfind('|') + 1)
-                             : gate.ip_key;
   log::Warn(wait >= policy_.account.lockout ? "login failed; locked out" : "login failed",
-            {{"user", user}, {"ip", ip}, {"mechanism", mech},
+            {{"user", gate.address}, {"ip", gate.ip}, {"mechanism", mech},
              {"retry_after_ms", std::to_string(Ms(wait))}});
   resp->set_result(pb::AuthenticateResponse::FAILED);
   resp->set_retry_after_ms(Ms(wait));
 }
 
-pb::AuthenticateResponse Login::Finish(const Gate& gate, const std::string& address,
-                                       const std::string& ip, const std::string& mech, bool ok,
+pb::AuthenticateResponse Login::Finish(const Gate& gate, const std::string& mech, bool ok,
                                        const Stored& stored) {
   pb::AuthenticateResponse resp;
   if (!ok) {
     Failed(gate, mech, &resp);
     return resp;
   }
-  if (!gate.account_key.empty()) (void)throttle_.End(kAccount, gate.account_key, false, true, policy_.account);
-  if (!gate.ip_key.empty()) (void)throttle_.End(kIp, gate.ip_key, false, false, policy_.ip);
+  End(gate, Outcome::kSucceeded);
+  const std::string& address = gate.address;
+  const std::string& ip = gate.ip;
   if (!ip.empty() && stored.enabled) {
     (void)pool_.Run("known_client_add", pg::TxMode::kAutocommit, [&](pqxx::transaction_base& tx) {
       tx.exec_params(
@@ -209,7 +208,7 @@ pb::AuthenticateResponse Login::Authenticate(const std::string& mechanism,
   if (!key.empty()) {
     auto loaded = Load(key);
     if (!loaded.ok()) {
-      Release(gate);
+      End(gate, Outcome::kNotRun);
       probe_.Attempt(label, "unavailable");
       resp.set_result(pb::AuthenticateResponse::THROTTLED);
       resp.set_retry_after_ms(1000);
@@ -226,7 +225,7 @@ pb::AuthenticateResponse Login::Authenticate(const std::string& mechanism,
     if (stored.exists) probe_.Cache(false);
     std::optional<bool> verified = Verify(stored.exists ? stored.hash : dummy_hash_, password);
     if (!verified) {
-      Release(gate);
+      End(gate, Outcome::kNotRun);
       probe_.Attempt(label, "busy");
       resp.set_result(pb::AuthenticateResponse::THROTTLED);
       resp.set_retry_after_ms(1000);
@@ -235,7 +234,7 @@ pb::AuthenticateResponse Login::Authenticate(const std::string& mechanism,
     ok = *verified && stored.exists;
     if (ok) cache_.Remember(key, password, stored.hash);
   }
-  return Finish(gate, key, client_ip, label, ok, stored);
+  return Finish(gate, label, ok, stored);
 }
 
 pb::AuthenticateResponse Login::VerifyApop(const pb::VerifyApopRequest& req,
@@ -256,7 +255,7 @@ pb::AuthenticateResponse Login::VerifyApop(const pb::VerifyApopRequest& req,
   if (!key.empty()) {
     auto loaded = Load(key);
     if (!loaded.ok()) {
-      Release(gate);
+      End(gate, Outcome::kNotRun);
       probe_.Attempt("apop", "unavailable");
       resp.set_result(pb::AuthenticateResponse::THROTTLED);
       resp.set_retry_after_ms(1000);
@@ -275,7 +274,7 @@ pb::AuthenticateResponse Login::VerifyApop(const pb::VerifyApopRequest& req,
       ok = ConstantTimeEquals(Md5Hex(ts + *secret), digest);
     }
   }
-  return Finish(gate, key, client_ip, "apop", ok, stored);
+  return Finish(gate, "apop", ok, stored);
 }
 
 }  // namespace tern::auth

@@ -52,17 +52,21 @@ class Login {
   absl::StatusOr<Stored> Load(const std::string& address);
   // The throttle keys one attempt holds while it is in flight.
   struct Gate {
+    std::string address;      // the normalized account; empty for a malformed name
+    std::string ip;           // the client address; may be empty
     std::string account_key;  // "address|ip"; empty: not held
     std::string ip_key;       // empty: not held
   };
+  enum class Outcome { kNotRun, kFailed, kSucceeded };
   // Admits the attempt under both throttles at once (check and count are one statement each);
   // fills `resp` and returns false when it must wait or the database is down.
   bool Admit(const std::string& address, const std::string& ip, const std::string& mech,
              Gate* gate, pb::AuthenticateResponse* resp);
-  void Release(const Gate& gate);  // the attempt did not go ahead: nothing counted
+  // Ends the attempt under every key it holds: kNotRun counts nothing, kFailed counts a
+  // failure, kSucceeded clears the account-and-address counter. Returns the longest new wait.
+  absl::Duration End(const Gate& gate, Outcome outcome);
   void Failed(const Gate& gate, const std::string& mech, pb::AuthenticateResponse* resp);
-  pb::AuthenticateResponse Finish(const Gate& gate, const std::string& address,
-                                  const std::string& ip, const std::string& mech, bool ok,
+  pb::AuthenticateResponse Finish(const Gate& gate, const std::string& mech, bool ok,
                                   const Stored& stored);
   // Verifies under the process's bound on parallel hashes; nullopt: waited too long.
   std::optional<bool> Verify(const std::string& encoded, const std::string& password);

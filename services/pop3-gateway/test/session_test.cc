@@ -61,15 +61,19 @@ class Pop3SessionTest : public ::testing::Test {
     auth_->AddAccount("ann@example.test", "ann-password");
     ASSERT_TRUE(storage_->Deliver({.accounts = {"ann@example.test"}}, kOne).ok());
     ASSERT_TRUE(storage_->Deliver({.accounts = {"ann@example.test"}}, kTwo).ok());
+    auto s = Pop3Server::Start(Config(), auth_, storage_);
+    ASSERT_TRUE(s.ok()) << s.status();
+    server_ = std::move(*s);
+  }
+  // Ports picked by the system, plaintext login allowed from loopback.
+  static Pop3Config Config() {
     auto c = LoadConfig("");
-    ASSERT_TRUE(c.ok());
+    EXPECT_TRUE(c.ok());
     c->pop3_listen = c->http_listen = "127.0.0.1:0";
     c->pop3s_listen = "";
     c->plaintext_auth_networks = {"127.0.0.0/8"};
     c->hostname = "pop.example.test";
-    auto s = Pop3Server::Start(*c, auth_, storage_);
-    ASSERT_TRUE(s.ok()) << s.status();
-    server_ = std::move(*s);
+    return *c;
   }
   std::shared_ptr<clients::FakeAuthClient> auth_;
   std::shared_ptr<clients::FakeStorageClient> storage_;
@@ -121,23 +125,14 @@ TEST_F(Pop3SessionTest, WrongPasswordIsAuthAndRpopIsRefused) {
   EXPECT_NE(rpop.find("RPOP"), std::string::npos);
 }
 
-}  // namespace
-}  // namespace tern::pop3_gateway
-
-namespace tern::pop3_gateway {
-namespace {
 
 // A client that logs in, QUITs and logs in again at once (fetchmail polling, a phone retrying)
 // never sees [IN-USE] nor the per-address cap: the maildrop lease and the address's place are
 // given up before the +OK to QUIT is sent.
 TEST_F(Pop3SessionTest, SequentialLoginsFindTheMaildropFree) {
-  auto c = LoadConfig("");
-  ASSERT_TRUE(c.ok());
-  c->pop3_listen = c->http_listen = "127.0.0.1:0";
-  c->pop3s_listen = "";
-  c->plaintext_auth_networks = {"127.0.0.0/8"};
-  c->max_connections_per_ip = 1;
-  auto s = Pop3Server::Start(*c, auth_, storage_);
+  Pop3Config c = Config();
+  c.max_connections_per_ip = 1;
+  auto s = Pop3Server::Start(c, auth_, storage_);
   ASSERT_TRUE(s.ok()) << s.status();
   for (int i = 0; i < 300; ++i) {
     Client k((*s)->pop3_port());
@@ -152,20 +147,12 @@ TEST_F(Pop3SessionTest, SequentialLoginsFindTheMaildropFree) {
   }
 }
 
-}  // namespace
-}  // namespace tern::pop3_gateway
-
-namespace tern::pop3_gateway {
-namespace {
 
 // Refused at the per-address cap: a temporary "too many connections", not "shutting down".
 TEST_F(Pop3SessionTest, TheConnectionCapSaysTooManyConnections) {
-  auto c = LoadConfig("");
-  ASSERT_TRUE(c.ok());
-  c->pop3_listen = c->http_listen = "127.0.0.1:0";
-  c->pop3s_listen = "";
-  c->max_connections_per_ip = 1;
-  auto s = Pop3Server::Start(*c, auth_, storage_);
+  Pop3Config c = Config();
+  c.max_connections_per_ip = 1;
+  auto s = Pop3Server::Start(c, auth_, storage_);
   ASSERT_TRUE(s.ok()) << s.status();
   Client first((*s)->pop3_port());
   ASSERT_EQ(first.Line().rfind("+OK", 0), 0u);

@@ -368,11 +368,6 @@ TEST_F(SessionTest, DrainSays421ToIdleSessions) {
   stop.join();
 }
 
-}  // namespace
-}  // namespace tern::smtp_ingress
-
-namespace tern::smtp_ingress {
-namespace {
 
 TEST_F(SessionTest, StartTlsDiscardsInjectedCommandsAndForgetsTheSession) {
   char tmpl[] = "/tmp/tern-smtp-tls-XXXXXX";
@@ -404,11 +399,6 @@ TEST_F(SessionTest, StartTlsDiscardsInjectedCommandsAndForgetsTheSession) {
   (void)system(("rm -rf " + dir).c_str());
 }
 
-}  // namespace
-}  // namespace tern::smtp_ingress
-
-namespace tern::smtp_ingress {
-namespace {
 
 TEST_F(SessionTest, ProxyProtocolFromATrustedBalancerGivesTheRealClientAddress) {
   SmtpConfig cfg = Config();
@@ -430,11 +420,6 @@ TEST_F(SessionTest, ProxyProtocolFromATrustedBalancerGivesTheRealClientAddress) 
       << storage_->deliveries()[0].content;
 }
 
-}  // namespace
-}  // namespace tern::smtp_ingress
-
-namespace tern::smtp_ingress {
-namespace {
 
 // RFC 5321 4.5.1: "<Postmaster>" with no domain is accepted without authentication and
 // reaches the postmaster auth names (the fake, like auth, takes the first domain's).
@@ -532,11 +517,6 @@ TEST_F(SessionTest, OwnNetworksAreNotHeldToThePerAddressCap) {
   EXPECT_EQ(b.Code(), 220) << "relay.networks are exempt";
 }
 
-}  // namespace
-}  // namespace tern::smtp_ingress
-
-namespace tern::smtp_ingress {
-namespace {
 
 // RFC 4954 4: an unsupported mechanism gets 504 whatever its initial response looks like;
 // bad base64 for a supported one gets 501.
