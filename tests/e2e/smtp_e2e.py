@@ -27,7 +27,9 @@ SERVER = Server(smtp=True, extra_env={
     "TERN_SMTP_TLS_CERT_FILE": os.path.join(CERT_DIR, "cert.pem"),
     "TERN_SMTP_TLS_KEY_FILE": os.path.join(CERT_DIR, "key.pem"),
     "TERN_SMTP_LIMITS_MAX_MESSAGE_BYTES": "200000",
+    "TERN_SMTP_LIMITS_MAX_CONNECTIONS_PER_IP": "8",
 })
+PER_IP = 8
 
 DOMAIN = "e2e.test"
 PASSWORDS = {"alice": new_password(), "bob": new_password()}
@@ -163,6 +165,62 @@ class SmtpE2E(unittest.TestCase):
             s.send_message(self.message("implicit tls", sender=f"bob@{DOMAIN}",
                                         to=f"bob@{DOMAIN}"))
         self.assertEqual(self.inbox_count("bob"), before + 1)
+
+    def test_an_address_filling_the_mx_port_can_still_submit(self):
+        # Each listener counts its own connections: PER_IP idle sockets on MX (the attack from
+        # the security review) leave submission and submissions reachable for the same address.
+        idle = [socket.create_connection(("127.0.0.1", SERVER.mx), timeout=30)
+                for _ in range(PER_IP)]
+        try:
+            for sock in idle:
+                self.assertTrue(sock.recv(512).startswith(b"220 "))
+            with socket.create_connection(("127.0.0.1", SERVER.mx), timeout=30) as extra:
+                self.assertTrue(extra.recv(512).startswith(b"421 4.7.0 "), "MX is full")
+            before = self.inbox_count("bob")
+            with smtplib.SMTP("127.0.0.1", SERVER.submission, timeout=30) as s:
+                s.starttls(context=tls_context())
+                s.login(f"alice@{DOMAIN}", PASSWORDS["alice"])
+                s.send_message(self.message("while MX is busy", sender=f"alice@{DOMAIN}",
+                                            to=f"bob@{DOMAIN}"))
+            self.assertEqual(self.inbox_count("bob"), before + 1)
+        finally:
+            for sock in idle:
+                sock.close()
+
+    def test_the_implicit_tls_port_says_why_it_refuses(self):
+        # 465 at its cap: the 421 goes over TLS (before, the connection just closed).
+        held = []
+        try:
+            for _ in range(PER_IP):
+                t = tls_context().wrap_socket(
+                    socket.create_connection(("127.0.0.1", SERVER.submissions), timeout=30))
+                self.assertTrue(t.recv(512).startswith(b"220 "))
+                held.append(t)
+            with tls_context().wrap_socket(
+                    socket.create_connection(("127.0.0.1", SERVER.submissions),
+                                             timeout=30)) as refused:
+                self.assertEqual(refused.recv(512),
+                                 b"421 4.7.0 Too many connections; try again later\r\n")
+        finally:
+            for t in held:
+                t.close()
+
+    def test_idle_connections_do_not_starve_readyz(self):
+        # 64 idle connections used to make /readyz reset for 30 s; now 300 do not, and the
+        # probe is answered every time (curl, as a kubelet's HTTP probe would).
+        idle = [socket.create_connection(("127.0.0.1", SERVER.smtp_http), timeout=30)
+                for _ in range(300)]
+        try:
+            for _ in range(5):
+                out = subprocess.run(
+                    ["curl", "-sS", "--max-time", "10", "-w", " %{http_code}",
+                     f"http://127.0.0.1:{SERVER.smtp_http}/readyz"],
+                    capture_output=True, text=True)
+                self.assertEqual(out.stdout, "ready 200", out.stderr)
+                idle.append(socket.create_connection(("127.0.0.1", SERVER.smtp_http), timeout=30))
+        finally:
+            for sock in idle:
+                sock.close()
 
     def test_size_limit(self):
         big = self.message("too big", body="x" * 250000)

@@ -16,7 +16,7 @@
 #include <chrono>
 #include <exception>
 #include <mutex>
-#include <set>
+#include <map>
 #include <string_view>
 #include <thread>
 #include <utility>
@@ -139,7 +139,7 @@ class HttpServer::Impl {
       stopping_ = true;
       beast::error_code ignored;
       acceptor_.close(ignored);
-      for (beast::tcp_stream* stream : sessions_) stream->socket().cancel(ignored);
+      for (auto& [stream, slot] : sessions_) stream->socket().cancel(ignored);
     });
     thread_.join();
     // The thread may have ended early if the accept loop failed; make sure the port is closed.
@@ -190,8 +190,8 @@ class HttpServer::Impl {
         co_await backoff.async_wait(asio::redirect_error(asio::use_awaitable, ec));
         continue;
       }
-      if (active_sessions_ >= options_.max_connections) {
-        socket.close(ec);
+      if (active_sessions_ >= options_.max_connections && !EvictLongestWaiting()) {
+        socket.close(ec);  // every slot is busy answering: they finish within idle_timeout
         continue;
       }
       ++active_sessions_;
@@ -202,14 +202,29 @@ class HttpServer::Impl {
     }
   }
 
+  // At the connection limit: closes the connection that has waited longest for its request.
+  // False when none is waiting (all are being answered).
+  bool EvictLongestWaiting() {
+    Slot* oldest = nullptr;
+    for (auto& [stream, slot] : sessions_) {
+      if (slot.waiting && !slot.evicted && (!oldest || slot.since < oldest->since)) oldest = &slot;
+    }
+    if (!oldest) return false;
+    oldest->evicted = true;  // still counted until its coroutine ends, which is soon
+    beast::error_code ignored;
+    oldest->stream->socket().cancel(ignored);
+    return true;
+  }
+
   // One connection: read a request, answer it, repeat while keep-alive lasts.
   asio::awaitable<void> Session(tcp::socket socket) {
     beast::tcp_stream stream(std::move(socket));
-    sessions_.insert(&stream);
+    Slot& slot = sessions_[&stream];
+    slot.stream = &stream;
     struct Untrack {
-      std::set<beast::tcp_stream*>& set;
+      std::map<beast::tcp_stream*, Slot>& map;
       beast::tcp_stream* stream;
-      ~Untrack() { set.erase(stream); }
+      ~Untrack() { map.erase(stream); }
     } untrack{sessions_, &stream};
 
     beast::flat_buffer buffer(options_.max_header_bytes + options_.max_body_bytes + 1024);
@@ -220,9 +235,12 @@ class HttpServer::Impl {
       parser.body_limit(options_.max_body_bytes);
       beast::error_code ec;
       stream.expires_after(ToChrono(options_.idle_timeout));
+      slot.waiting = true;
+      slot.since = std::chrono::steady_clock::now();
       co_await http::async_read(stream, buffer, parser,
                                 asio::redirect_error(asio::use_awaitable, ec));
-      if (stopping_) break;
+      slot.waiting = false;
+      if (stopping_ || slot.evicted) break;
 
       Response res;
       if (!ec) {
@@ -324,7 +342,13 @@ class HttpServer::Impl {
   bool stopping_ = false;
   bool last_ready_ = true;
   size_t active_sessions_ = 0;
-  std::set<beast::tcp_stream*> sessions_;
+  struct Slot {
+    beast::tcp_stream* stream = nullptr;
+    bool waiting = false;  // for (the rest of) a request
+    bool evicted = false;
+    std::chrono::steady_clock::time_point since;  // of the wait
+  };
+  std::map<beast::tcp_stream*, Slot> sessions_;
 };
 
 HttpServer::HttpServer(std::shared_ptr<prometheus::Registry> registry,

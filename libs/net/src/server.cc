@@ -11,6 +11,12 @@ using std::chrono::steady_clock;
 
 namespace {
 steady_clock::duration ToSteady(absl::Duration d) { return absl::ToChronoNanoseconds(d); }
+// After a timeout, how long the goodbye may take to write before the socket is just closed.
+constexpr auto kGoodbyeTime = std::chrono::seconds(5);
+// Refused connections answered at once (implicit TLS: a handshake each, within kRefuseTime);
+// beyond that they are closed without a word.
+constexpr size_t kMaxRefusing = 64;
+constexpr auto kRefuseTime = std::chrono::seconds(10);
 }  // namespace
 
 absl::StatusOr<tcp::endpoint> ParseEndpoint(const std::string& listen) {
@@ -46,6 +52,7 @@ Connection::Connection(Server& server, tcp::socket socket, std::string listener,
   auto now = steady_clock::now();
   idle_deadline_ = now + ToSteady(server_.limits_.idle_timeout);
   total_deadline_ = now + ToSteady(server_.limits_.total_timeout);
+  line_deadline_ = now + ToSteady(server_.limits_.first_command_timeout);
 }
 
 Connection::~Connection() { server_.Forget(this); }
@@ -53,6 +60,22 @@ Connection::~Connection() { server_.Forget(this); }
 bool Connection::draining() const { return server_.draining_; }
 
 void Connection::Touch() { idle_deadline_ = steady_clock::now() + ToSteady(server_.limits_.idle_timeout); }
+
+void Connection::LinePending() {
+  if (line_deadline_ != steady_clock::time_point::max()) return;  // a clock runs already
+  line_deadline_ = steady_clock::now() + ToSteady(server_.limits_.line_timeout);
+  timer_.cancel();  // the watchdog re-arms for the nearer deadline
+}
+
+void Connection::LineDone() {
+  first_line_ = false;
+  line_deadline_ = steady_clock::time_point::max();
+}
+
+steady_clock::time_point Connection::Deadline() const {
+  if (timed_out_) return goodbye_deadline_;
+  return std::min({idle_deadline_, total_deadline_, line_deadline_});
+}
 
 void Connection::Leave() {
   absl::MutexLock lock(&server_.mu_);
@@ -73,14 +96,27 @@ void Connection::Close() {
 awaitable<void> Connection::Watchdog() {
   auto self = shared_from_this();
   while (open_) {
-    timer_.expires_at(std::min(idle_deadline_, total_deadline_));
+    timer_.expires_at(Deadline());
     boost::system::error_code ec;
     co_await timer_.async_wait(asio::redirect_error(use_awaitable, ec));
     if (!open_) break;
-    if (steady_clock::now() >= std::min(idle_deadline_, total_deadline_)) {
-      timed_out_ = true;
+    const auto now = steady_clock::now();
+    if (now < Deadline()) continue;  // re-armed (LinePending) or extended (Touch)
+    if (timed_out_) {  // the goodbye did not get out in time
       Close();
+      break;
     }
+    const char* what = now >= total_deadline_ ? "total"
+                       : now >= line_deadline_ ? (first_line_ ? "first_command" : "line")
+                                               : "idle";
+    log::Info("connection timed out",
+              {{"conn", id_}, {"listener", listener_}, {"ip", peer_.to_string()}, {"deadline", what}});
+    // Wake the session from its read (ReadSome returns 0, the connection still open) so the
+    // listener's timeout reply can be written; a pending write fails and closes.
+    timed_out_ = true;
+    goodbye_deadline_ = now + kGoodbyeTime;
+    tcp::socket& s = tls_ ? tls_->next_layer() : *plain_;
+    s.cancel(ec);
   }
 }
 
@@ -119,7 +155,7 @@ awaitable<bool> Connection::ReadProxyHeader() {
 }
 
 awaitable<size_t> Connection::ReadSome(char* buf, size_t n) {
-  if (!open_) co_return 0;
+  if (!open_ || timed_out_) co_return 0;
   if (interruptible_ && server_.draining_) co_return 0;  // see set_interruptible()
   Touch();
   boost::system::error_code ec;
@@ -131,7 +167,9 @@ awaitable<size_t> Connection::ReadSome(char* buf, size_t n) {
     got = co_await plain_->async_read_some(asio::buffer(buf, n), asio::redirect_error(use_awaitable, ec));
   }
   if (ec) {
-    if (!(ec == asio::error::operation_aborted && interruptible_ && server_.draining_)) Close();
+    const bool woken = ec == asio::error::operation_aborted &&
+                       (timed_out_ || (interruptible_ && server_.draining_));
+    if (!woken) Close();
     co_return 0;
   }
   co_return got;
@@ -219,45 +257,33 @@ awaitable<void> Server::Accept(std::shared_ptr<tcp::acceptor> acceptor, Listener
     auto peer = socket.remote_endpoint(pec).address();
     const bool via_proxy = options.proxy_from.Contains(peer);
     std::optional<RejectReason> reject;
+    auto conn = std::make_shared<Connection>(*this, std::move(socket), options.name, tls_);
     {
       absl::MutexLock lock(&mu_);
       if (draining_) {
         reject = RejectReason::kDraining;
-      } else if (open_.size() >= limits_.max_connections) {
+      } else if (per_listener_[options.name] >= limits_.max_connections) {
         reject = RejectReason::kTooManyConnections;
       } else if (!via_proxy && !limits_.per_ip_exempt.Contains(peer) &&
-                 per_ip_[peer] >= limits_.max_per_ip) {
+                 per_ip_[{options.name, peer}] >= limits_.max_per_ip) {
         reject = RejectReason::kTooManyFromAddress;
+      } else {
+        ++per_ip_[{options.name, peer}];
+        conn->counted_ = true;
+        ++per_listener_[options.name];
+        conn->listed_ = true;
+        open_[conn.get()] = conn;
       }
     }
-    auto conn = std::make_shared<Connection>(*this, std::move(socket), options.name,
-                                             tls_);
     if (reject) {
-      log::Info("connection refused",
-                {{"listener", options.name}, {"ip", peer.to_string()},
-                 {"reason", *reject == RejectReason::kDraining          ? "draining"
-                            : *reject == RejectReason::kTooManyFromAddress ? "per_ip_limit"
-                                                                            : "limit"}});
-      // Not counted: say why and close. (Implicit-TLS listeners just close.)
-      auto reply = options.reject && !options.implicit_tls ? options.reject(*reject) : std::string();
-      asio::co_spawn(conn->plain_->get_executor(),
-                     [conn, reply]() -> awaitable<void> {
-                       if (!reply.empty()) co_await conn->Write(reply);
-                       conn->Close();
-                     },
-                     asio::detached);
+      Refuse(std::move(conn), options, *reject);
       continue;
-    }
-    {
-      absl::MutexLock lock(&mu_);
-      ++per_ip_[peer];
-      conn->counted_ = true;
-      open_[conn.get()] = conn;
     }
     auto exec = conn->plain_->get_executor();
     asio::co_spawn(exec, conn->Watchdog(), asio::detached);
     asio::co_spawn(exec,
-                   [conn, handler, implicit = options.implicit_tls, via_proxy]() -> awaitable<void> {
+                   [conn, handler, implicit = options.implicit_tls, via_proxy,
+                    timeout_reply = options.timeout_reply]() -> awaitable<void> {
                      if (via_proxy && !co_await conn->ReadProxyHeader()) co_return;
                      if (implicit && !co_await conn->StartTls()) co_return;
                      try {
@@ -265,18 +291,53 @@ awaitable<void> Server::Accept(std::shared_ptr<tcp::acceptor> acceptor, Listener
                      } catch (const std::exception& e) {
                        log::Error("connection handler failed", {{"conn", conn->id()}, {"error", e.what()}});
                      }
+                     if (conn->timed_out() && conn->open() && !timeout_reply.empty()) {
+                       conn->Leave();
+                       co_await conn->Write(timeout_reply);
+                     }
                      conn->Close();
                    },
                    asio::detached);
   }
 }
 
+void Server::Refuse(std::shared_ptr<Connection> conn, const ListenerOptions& options,
+                    RejectReason why) {
+  log::Info("connection refused",
+            {{"listener", options.name}, {"ip", conn->peer().to_string()},
+             {"reason", why == RejectReason::kDraining            ? "draining"
+                        : why == RejectReason::kTooManyFromAddress ? "per_ip_limit"
+                                                                    : "limit"}});
+  // Not counted. Say why, within kRefuseTime (the watchdog closes it then), and close.
+  std::string reply = options.reject ? options.reject(why) : std::string();
+  const bool can_say = !reply.empty() && (!options.implicit_tls || tls_);
+  if (!can_say || refusing_.fetch_add(1) >= kMaxRefusing) {
+    if (can_say) --refusing_;
+    asio::post(conn->plain_->get_executor(), [conn] { conn->Close(); });
+    return;
+  }
+  conn->total_deadline_ = steady_clock::now() + kRefuseTime;
+  auto exec = conn->plain_->get_executor();
+  asio::co_spawn(exec, conn->Watchdog(), asio::detached);
+  asio::co_spawn(exec,
+                 [this, conn, reply, implicit = options.implicit_tls]() -> awaitable<void> {
+                   // Implicit TLS (465, 995, 993): the client hears nothing until the
+                   // handshake is done, so the reason goes over TLS.
+                   if (!implicit || co_await conn->StartTls()) co_await conn->Write(reply);
+                   conn->Close();
+                   --refusing_;
+                 },
+                 asio::detached);
+}
+
 bool Server::Readdress(Connection* c, const asio::ip::address& to) {
   absl::MutexLock lock(&mu_);
   if (!open_.count(c) || !c->counted_) return false;
-  if (!limits_.per_ip_exempt.Contains(to) && per_ip_[to] >= limits_.max_per_ip) return false;
+  if (!limits_.per_ip_exempt.Contains(to) && per_ip_[{c->listener_, to}] >= limits_.max_per_ip) {
+    return false;
+  }
   Uncount(c);
-  ++per_ip_[to];
+  ++per_ip_[{c->listener_, to}];
   c->counted_ = true;
   return true;
 }
@@ -284,7 +345,7 @@ bool Server::Readdress(Connection* c, const asio::ip::address& to) {
 void Server::Uncount(Connection* c) {
   if (!c->counted_) return;
   c->counted_ = false;
-  auto ip = per_ip_.find(c->peer());
+  auto ip = per_ip_.find({c->listener_, c->peer()});
   if (ip != per_ip_.end() && --ip->second == 0) per_ip_.erase(ip);
 }
 
@@ -294,6 +355,10 @@ void Server::Forget(Connection* c) {
   if (it == open_.end()) return;
   open_.erase(it);
   Uncount(c);
+  if (c->listed_) {
+    c->listed_ = false;
+    --per_listener_[c->listener_];
+  }
 }
 
 size_t Server::active() {

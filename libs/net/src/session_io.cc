@@ -29,6 +29,13 @@ asio::awaitable<size_t> SessionIo::Read(char* buf, size_t size, bool idle,
   co_return n;
 }
 
+asio::awaitable<void> Pause(absl::Duration d) {
+  if (d <= absl::ZeroDuration()) co_return;
+  asio::steady_timer t(co_await asio::this_coro::executor, absl::ToChronoNanoseconds(d));
+  boost::system::error_code ec;
+  co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+}
+
 absl::StatusOr<std::unique_ptr<Server>> MakeServer(const ServerSettings& s) {
   std::shared_ptr<TlsContexts> tls;
   if (!s.tls_cert_file.empty()) {
@@ -42,6 +49,8 @@ absl::StatusOr<std::unique_ptr<Server>> MakeServer(const ServerSettings& s) {
   limits.idle_timeout = s.idle_timeout;
   limits.total_timeout = s.total_timeout;
   limits.per_ip_exempt = s.per_ip_exempt;
+  limits.first_command_timeout = s.first_command_timeout;
+  limits.line_timeout = s.line_timeout;
   return std::make_unique<Server>(limits, tls);
 }
 

@@ -1,5 +1,7 @@
 #include "tern/net/server.h"
 
+#include <poll.h>
+
 #include <cstdlib>
 
 #include "gtest/gtest.h"
@@ -15,10 +17,12 @@ asio::awaitable<void> Echo(std::shared_ptr<Connection> c) {
   for (;;) {
     size_t nl;
     while ((nl = buf.find('\n')) == std::string::npos) {
+      if (!buf.empty()) c->LinePending();
       size_t n = co_await c->ReadSome(tmp, sizeof tmp);
       if (n == 0) co_return;
       buf.append(tmp, n);
     }
+    c->LineDone();
     std::string line = buf.substr(0, nl);
     buf.erase(0, nl + 1);
     if (line == "STARTTLS") {
@@ -157,6 +161,101 @@ TEST(ServerTest, IdleConnectionsAreClosed) {
   Client c(*port);
   // Blocks until the server closes the silent connection (the read returns EOF).
   EXPECT_EQ(c.Line(), "");
+}
+
+// One address filling one listener's places (MX) leaves the others (submission) reachable.
+TEST(ServerTest, EachListenerCountsItsOwnConnections) {
+  Limits limits;
+  limits.max_per_ip = 1;
+  Server server(limits, nullptr);
+  auto busy = [](RejectReason) { return "BUSY\n"; };
+  auto mx = server.Listen({.name = "mx", .listen = "127.0.0.1:0", .reject = busy}, Echo);
+  auto sub = server.Listen({.name = "submission", .listen = "127.0.0.1:0", .reject = busy}, Echo);
+  ASSERT_TRUE(mx.ok() && sub.ok());
+  Client a(*mx);
+  a.Send("a\n");
+  EXPECT_EQ(a.Line(), "plain:a");
+  Client b(*mx);
+  EXPECT_EQ(b.Line(), "BUSY") << "the MX place of this address is taken";
+  Client c(*sub);
+  c.Send("c\n");
+  EXPECT_EQ(c.Line(), "plain:c") << "submission counts apart";
+}
+
+TEST(ServerTest, AClientThatSaysNothingIsToldAndClosedAtTheFirstCommandDeadline) {
+  Limits limits;
+  limits.first_command_timeout = absl::Milliseconds(200);  // idle_timeout stays 5 minutes
+  Server server(limits, nullptr);
+  auto port = server.Listen({.name = "t", .listen = "127.0.0.1:0", .timeout_reply = "TIMEOUT\n"}, Echo);
+  ASSERT_TRUE(port.ok());
+  Client c(*port);
+  EXPECT_EQ(c.Line(), "TIMEOUT");
+  EXPECT_EQ(c.Line(), "") << "then closed";
+}
+
+TEST(ServerTest, AfterTheFirstCommandOnlyTheIdleTimeoutApplies) {
+  Limits limits;
+  limits.first_command_timeout = absl::Milliseconds(100);
+  limits.idle_timeout = absl::Seconds(5);
+  Server server(limits, nullptr);
+  auto port = server.Listen({.name = "t", .listen = "127.0.0.1:0", .timeout_reply = "TIMEOUT\n"}, Echo);
+  ASSERT_TRUE(port.ok());
+  Client c(*port);
+  c.Send("first\n");
+  EXPECT_EQ(c.Line(), "plain:first");
+  // Idle well past the first-command deadline: the session must still answer.
+  pollfd p{c.socket_.native_handle(), POLLIN, 0};
+  EXPECT_EQ(poll(&p, 1, 300), 0) << "nothing from the server: not timed out";
+  c.Send("second\n");
+  EXPECT_EQ(c.Line(), "plain:second");
+}
+
+// Slowloris: bytes of one line keep coming, each resetting the idle timer, but the line must
+// end within line_timeout.
+TEST(ServerTest, ALineTrickledAByteAtATimeIsCutAtTheLineDeadline) {
+  Limits limits;
+  limits.line_timeout = absl::Milliseconds(300);
+  limits.idle_timeout = absl::Seconds(30);
+  Server server(limits, nullptr);
+  auto port = server.Listen({.name = "t", .listen = "127.0.0.1:0", .timeout_reply = "TIMEOUT\n"}, Echo);
+  ASSERT_TRUE(port.ok());
+  Client c(*port);
+  c.Send("ok\n");
+  EXPECT_EQ(c.Line(), "plain:ok");
+  bool answered = false;
+  for (int i = 0; i < 500 && !answered; ++i) {  // a byte every 20 ms, for up to 10 s
+    boost::system::error_code ec;
+    asio::write(c.socket_, asio::buffer("x", 1), ec);
+    if (ec) break;
+    pollfd p{c.socket_.native_handle(), POLLIN, 0};
+    answered = poll(&p, 1, 20) == 1;
+  }
+  ASSERT_TRUE(answered) << "the server kept waiting for the line";
+  EXPECT_EQ(c.Line(), "TIMEOUT");
+  EXPECT_EQ(c.Line(), "");
+}
+
+// 465/995: the client hears nothing before the handshake, so the reason goes over TLS.
+TEST(ServerTest, ImplicitTlsListenerSaysWhyItRefusesOverTls) {
+  Certs certs;
+  ASSERT_TRUE(certs.ok);
+  auto tls = TlsContexts::Load(certs.dir + "/cert.pem", certs.dir + "/key.pem");
+  ASSERT_TRUE(tls.ok());
+  Limits limits;
+  limits.max_per_ip = 1;
+  Server server(limits, *tls);
+  auto port = server.Listen({.name = "s", .listen = "127.0.0.1:0", .implicit_tls = true,
+                             .reject = [](RejectReason) { return "BUSY\n"; }},
+                            Echo);
+  ASSERT_TRUE(port.ok());
+  Client a(*port);
+  a.UpgradeTls();
+  a.Send("a\n");
+  EXPECT_EQ(a.Line(), "tls:a");
+  Client b(*port);
+  b.UpgradeTls();
+  EXPECT_EQ(b.Line(), "BUSY");
+  EXPECT_EQ(b.Line(), "") << "then closed";
 }
 
 TEST(ServerTest, DrainLetsSessionsSayGoodbyeAndRefusesNewOnes) {

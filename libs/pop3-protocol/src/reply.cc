@@ -62,7 +62,7 @@ constexpr Row kRows[] = {
     {ReplyId::kUnknownCommand, false, kNone, "unknown command; send CAPA for the list of commands"},
     {ReplyId::kLineTooLong, false, kNone, "line too long"},
     {ReplyId::kTooManyErrors, false, kNone, "too many bad commands; closing the connection"},
-    {ReplyId::kTimeout, false, kNone, "idle for too long; closing the connection"},
+    {ReplyId::kTimeout, false, kNone, "timed out; closing the connection"},
     {ReplyId::kShuttingDown, false, kSysTemp, "server shutting down; try again later"},
     {ReplyId::kDeleteFailed, false, kSysTemp,
      "some deleted messages were not removed; try again later"},

@@ -25,13 +25,18 @@ const config::Schema<Pop3Config>& Schema() {
         .StringList("proxy.networks", &C::proxy_networks, {},
                     "load balancers sending a PROXY v1/v2 header; default none", config::CidrList())
         .Bool("apop", &C::apop, true, "offer APOP (for accounts with an APOP secret)")
-        .Int("limits.max_connections", &C::max_connections, 2000, "open connections",
+        .Int("limits.max_connections", &C::max_connections, 2000,
+             "open connections, per listener (pop3 and pop3s count apart)",
              config::Range(1, 1000000))
         .Int("limits.max_connections_per_ip", &C::max_connections_per_ip, 20,
-             "open connections per client address", config::Range(1, 100000))
+             "open connections per client address and listener", config::Range(1, 100000))
         .Duration("limits.idle_timeout", &C::idle_timeout, absl::Minutes(10),
                   "autologout timer (RFC 1939: at least 10 minutes)")
         .Duration("limits.total_timeout", &C::total_timeout, absl::Hours(1), "longest session")
+        .Duration("limits.first_command_timeout", &C::first_command_timeout, absl::Seconds(30),
+                  "from connect (TLS included) until the first command line is complete")
+        .Duration("limits.line_timeout", &C::line_timeout, absl::Seconds(60),
+                  "from the first byte of a command line until its end (slowloris)")
         .Duration("lease.ttl", &C::lease_ttl, absl::Seconds(60),
                   "maildrop lock lifetime, renewed while the session lives")
         .Duration("drain.grace", &C::drain_grace, absl::Seconds(25),

@@ -48,9 +48,7 @@ absl::StatusOr<std::unique_ptr<Pop3Server>> Pop3Server::Start(
   impl->env.reset(new SessionEnv{impl->config, pp::Limits{}, plaintext, *impl->auth,
                                  *impl->storage, *impl->pool, *impl->probe});
   TERN_ASSIGN_OR_RETURN(impl->server,
-                        net::MakeServer({c.tls_cert_file, c.tls_key_file, c.max_connections,
-                                         c.max_connections_per_ip, c.idle_timeout,
-                                         c.total_timeout}));
+                        net::MakeServer(net::SettingsOf(c)));
   SessionEnv* env = impl->env.get();
   auto listen = [&](const std::string& name, const std::string& addr, bool implicit) {
     return impl->server->Listen(
@@ -62,7 +60,8 @@ absl::StatusOr<std::unique_ptr<Pop3Server>> Pop3Server::Start(
            return pp::Format(pp::StandardReply(r == net::RejectReason::kDraining
                                                    ? pp::ReplyId::kShuttingDown
                                                    : pp::ReplyId::kTooManyConnections));
-         }},
+         },
+         .timeout_reply = pp::Format(pp::StandardReply(pp::ReplyId::kTimeout))},
         [env](std::shared_ptr<net::Connection> conn) { return RunSession(*env, conn); });
   };
   if (!c.pop3_listen.empty()) {

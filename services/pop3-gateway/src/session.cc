@@ -65,6 +65,7 @@ class Session {
   awaitable<bool> Fill() {
     char buf[8192];
     const std::string bye = pp::Format(pp::StandardReply(ReplyId::kShuttingDown));
+    if (reader_.mid_line()) conn_->LinePending();  // its end must come within line_timeout
     size_t n = co_await io_.Read(buf, sizeof buf, true, bye);
     if (n == 0) co_return false;
     reader_.Feed(std::string_view(buf, n));
@@ -92,6 +93,7 @@ class Session {
         if (!co_await Fill()) co_return;
         continue;
       }
+      conn_->LineDone();
       if (next.kind == pp::CommandReader::Result::kTooLong) {
         Queue(pp::StandardReply(ReplyId::kLineTooLong));
         if (!Error()) co_return;
@@ -355,6 +357,7 @@ class Session {
       std::string line;
       for (;;) {
         auto next = reader_.Next(pp::CommandReader::LineKind::kSaslResponse);
+        if (next.kind != pp::CommandReader::Result::kNeedMore) conn_->LineDone();
         if (next.kind == pp::CommandReader::Result::kLine) {
           line = std::string(next.line);
           break;
@@ -410,12 +413,7 @@ class Session {
     }
     if (r->result() != A::OK) {
       env_.probe.Auth(label, "failed");
-      uint64_t wait = std::min<uint64_t>(r->retry_after_ms(), 2000);
-      if (wait > 0) {
-        asio::steady_timer t(co_await asio::this_coro::executor, std::chrono::milliseconds(wait));
-        boost::system::error_code ec;
-        co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-      }
+      co_await net::Pause(absl::Milliseconds(std::min<uint64_t>(r->retry_after_ms(), 2000)));
       user_.clear();
       Queue(pp::StandardReply(ReplyId::kAuthFailed));
       co_return Error();

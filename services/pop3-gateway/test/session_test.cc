@@ -160,5 +160,18 @@ TEST_F(Pop3SessionTest, TheConnectionCapSaysTooManyConnections) {
   EXPECT_EQ(second.Line(), "-ERR [SYS/TEMP] too many connections; try again later");
 }
 
+// A client that connects and never sends a command is told and closed at the first-command
+// deadline, well before the 10-minute autologout timer.
+TEST_F(Pop3SessionTest, ASilentClientIsToldAtTheFirstCommandDeadline) {
+  Pop3Config c = Config();
+  c.first_command_timeout = absl::Milliseconds(200);
+  auto s = Pop3Server::Start(c, auth_, storage_);
+  ASSERT_TRUE(s.ok()) << s.status();
+  Client client((*s)->pop3_port());
+  ASSERT_EQ(client.Line().rfind("+OK", 0), 0u);
+  EXPECT_EQ(client.Line(), "-ERR timed out; closing the connection");
+  EXPECT_EQ(client.Line(), "") << "then closed";
+}
+
 }  // namespace
 }  // namespace tern::pop3_gateway

@@ -47,17 +47,29 @@ const config::Schema<SmtpConfig>& Schema() {
              config::Range(1000, 1 << 30))
         .Int("limits.max_recipients", &C::max_recipients, 100, "RCPTs per message",
              config::Range(1, 10000))
-        .Int("limits.max_connections", &C::max_connections, 2000, "open connections",
+        .Int("limits.max_unknown_recipients", &C::max_unknown_recipients, 20,
+             "RCPTs for unknown users in one session before 421 and close (harvesting; as "
+             "Postfix's smtpd_hard_error_limit)",
+             config::Range(1, 100000))
+        .Duration("limits.unknown_recipient_delay", &C::unknown_recipient_delay, absl::Seconds(1),
+                  "pause before answering each unknown recipient after the first 5 of a session "
+                  "(as Postfix's smtpd_error_sleep_time)")
+        .Int("limits.max_connections", &C::max_connections, 2000,
+             "open connections, per listener (mx, submission and submissions count apart)",
              config::Range(1, 1000000))
         .Int("limits.max_connections_per_ip", &C::max_connections_per_ip, 50,
-             "open connections per client address (as Postfix's default; relay.networks are "
-             "not limited)",
+             "open connections per client address and listener (as Postfix's default; "
+             "relay.networks are not limited)",
              config::Range(1, 100000))
         .Int("limits.max_errors", &C::max_errors, 20, "bad commands before the session is closed",
              config::Range(1, 1000))
         .Duration("limits.idle_timeout", &C::idle_timeout, absl::Minutes(5),
                   "close a silent client after this long")
         .Duration("limits.total_timeout", &C::total_timeout, absl::Hours(1), "longest session")
+        .Duration("limits.first_command_timeout", &C::first_command_timeout, absl::Seconds(30),
+                  "from connect (TLS included) until the first command line is complete")
+        .Duration("limits.line_timeout", &C::line_timeout, absl::Seconds(60),
+                  "from the first byte of a command line until its end (slowloris)")
         .Duration("drain.grace", &C::drain_grace, absl::Seconds(25),
                   "on SIGTERM: time to finish transactions before 421")
         .Int("rpc_threads", &C::rpc_threads, 8, "threads for calls to auth and storage",

@@ -14,6 +14,10 @@ Probe::Probe(std::shared_ptr<Registry> registry)
                     .Name("tern_smtp_connections_rejected_total")
                     .Help("Connections refused before a session, by reason")
                     .Register(*registry_)),
+      ended_(BuildCounter()
+                 .Name("tern_smtp_sessions_ended_total")
+                 .Help("Sessions the server ended, by reason (timeout, errors, unknown_recipients)")
+                 .Register(*registry_)),
       commands_(BuildCounter()
                     .Name("tern_smtp_commands_total")
                     .Help("SMTP commands by verb and reply class")
@@ -84,6 +88,7 @@ void Probe::SessionClosed(const std::string& listener) { active_.Add({{"listener
 void Probe::Rejected(const std::string& listener, const std::string& reason) {
   rejected_.Add({{"listener", listener}, {"reason", reason}}).Increment();
 }
+void Probe::SessionEnded(const std::string& reason) { ended_.Add({{"reason", reason}}).Increment(); }
 void Probe::Command(const std::string& verb, int code, double seconds) {
   std::string result = std::to_string(code / 100) + "xx";
   commands_.Add({{"command", verb}, {"result", result}}).Increment();

@@ -18,6 +18,8 @@ class Probe {
   void SessionOpened(const std::string& listener);
   void SessionClosed(const std::string& listener);
   void Rejected(const std::string& listener, const std::string& reason);
+  // A session the server ended: timeout, errors (too many bad commands), unknown_recipients.
+  void SessionEnded(const std::string& reason);
   // result: the reply class ("2xx", "4xx", "5xx").
   void Command(const std::string& verb, int code, double seconds);
   void Auth(const std::string& mechanism, const std::string& result);
@@ -37,6 +39,7 @@ class Probe {
   prometheus::Family<prometheus::Gauge>& active_;
   prometheus::Family<prometheus::Counter>& sessions_;
   prometheus::Family<prometheus::Counter>& rejected_;
+  prometheus::Family<prometheus::Counter>& ended_;
   prometheus::Family<prometheus::Counter>& commands_;
   prometheus::Family<prometheus::Histogram>& command_seconds_;
   prometheus::Family<prometheus::Counter>& auth_;

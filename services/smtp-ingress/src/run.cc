@@ -65,9 +65,11 @@ absl::StatusOr<std::unique_ptr<SmtpServer>> SmtpServer::Start(
     impl->env->outbound = impl->outbound.get();
   }
   TERN_ASSIGN_OR_RETURN(impl->server,
-                        net::MakeServer({c.tls_cert_file, c.tls_key_file, c.max_connections,
-                                         c.max_connections_per_ip, c.idle_timeout,
-                                         c.total_timeout, relay}));
+                        net::MakeServer([&] {
+                          net::ServerSettings settings = net::SettingsOf(c);
+                          settings.per_ip_exempt = relay;
+                          return settings;
+                        }()));
   Probe* probe = impl->probe.get();
   auto listen = [&](const std::string& name, const std::string& addr, Role role,
                     bool implicit) -> absl::StatusOr<int> {
@@ -83,7 +85,8 @@ absl::StatusOr<std::unique_ptr<SmtpServer>> SmtpServer::Start(
                return r == net::RejectReason::kDraining
                           ? sp::Format(sp::StandardReply(sp::ReplyId::kShuttingDown))
                           : sp::Format(sp::Reply{421, "4.7.0", {"Too many connections; try again later"}});
-             }},
+             },
+         .timeout_reply = sp::Format(sp::StandardReply(sp::ReplyId::kTimeout))},
         [env, role](std::shared_ptr<net::Connection> conn) { return RunSession(*env, role, conn); });
   };
   if (!c.mx_listen.empty()) {

@@ -30,6 +30,10 @@ struct Recipient {
   bool remote = false;                // another domain's: queued for outbound delivery
 };
 
+// Unknown recipients a session may name before each further one is answered after
+// limits.unknown_recipient_delay (Postfix's smtpd_soft_error_limit is 10 errors of any kind).
+constexpr size_t kFreeUnknownRecipients = 5;
+
 // Received header fields in the header block (RFC 5321 6.3 loop detection).
 constexpr int kMaxHops = 100;
 int Hops(const std::string& message) {
@@ -77,8 +81,12 @@ class Session {
   awaitable<bool> Fill() {
     char buf[16384];
     const std::string bye = sp::Format(R(ReplyId::kShuttingDown));
+    if (reader_.mid_line()) conn_->LinePending();  // its end must come within line_timeout
     size_t n = co_await io_.Read(buf, sizeof buf, !in_mail_, bye);
-    if (n == 0) co_return false;
+    if (n == 0) {
+      if (conn_->timed_out()) env_.probe.SessionEnded("timeout");
+      co_return false;
+    }
     reader_.Feed(std::string_view(buf, n));
     co_return true;
   }
@@ -101,6 +109,7 @@ class Session {
         if (!co_await Fill()) co_return;
         continue;
       }
+      conn_->LineDone();
       if (next.kind == sp::CommandReader::Result::kTooLong) {
         Queue(R(ReplyId::kLineTooLong));
         if (!Error()) co_return;
@@ -137,6 +146,7 @@ class Session {
   // Counts a client error; false when the session must end.
   bool Error() {
     if (++errors_ >= static_cast<size_t>(env_.config.max_errors)) {
+      env_.probe.SessionEnded("errors");
       Queue(R(ReplyId::kTooManyErrors));
       return false;
     }
@@ -291,6 +301,16 @@ class Session {
       co_return true;
     }
     if (found->result() != L::ACCOUNTS || found->accounts().empty()) {
+      // Harvesting: every unknown user after the first few waits, and too many end the session.
+      if (++unknown_rcpts_ >= static_cast<size_t>(env_.config.max_unknown_recipients)) {
+        log::Info("too many unknown recipients", {{"ip", Ip()}, {"count", std::to_string(unknown_rcpts_)}}, &lc_);
+        env_.probe.SessionEnded("unknown_recipients");
+        Queue(Make(421, "4.7.0", "Too many unknown recipients; closing the connection"));
+        co_return false;
+      }
+      if (unknown_rcpts_ > kFreeUnknownRecipients) {
+        co_await net::Pause(env_.config.unknown_recipient_delay);
+      }
       Queue(R(ReplyId::kNoSuchUser));
       co_return true;
     }
@@ -309,7 +329,10 @@ class Session {
       char buf[65536];
       while (!done()) {
         size_t n = co_await conn_->ReadSome(buf, sizeof buf);
-        if (n == 0) co_return false;
+        if (n == 0) {
+          if (conn_->timed_out()) env_.probe.SessionEnded("timeout");
+          co_return false;
+        }
         size_t c = rx.Feed(std::string_view(buf, n)).consumed;
         if (done()) {
           reader_.Feed(std::string_view(buf + c, n - c));  // pipelined commands after the data
@@ -540,6 +563,7 @@ class Session {
           std::string line;
           for (;;) {
             auto next = reader_.Next(sp::CommandReader::LineKind::kSaslResponse);
+            if (next.kind != sp::CommandReader::Result::kNeedMore) conn_->LineDone();
             if (next.kind == sp::CommandReader::Result::kLine) {
               line = std::string(next.line);
               break;
@@ -575,12 +599,7 @@ class Session {
         default: {
           env_.probe.Auth(label, "failed");
           // Make the next guess wait as long as auth says (bounded), without blocking the strand.
-          uint64_t wait = std::min<uint64_t>(r->retry_after_ms(), 2000);
-          if (wait > 0) {
-            asio::steady_timer t(co_await asio::this_coro::executor, std::chrono::milliseconds(wait));
-            boost::system::error_code ec;
-            co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-          }
+          co_await net::Pause(absl::Milliseconds(std::min<uint64_t>(r->retry_after_ms(), 2000)));
           Queue(R(ReplyId::kAuthFailed));
           co_return Error();
         }
@@ -603,6 +622,7 @@ class Session {
   sp::Mail mail_;
   std::vector<Recipient> rcpts_;
   size_t rcpt_attempts_ = 0;
+  size_t unknown_rcpts_ = 0;  // in the whole session (RSET does not forget them)
   std::unique_ptr<sp::BdatReceiver> bdat_;
   size_t errors_ = 0;
   size_t messages_ = 0;

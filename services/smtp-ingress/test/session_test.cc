@@ -536,5 +536,63 @@ TEST_F(SessionTest, UnsupportedMechanismIs504BeforeItsResponseIsRead) {
   EXPECT_EQ(c.Reply().substr(0, 10), "501 5.5.2 ");
 }
 
+// An address that fills its places on the MX port (here 2) can still submit: each listener
+// counts its own connections.
+TEST_F(SessionTest, SubmissionStaysReachableWhileAnAddressFillsTheMxPort) {
+  SmtpConfig cfg = Config();
+  cfg.max_connections_per_ip = 2;
+  cfg.plaintext_auth_networks = {"127.0.0.0/8"};
+  Start(cfg);
+  Client idle1(server_->mx_port()), idle2(server_->mx_port());
+  EXPECT_EQ(idle1.Code(), 220);
+  EXPECT_EQ(idle2.Code(), 220);
+  Client third(server_->mx_port());
+  EXPECT_EQ(third.Reply().substr(0, 10), "421 4.7.0 ") << "the MX places are full";
+  Client user(server_->submission_port());
+  EXPECT_EQ(user.Code(), 220);
+  user.Send("EHLO laptop\r\n");
+  user.Reply();
+  user.Send("AUTH PLAIN AGFsaWNlQGV4YW1wbGUudGVzdABhbGljZS1wYXNzd29yZA==\r\n");  // alice
+  EXPECT_EQ(user.Code(), 235);
+  user.Send("MAIL FROM:<alice@example.test>\r\nRCPT TO:<bob@example.test>\r\nDATA\r\n");
+  EXPECT_EQ(user.Code(), 250);
+  EXPECT_EQ(user.Code(), 250);
+  EXPECT_EQ(user.Code(), 354);
+  user.Send("Subject: still here\r\n\r\nhi\r\n.\r\n");
+  EXPECT_EQ(user.Code(), 250);
+  EXPECT_EQ(storage_->deliveries().size(), 1u);
+}
+
+TEST_F(SessionTest, ASilentClientGets421AtTheFirstCommandDeadline) {
+  SmtpConfig cfg = Config();
+  cfg.first_command_timeout = absl::Milliseconds(200);  // idle_timeout stays 5 minutes
+  Start(cfg);
+  Client c(server_->mx_port());
+  EXPECT_EQ(c.Code(), 220);
+  EXPECT_EQ(c.Reply(), "421 4.4.2 Timeout, closing the connection\r\n");
+  EXPECT_EQ(c.Reply(), "") << "then closed";
+}
+
+// Harvesting (Postfix's smtpd_hard_error_limit): a session that names too many unknown users
+// is ended with 421, however they are pipelined; known users before that are kept.
+TEST_F(SessionTest, TooManyUnknownRecipientsEndTheSession) {
+  SmtpConfig cfg = Config();
+  cfg.max_unknown_recipients = 10;
+  cfg.unknown_recipient_delay = absl::Milliseconds(1);
+  Start(cfg);
+  Client c(server_->mx_port());
+  c.Reply();
+  std::string group = "EHLO x\r\nMAIL FROM:<s@remote.example>\r\nRCPT TO:<alice@example.test>\r\n";
+  for (int i = 0; i < 200; ++i) group += "RCPT TO:<nobody" + std::to_string(i) + "@example.test>\r\n";
+  c.Send(group);
+  EXPECT_EQ(c.Code(), 250);  // EHLO
+  EXPECT_EQ(c.Code(), 250);  // MAIL
+  EXPECT_EQ(c.Code(), 250);  // alice
+  for (int i = 0; i < 9; ++i) EXPECT_EQ(c.Reply().substr(0, 10), "550 5.1.1 ") << "unknown " << i;
+  EXPECT_EQ(c.Reply(), "421 4.7.0 Too many unknown recipients; closing the connection\r\n");
+  EXPECT_EQ(c.Reply(), "") << "then closed, the other 190 never looked up";
+  EXPECT_TRUE(storage_->deliveries().empty());
+}
+
 }  // namespace
 }  // namespace tern::smtp_ingress

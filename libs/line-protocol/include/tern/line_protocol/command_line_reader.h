@@ -38,6 +38,8 @@ class CommandLineReader {
 
   // The bytes fed but not yet returned as lines.
   std::string_view buffered() const { return lines_.buffered(); }
+  // Some of a line has arrived but not its end (see LineReader::mid_line).
+  bool mid_line() const { return lines_.mid_line(); }
   // Removes and returns them (a message body after SMTP DATA or BDAT); the reader starts
   // afresh, an over-long line being skipped forgotten too.
   std::string TakeBuffered() { return lines_.TakeBuffered(); }

@@ -45,6 +45,8 @@ class LineReader {
 
   // The bytes fed but not yet returned as lines.
   std::string_view buffered() const;
+  // Some of a line has arrived but not its end (buffered, or an over-long line being skipped).
+  bool mid_line() const { return discarding_ || pos_ < buf_.size(); }
   // Removes and returns them; the reader starts afresh (an over-long line being skipped is
   // forgotten too).
   std::string TakeBuffered();

@@ -9,10 +9,13 @@
 //   other methods 405 on a known path (with "Allow: GET")
 //
 // Limits: request headers and bodies are bounded (431 / 413, then the connection is closed); a
-// malformed request gets 400 and a close; keep-alive is supported; a connection idle for
-// `idle_timeout` (also the bound on reading one request or writing one response) is closed; at
-// most `max_connections` are served at once and further ones are closed on accept. Query strings
-// are ignored. No exception escapes the serving thread: failures are logged and answered 500.
+// malformed request gets 400 and a close; keep-alive is supported; a connection gets
+// `idle_timeout` to deliver each whole request (waiting for it included) and to take each
+// response, then it is closed. At most `max_connections` are open at once; at the limit a new
+// connection closes the one that has waited longest for its request (idle or trickling
+// headers), so a pile of idle connections can never starve a probe: a client that connects and
+// sends its request is served. Query strings are ignored. No exception escapes the serving
+// thread: failures are logged and answered 500.
 #pragma once
 
 #include <cstddef>
@@ -32,8 +35,8 @@ namespace tern::metrics {
 struct HttpServerOptions {
   size_t max_header_bytes = 8 * 1024;  // request line + headers
   size_t max_body_bytes = 8 * 1024;
-  absl::Duration idle_timeout = absl::Seconds(30);
-  size_t max_connections = 64;
+  absl::Duration idle_timeout = absl::Seconds(10);
+  size_t max_connections = 256;
 };
 
 class HttpServer {

@@ -31,13 +31,21 @@ namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
 struct Limits {
-  size_t max_connections = 2000;                // over it: the listener's reject bytes, close
-  size_t max_per_ip = 20;
+  // Each listener counts its own connections, in total and per client address, so a client
+  // that fills the MX port's places leaves submission reachable.
+  size_t max_connections = 2000;  // per listener; over it: the listener's reject bytes, close
+  size_t max_per_ip = 20;         // per listener and client address
   // Clients in these networks are not held to max_per_ip (the operator's own networks, as
   // Postfix exempts mynetworks from smtpd_client_connection_count_limit).
   Networks per_ip_exempt;
   absl::Duration idle_timeout = absl::Minutes(5);   // no bytes from the client for this long
   absl::Duration total_timeout = absl::Hours(1);    // whatever happens
+  // From the start of the session (after TLS and PROXY) until its first command line is
+  // complete: a client that connects and says nothing holds its place only this long.
+  absl::Duration first_command_timeout = absl::Seconds(30);
+  // From the first byte of a command line until its end (Connection::LinePending): a client
+  // trickling a line a byte at a time (slowloris) does not reset this as it does the idle time.
+  absl::Duration line_timeout = absl::Seconds(60);
   size_t io_threads = 1;
 };
 
@@ -52,7 +60,11 @@ struct ListenerOptions {
   // is taken at face value: a PROXY line from an untrusted peer is just bad protocol input.
   Networks proxy_from;
   // Bytes sent before closing a refused connection (e.g. "421 4.7.0 Too many connections\r\n").
+  // On an implicit-TLS listener they are sent over TLS, the handshake bounded in time.
   std::function<std::string(RejectReason)> reject;
+  // Bytes sent when a session ends because a deadline passed while it waited for the client
+  // (idle, first command, line, total), e.g. "421 4.4.2 Timeout\r\n". Empty: just close.
+  std::string timeout_reply;
 };
 
 class Server;
@@ -67,12 +79,20 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool tls_available() const { return contexts_ != nullptr; }
   // The server is draining: finish the current exchange, say goodbye and return.
   bool draining() const;
+  // A deadline passed (see Limits): reads return 0, and the session should return; the
+  // listener's timeout_reply is then sent and the connection closed.
   bool timed_out() const { return timed_out_; }
   bool open() const { return open_; }
   // While true, a drain interrupts a pending ReadSome (it returns 0 with the connection still
   // open), so a session idle between transactions can say goodbye at once. Sessions set it
   // while they wait for a new command and clear it inside a transaction.
   void set_interruptible(bool v) { interruptible_ = v; }
+  // Command-line deadlines (Limits::first_command_timeout, line_timeout). Sessions call
+  // LinePending() before reading while part of a command line is buffered (it starts the line
+  // clock if none runs), and LineDone() whenever they take a complete line (it stops it, and
+  // the first one ends the first-command deadline).
+  void LinePending();
+  void LineDone();
 
   // Some bytes into `buf`; 0 means the connection is over (closed, timed out or failed).
   asio::awaitable<size_t> ReadSome(char* buf, size_t n);
@@ -95,6 +115,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
  private:
   friend class Server;
   asio::awaitable<void> Watchdog();
+  std::chrono::steady_clock::time_point Deadline() const;
   // Consumes the PROXY header (peeking, so no byte after it is read); false: closed.
   asio::awaitable<bool> ReadProxyHeader();
   void Touch();
@@ -110,10 +131,16 @@ class Connection : public std::enable_shared_from_this<Connection> {
   asio::steady_timer timer_;
   std::chrono::steady_clock::time_point idle_deadline_;
   std::chrono::steady_clock::time_point total_deadline_;
+  // The first-command or line deadline; max() when none runs.
+  std::chrono::steady_clock::time_point line_deadline_ = std::chrono::steady_clock::time_point::max();
+  bool first_line_ = true;  // line_deadline_ is the first-command deadline
+  // After a timeout: the goodbye must be written by then.
+  std::chrono::steady_clock::time_point goodbye_deadline_;
   bool open_ = true;
   bool timed_out_ = false;
   bool interruptible_ = false;
   bool counted_ = false;  // holds a place in Server::per_ip_
+  bool listed_ = false;   // holds a place in Server::per_listener_
 };
 
 using Handler = std::function<asio::awaitable<void>(std::shared_ptr<Connection>)>;
@@ -141,6 +168,8 @@ class Server {
                                Handler handler);
   void Forget(Connection* c);
   void Uncount(Connection* c) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Says why a connection is refused (TLS first on implicit-TLS listeners), then closes it.
+  void Refuse(std::shared_ptr<Connection> conn, const ListenerOptions& options, RejectReason why);
   std::vector<std::shared_ptr<Connection>> Live();
   // Moves a connection's per-address count to its real client address; false when that
   // address is over its limit.
@@ -154,7 +183,12 @@ class Server {
   std::vector<std::shared_ptr<tcp::acceptor>> acceptors_;
   std::atomic<bool> draining_{false};
   absl::Mutex mu_;
-  std::map<asio::ip::address, size_t> per_ip_ ABSL_GUARDED_BY(mu_);
+  // Open connections per (listener, client address) and per listener.
+  std::map<std::pair<std::string, asio::ip::address>, size_t> per_ip_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, size_t> per_listener_ ABSL_GUARDED_BY(mu_);
+  // Refused connections still being answered (a TLS handshake each on implicit-TLS
+  // listeners); over kMaxRefusing, refused connections are closed without an answer.
+  std::atomic<size_t> refusing_{0};
   std::map<Connection*, std::weak_ptr<Connection>> open_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -34,6 +34,10 @@ class SessionIo {
   std::string out_;
 };
 
+// Waits `d` on the calling coroutine's executor without blocking it (the delay after a failed
+// login, a tarpit).
+asio::awaitable<void> Pause(absl::Duration d);
+
 // A gateway's listener settings (each gateway's config has these keys).
 struct ServerSettings {
   std::string tls_cert_file;  // empty: no TLS
@@ -43,7 +47,21 @@ struct ServerSettings {
   absl::Duration idle_timeout;
   absl::Duration total_timeout;
   Networks per_ip_exempt;  // not held to max_connections_per_ip
+  absl::Duration first_command_timeout = absl::Seconds(30);
+  absl::Duration line_timeout = absl::Seconds(60);
 };
 absl::StatusOr<std::unique_ptr<Server>> MakeServer(const ServerSettings& settings);
+// The settings from a gateway config that has these keys under the same names.
+template <typename GatewayConfig>
+ServerSettings SettingsOf(const GatewayConfig& c) {
+  return {.tls_cert_file = c.tls_cert_file,
+          .tls_key_file = c.tls_key_file,
+          .max_connections = c.max_connections,
+          .max_connections_per_ip = c.max_connections_per_ip,
+          .idle_timeout = c.idle_timeout,
+          .total_timeout = c.total_timeout,
+          .first_command_timeout = c.first_command_timeout,
+          .line_timeout = c.line_timeout};
+}
 
 }  // namespace tern::net

@@ -27,6 +27,8 @@ struct Pop3Config {
   int64_t max_connections_per_ip = 0;
   absl::Duration idle_timeout;
   absl::Duration total_timeout;
+  absl::Duration first_command_timeout;
+  absl::Duration line_timeout;
   absl::Duration lease_ttl;
   absl::Duration drain_grace;
   int64_t rpc_threads = 0;

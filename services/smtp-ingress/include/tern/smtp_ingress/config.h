@@ -34,6 +34,10 @@ struct SmtpConfig {
   int64_t max_errors = 0;
   absl::Duration idle_timeout;
   absl::Duration total_timeout;
+  absl::Duration first_command_timeout;
+  absl::Duration line_timeout;
+  int64_t max_unknown_recipients = 0;
+  absl::Duration unknown_recipient_delay;
   absl::Duration drain_grace;
   int64_t rpc_threads = 0;
   std::string log_level;
