@@ -139,7 +139,11 @@ class Server:
 
     def _wait_ready(self):
         deadline = time.monotonic() + READY_TIMEOUT_S
-        pending = {f"http://127.0.0.1:{p}/readyz" for p in (self.auth_http, self.storage_http)}
+        ports = [self.auth_http, self.storage_http]
+        # The gateways are ready once they can reach auth and storage.
+        ports += [self.smtp_http] if self.smtp else []
+        ports += [self.pop3_http] if self.pop3 else []
+        pending = {f"http://127.0.0.1:{p}/readyz" for p in ports}
         while pending:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"tern exited with {self.proc.returncode} before ready:\n"

@@ -222,6 +222,26 @@ class SmtpE2E(unittest.TestCase):
             for sock in idle:
                 sock.close()
 
+    def test_request_ids_follow_a_session_into_auth(self):
+        # The gateway sends its connection id as x-request-id; auth's log line for the failed
+        # login carries it, so one id ties the two services' lines together.
+        with smtplib.SMTP("127.0.0.1", SERVER.submission, timeout=30) as s:
+            s.starttls(context=tls_context())
+            with self.assertRaises(smtplib.SMTPAuthenticationError):
+                s.login(f"bob@{DOMAIN}", "not bob's password")
+        lines = [json.loads(l) for l in SERVER.log().splitlines() if l.startswith("{")]
+        smtp_conns = {l["conn"] for l in lines if l.get("msg") == "smtp connect" and "conn" in l}
+        failed = [l for l in lines if l.get("msg", "").startswith("login failed")
+                  and l.get("user", l.get("account", "")).startswith("bob@")]
+        self.assertTrue(failed, "auth logged the failed login")
+        self.assertIn(failed[-1].get("req"), smtp_conns)
+
+    def test_gateway_readiness_reflects_its_backends(self):
+        out = subprocess.run(["curl", "-sS", "-w", " %{http_code}",
+                              f"http://127.0.0.1:{SERVER.smtp_http}/readyz"],
+                             capture_output=True, text=True)
+        self.assertEqual(out.stdout, "ready 200", out.stderr)
+
     def test_size_limit(self):
         big = self.message("too big", body="x" * 250000)
         with smtplib.SMTP("127.0.0.1", SERVER.mx, timeout=30) as s:

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "tern/auth/v1/auth.grpc.pb.h"
+#include "tern/rpc/channel.h"
 #include "tern/rpc/status.h"
 #include "tern/sasl/sasl.h"
 #include "tern/storage/v1/storage.grpc.pb.h"
@@ -18,9 +19,18 @@ namespace {
 
 using namespace std::chrono_literals;
 
+absl::Status HealthOf(const std::shared_ptr<grpc::Channel>& channel) {
+  if (!channel) return absl::FailedPreconditionError("no channel (bad target or TLS files)");
+  auto serving = rpc::CheckHealth(channel, "", 2000ms);
+  if (!serving.ok()) return serving.status();
+  return *serving ? absl::OkStatus() : absl::UnavailableError("not serving");
+}
+
 class GrpcAuthClient final : public AuthClient {
  public:
-  explicit GrpcAuthClient(std::shared_ptr<grpc::Channel> ch) : stub_(auth::v1::Auth::NewStub(ch)) {}
+  explicit GrpcAuthClient(std::shared_ptr<grpc::Channel> ch)
+      : channel_(ch), stub_(auth::v1::Auth::NewStub(ch)) {}
+  absl::Status Health() override { return HealthOf(channel_); }
   absl::StatusOr<auth::v1::LookupRecipientResponse> Lookup(const std::string& address) override {
     auth::v1::LookupRecipientRequest req;
     req.set_address(address);
@@ -57,13 +67,15 @@ class GrpcAuthClient final : public AuthClient {
   }
 
  private:
+  std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<auth::v1::Auth::Stub> stub_;
 };
 
 class GrpcStorageClient final : public StorageClient {
  public:
   explicit GrpcStorageClient(std::shared_ptr<grpc::Channel> ch)
-      : stub_(storage::v1::Storage::NewStub(ch)) {}
+      : channel_(ch), stub_(storage::v1::Storage::NewStub(ch)) {}
+  absl::Status Health() override { return HealthOf(channel_); }
   absl::StatusOr<storage::v1::DeliverResponse> Deliver(const Envelope& envelope,
                                                        std::string content) override {
     storage::v1::DeliverRequest req;
@@ -185,6 +197,7 @@ class GrpcStorageClient final : public StorageClient {
   }
 
  private:
+  std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<storage::v1::Storage::Stub> stub_;
 };
 
@@ -193,6 +206,56 @@ class GrpcStorageClient final : public StorageClient {
 std::unique_ptr<AuthClient> MakeGrpcAuthClient(const rpc::ChannelOptions& options) {
   auto ch = rpc::MakeChannel(options);
   return std::make_unique<GrpcAuthClient>(ch.ok() ? *ch : nullptr);
+}
+
+DependencyMonitor::DependencyMonitor(std::vector<std::pair<std::string, Check>> checks,
+                                     absl::Duration interval)
+    : checks_(std::move(checks)), interval_(interval) {
+  Refresh();
+  thread_ = std::thread([this] { Loop(); });
+}
+
+DependencyMonitor::~DependencyMonitor() {
+  {
+    absl::MutexLock lock(&mu_);
+    stop_ = true;
+  }
+  thread_.join();
+}
+
+absl::Status DependencyMonitor::Ready() {
+  absl::MutexLock lock(&mu_);
+  if (draining_) return absl::UnavailableError("draining");
+  return state_;
+}
+
+void DependencyMonitor::Drain() {
+  absl::MutexLock lock(&mu_);
+  draining_ = true;
+}
+
+void DependencyMonitor::Refresh() {
+  absl::Status state;
+  for (const auto& [name, check] : checks_) {
+    absl::Status s = check();
+    if (!s.ok()) {
+      state = absl::UnavailableError(name + ": " + std::string(s.message()));
+      break;
+    }
+  }
+  absl::MutexLock lock(&mu_);
+  state_ = state;
+}
+
+void DependencyMonitor::Loop() {
+  for (;;) {
+    {
+      absl::MutexLock lock(&mu_);
+      auto stop = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stop_; };
+      if (mu_.AwaitWithTimeout(absl::Condition(&stop), interval_)) return;
+    }
+    Refresh();
+  }
 }
 
 std::unique_ptr<StorageClient> MakeGrpcStorageClient(const rpc::ChannelOptions& options) {

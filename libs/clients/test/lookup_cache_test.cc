@@ -9,6 +9,7 @@ namespace {
 // Counts the lookups that reach it; answers from a fixed table.
 class CountingAuth final : public AuthClient {
  public:
+  absl::Status Health() override { return absl::OkStatus(); }
   int calls = 0;
   bool down = false;
   std::map<std::string, auth::v1::LookupRecipientResponse::Result> table;
@@ -83,6 +84,26 @@ TEST(LookupCacheTest, BoundedAndOffWithZeroTtl) {
   off.Lookup("u1@x.test").IgnoreError();
   off.Lookup("u1@x.test").IgnoreError();
   EXPECT_EQ(next->calls, 2);
+}
+
+TEST(DependencyMonitorTest, ReadyFollowsTheChecksAndDrainComesFirst) {
+  std::atomic<bool> auth_up = true, storage_up = false;
+  auto check = [](std::atomic<bool>& up) {
+    return [&up] { return up ? absl::OkStatus() : absl::UnavailableError("connection refused"); };
+  };
+  DependencyMonitor m({{"auth", check(auth_up)}, {"storage", check(storage_up)}}, absl::Hours(1));
+  EXPECT_EQ(m.Ready(), absl::UnavailableError("storage: connection refused")) << "first round at once";
+  storage_up = true;
+  EXPECT_FALSE(m.Ready().ok()) << "the last answer is kept until the next round";
+  m.Refresh();
+  EXPECT_TRUE(m.Ready().ok());
+  auth_up = false;
+  m.Refresh();
+  EXPECT_EQ(m.Ready(), absl::UnavailableError("auth: connection refused"));
+  auth_up = true;
+  m.Refresh();
+  m.Drain();
+  EXPECT_EQ(m.Ready(), absl::UnavailableError("draining"));
 }
 
 }  // namespace

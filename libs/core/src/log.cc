@@ -92,15 +92,14 @@ void Write(Level level, std::string_view msg, Fields fields, const Context* ctx)
     AppendJsonString(line, state().service);
     sink = state().sink;
   }
-  if (ctx != nullptr) {
-    if (!ctx->conn.empty()) {
-      line += ",\"conn\":";
-      AppendJsonString(line, ctx->conn);
-    }
-    if (!ctx->req.empty()) {
-      line += ",\"req\":";
-      AppendJsonString(line, ctx->req);
-    }
+  if (ctx != nullptr && !ctx->conn.empty()) {
+    line += ",\"conn\":";
+    AppendJsonString(line, ctx->conn);
+  }
+  const std::string& req = ctx != nullptr && !ctx->req.empty() ? ctx->req : CurrentRequest();
+  if (!req.empty()) {
+    line += ",\"req\":";
+    AppendJsonString(line, req);
   }
   line += ",\"msg\":";
   AppendJsonString(line, msg);
@@ -118,6 +117,16 @@ void Write(Level level, std::string_view msg, Fields fields, const Context* ctx)
     std::fflush(stdout);
   }
 }
+
+namespace {
+thread_local std::string t_request;
+}  // namespace
+
+ScopedRequest::ScopedRequest(std::string id) : previous_(std::move(t_request)) {
+  t_request = std::move(id);
+}
+ScopedRequest::~ScopedRequest() { t_request = std::move(previous_); }
+const std::string& CurrentRequest() { return t_request; }
 
 std::string NewId(std::string_view prefix) {
   thread_local std::mt19937_64 rng{std::random_device{}()};

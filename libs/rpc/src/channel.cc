@@ -1,5 +1,7 @@
 #include "tern/rpc/channel.h"
 
+#include "tern/core/log.h"
+
 #include "tern/core/status.h"
 
 namespace tern::rpc {
@@ -30,6 +32,9 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(const ChannelOptions&
 std::unique_ptr<grpc::ClientContext> ContextWithDeadline(std::chrono::milliseconds timeout) {
   auto ctx = std::make_unique<grpc::ClientContext>();
   ctx->set_deadline(std::chrono::system_clock::now() + timeout);
+  if (const std::string& req = log::CurrentRequest(); !req.empty()) {
+    ctx->AddMetadata("x-request-id", req);
+  }
   return ctx;
 }
 

@@ -19,20 +19,29 @@ void ServerMetrics::Observe(const std::string& method, const absl::Status& statu
       .Observe(seconds);
 }
 
-void ServerMetrics::LogFailure(const char* method, grpc::ServerContext* ctx,
-                               const absl::Status& s) {
+std::string ServerMetrics::RequestId(const grpc::ServerContext* ctx) {
+  if (ctx == nullptr) return "";
+  auto it = ctx->client_metadata().find("x-request-id");
+  if (it == ctx->client_metadata().end() || it->second.size() > 64) return "";
+  std::string id(it->second.data(), it->second.size());
+  for (char c : id) {
+    if (c < 0x21 || c > 0x7e) return "";
+  }
+  return id;
+}
+
+void ServerMetrics::Log(const char* method, const absl::Status& s, double seconds) {
   // Client mistakes are the client's business; server-side failures are ours to log.
   const auto code = s.code();
-  if (code != absl::StatusCode::kInternal && code != absl::StatusCode::kDataLoss &&
-      code != absl::StatusCode::kUnavailable && code != absl::StatusCode::kUnknown) {
-    return;
+  const bool ours = code == absl::StatusCode::kInternal || code == absl::StatusCode::kDataLoss ||
+                    code == absl::StatusCode::kUnavailable || code == absl::StatusCode::kUnknown;
+  if (ours) {
+    log::Error("rpc failed", {{"method", method}, {"error", std::string(s.message())}});
+  } else {
+    log::Debug("rpc", {{"method", method},
+                       {"code", CodeLabel(code)},
+                       {"ms", std::to_string(static_cast<int64_t>(seconds * 1000))}});
   }
-  log::Context lc;
-  if (ctx != nullptr) {
-    auto it = ctx->client_metadata().find("x-request-id");
-    if (it != ctx->client_metadata().end()) lc.req.assign(it->second.data(), it->second.size());
-  }
-  log::Error("rpc failed", {{"method", method}, {"error", std::string(s.message())}}, &lc);
 }
 
 }  // namespace tern::rpc

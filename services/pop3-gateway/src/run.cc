@@ -20,6 +20,7 @@ struct Pop3Server::Impl {
   std::unique_ptr<net::asio::thread_pool> pool;
   std::unique_ptr<SessionEnv> env;
   std::unique_ptr<net::Server> server;
+  std::unique_ptr<clients::DependencyMonitor> ready;  // backs /readyz
   std::unique_ptr<metrics::HttpServer> http;
   int pop3 = 0, pop3s = 0;
   bool stopped = false;
@@ -74,7 +75,14 @@ absl::StatusOr<std::unique_ptr<Pop3Server>> Pop3Server::Start(
       log::Warn("pop3s (implicit TLS) listener off: no tls.cert_file");
     }
   }
-  impl->http = std::make_unique<metrics::HttpServer>(impl->registry, nullptr);
+  // Ready while auth and storage answer (checked every 2 s, so /readyz never dials).
+  impl->ready = std::make_unique<clients::DependencyMonitor>(
+      std::vector<std::pair<std::string, clients::DependencyMonitor::Check>>{
+          {"auth", [a = impl->auth] { return a->Health(); }},
+          {"storage", [s = impl->storage] { return s->Health(); }}},
+      absl::Seconds(2));
+  impl->http = std::make_unique<metrics::HttpServer>(
+      impl->registry, [m = impl->ready.get()] { return m->Ready(); });
   TERN_RETURN_IF_ERROR(Annotate(impl->http->Start(c.http_listen), "http.listen"));
   log::Info("pop3-gateway started", {{"pop3", std::to_string(impl->pop3)},
                                      {"pop3s", std::to_string(impl->pop3s)}});
@@ -84,6 +92,7 @@ absl::StatusOr<std::unique_ptr<Pop3Server>> Pop3Server::Start(
 void Pop3Server::Stop(absl::Duration grace) {
   if (!impl_ || impl_->stopped) return;
   impl_->stopped = true;
+  impl_->ready->Drain();  // /readyz fails first, so load balancers stop sending
   impl_->server->Drain(grace);
   impl_->http->Stop();
   impl_->pool->join();

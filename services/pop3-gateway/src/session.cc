@@ -49,7 +49,7 @@ class Session {
       auto release = [&storage, a = account_, o = conn_->id()] {
         return storage.Lease(clients::LeaseOp::kRelease, a, kLeaseName, o, 1);
       };
-      auto released = co_await net::Offload(env_.rpc_pool, std::move(release));
+      auto released = co_await net::Offload(env_.rpc_pool, std::move(release), lc_.conn);
       if (!released.ok()) {
         log::Warn("maildrop lease not released (it expires by itself)",
                   {{"error", std::string(released.status().message())}}, &lc_);
@@ -170,7 +170,7 @@ class Session {
                    ip = conn_->peer().to_string()] {
         return auth.VerifyApop(name, banner, digest, ip);
       };
-      auto r = co_await net::Offload(env_.rpc_pool, std::move(call));
+      auto r = co_await net::Offload(env_.rpc_pool, std::move(call), lc_.conn);
       const std::string label = "apop";
       bool ok = co_await Finish(label, r);
       co_return ok;
@@ -293,7 +293,7 @@ class Session {
     auto fetch = [&storage, a = account_, uids] {
       return storage.FetchMany(a, kInbox, uids, kAheadMessageMax);
     };
-    auto got = co_await net::Offload(env_.rpc_pool, std::move(fetch));
+    auto got = co_await net::Offload(env_.rpc_pool, std::move(fetch), lc_.conn);
     if (got.ok()) ahead_ = std::move(*got);
   }
 
@@ -312,7 +312,7 @@ class Session {
     } else {
       auto& storage = env_.storage;
       auto fetch = [&storage, a = account_, uid] { return storage.Fetch(a, kInbox, uid); };
-      content = co_await net::Offload(env_.rpc_pool, std::move(fetch));
+      content = co_await net::Offload(env_.rpc_pool, std::move(fetch), lc_.conn);
     }
     if (!content.ok()) {
       log::Warn("fetch failed", {{"error", std::string(content.status().message())}}, &lc_);
@@ -391,7 +391,7 @@ class Session {
     auto call = [&auth, responses, ip = conn_->peer().to_string()] {
       return auth.Authenticate("PLAIN", responses, ip);
     };
-    auto r = co_await net::Offload(env_.rpc_pool, std::move(call));
+    auto r = co_await net::Offload(env_.rpc_pool, std::move(call), lc_.conn);
     bool ok = co_await Finish(label, r);
     co_return ok;
   }
@@ -425,7 +425,7 @@ class Session {
     auto acquire = [&storage, a = account_, o = conn_->id(), ttl] {
       return storage.Lease(clients::LeaseOp::kAcquire, a, kLeaseName, o, ttl);
     };
-    auto lease = co_await net::Offload(env_.rpc_pool, std::move(acquire));
+    auto lease = co_await net::Offload(env_.rpc_pool, std::move(acquire), lc_.conn);
     if (!lease.ok()) {
       Queue(pp::StandardReply(ReplyId::kTryLater));
       co_return true;
@@ -436,7 +436,7 @@ class Session {
     }
     locked_ = true;
     auto list = [&storage, a = account_] { return storage.List(a, kInbox); };
-    auto drop = co_await net::Offload(env_.rpc_pool, std::move(list));
+    auto drop = co_await net::Offload(env_.rpc_pool, std::move(list), lc_.conn);
     if (!drop.ok()) {
       Queue(pp::StandardReply(ReplyId::kTryLater));
       co_return false;
@@ -466,7 +466,7 @@ class Session {
       auto renew = [&storage, a = account_, o = conn_->id(), ttl] {
         return storage.Lease(clients::LeaseOp::kRenew, a, kLeaseName, o, ttl);
       };
-      auto r = co_await net::Offload(env_.rpc_pool, std::move(renew));
+      auto r = co_await net::Offload(env_.rpc_pool, std::move(renew), lc_.conn);
       if (!*alive) break;
       if (r.ok() && !*r) {
         log::Warn("maildrop lease lost; closing", {}, &lc_);
@@ -488,7 +488,7 @@ class Session {
     }
     auto& storage = env_.storage;
     auto remove = [&storage, a = account_, uids] { return storage.Remove(a, kInbox, uids); };
-    absl::Status s = co_await net::Offload(env_.rpc_pool, std::move(remove));
+    absl::Status s = co_await net::Offload(env_.rpc_pool, std::move(remove), lc_.conn);
     if (!s.ok()) {
       log::Warn("deletions not applied", {{"error", std::string(s.message())}}, &lc_);
       Queue(pp::StandardReply(ReplyId::kDeleteFailed));

@@ -6,6 +6,7 @@
 #include "gtest/gtest.h"
 #include "tern/clients/clients.h"
 #include "tern/pop3_gateway/run.h"
+#include "tern/testing/http_get.h"
 
 namespace tern::pop3_gateway {
 namespace {
@@ -171,6 +172,17 @@ TEST_F(Pop3SessionTest, ASilentClientIsToldAtTheFirstCommandDeadline) {
   ASSERT_EQ(client.Line().rfind("+OK", 0), 0u);
   EXPECT_EQ(client.Line(), "-ERR timed out; closing the connection");
   EXPECT_EQ(client.Line(), "") << "then closed";
+}
+
+TEST_F(Pop3SessionTest, ReadinessFollowsAuthAndStorage) {
+  EXPECT_EQ(testing::HttpGet(server_->http_port(), "/readyz").status, 200);
+  server_.reset();
+  storage_->SetUnavailable(true);
+  auto s = Pop3Server::Start(Config(), auth_, storage_);
+  ASSERT_TRUE(s.ok()) << s.status();
+  auto down = testing::HttpGet((*s)->http_port(), "/readyz");
+  EXPECT_EQ(down.status, 503);
+  EXPECT_EQ(down.body, "storage: storage down");
 }
 
 }  // namespace

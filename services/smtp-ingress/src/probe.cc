@@ -90,7 +90,8 @@ void Probe::Rejected(const std::string& listener, const std::string& reason) {
 }
 void Probe::SessionEnded(const std::string& reason) { ended_.Add({{"reason", reason}}).Increment(); }
 void Probe::Command(const std::string& verb, int code, double seconds) {
-  std::string result = std::to_string(code / 100) + "xx";
+  // A command the session ended without a reply (the connection was lost) is "none".
+  std::string result = code >= 200 && code < 600 ? std::to_string(code / 100) + "xx" : "none";
   commands_.Add({{"command", verb}, {"result", result}}).Increment();
   command_seconds_.Add({{"command", verb}}, metrics::LatencyBuckets()).Observe(seconds);
 }

@@ -22,6 +22,7 @@ struct SmtpServer::Impl {
   std::unique_ptr<SessionEnv> env;
   std::unique_ptr<OutboundWorkers> outbound;
   std::unique_ptr<net::Server> server;
+  std::unique_ptr<clients::DependencyMonitor> ready;  // backs /readyz
   std::unique_ptr<metrics::HttpServer> http;
   int mx = 0, submission = 0, submissions = 0;
   bool stopped = false;
@@ -104,7 +105,14 @@ absl::StatusOr<std::unique_ptr<SmtpServer>> SmtpServer::Start(
       log::Warn("submissions (implicit TLS) listener off: no tls.cert_file");
     }
   }
-  impl->http = std::make_unique<metrics::HttpServer>(impl->registry, nullptr);
+  // Ready while auth and storage answer (checked every 2 s, so /readyz never dials).
+  impl->ready = std::make_unique<clients::DependencyMonitor>(
+      std::vector<std::pair<std::string, clients::DependencyMonitor::Check>>{
+          {"auth", [a = impl->auth] { return a->Health(); }},
+          {"storage", [s = impl->storage] { return s->Health(); }}},
+      absl::Seconds(2));
+  impl->http = std::make_unique<metrics::HttpServer>(
+      impl->registry, [m = impl->ready.get()] { return m->Ready(); });
   TERN_RETURN_IF_ERROR(Annotate(impl->http->Start(c.http_listen), "http.listen"));
   if (impl->outbound) impl->outbound->Start();
   log::Info("smtp-ingress started", {{"mx", std::to_string(impl->mx)},
@@ -116,6 +124,7 @@ absl::StatusOr<std::unique_ptr<SmtpServer>> SmtpServer::Start(
 void SmtpServer::Stop(absl::Duration grace) {
   if (!impl_ || impl_->stopped) return;
   impl_->stopped = true;
+  impl_->ready->Drain();  // /readyz fails first, so load balancers stop sending
   // Workers and sessions wind down together, within one grace period.
   const absl::Time end = absl::Now() + grace;
   if (impl_->outbound) impl_->outbound->BeginStop();

@@ -76,7 +76,12 @@ class Session {
     return conn_->tls() || env_.plaintext_auth.Contains(conn_->peer());
   }
   bool MayRelay() const { return Authenticated() || env_.relay.Contains(conn_->peer()); }
-  void Queue(const sp::Reply& r) { sp::FormatTo(r, &out_); }
+  // Every reply goes through here, so the command being answered is recorded with the code of
+  // its last reply (DATA: the one after the message, not 354), whatever was flushed meanwhile.
+  void Queue(const sp::Reply& r) {
+    sp::FormatTo(r, &out_);
+    reply_code_ = r.code;
+  }
   // Fills the reader until it has a line (or the connection ends): false at the end.
   awaitable<bool> Fill() {
     char buf[16384];
@@ -118,11 +123,9 @@ class Session {
       auto start = std::chrono::steady_clock::now();
       sp::Command cmd = sp::ParseCommand(next.line);
       std::string verb(sp::CommandName(cmd));
-      size_t before = out_.size();
+      reply_code_ = 0;
       bool go_on = co_await Dispatch(cmd);
-      int code = out_.size() > before ? std::atoi(out_.substr(before, 3).c_str()) : last_code_;
-      last_code_ = code;
-      env_.probe.Command(verb, code,
+      env_.probe.Command(verb, reply_code_,
                          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
       if (!go_on) {
         co_await io_.Finish();  // the address's connection count drops before the goodbye
@@ -242,7 +245,7 @@ class Session {
       const std::string sender = m.reverse_path.Address();
       auto& auth = env_.auth;
       auto lookup = [&auth, sender] { return auth.Lookup(sender); };
-      auto found = co_await net::Offload(env_.rpc_pool, std::move(lookup));
+      auto found = co_await net::Offload(env_.rpc_pool, std::move(lookup), lc_.conn);
       if (!found.ok()) {
         Queue(R(ReplyId::kLocalError));
         co_return true;
@@ -278,7 +281,7 @@ class Session {
     const std::string address = r.forward_path.Address();
     auto& auth = env_.auth;
     auto lookup = [&auth, address] { return auth.Lookup(address); };
-    auto found = co_await net::Offload(env_.rpc_pool, std::move(lookup));
+    auto found = co_await net::Offload(env_.rpc_pool, std::move(lookup), lc_.conn);
     if (!found.ok()) {
       log::Warn("recipient lookup failed", {{"error", std::string(found.status().message())}}, &lc_);
       Queue(R(ReplyId::kLocalError));
@@ -445,7 +448,7 @@ class Session {
     auto deliver = [&storage, envelope, c = std::move(content)]() mutable {
       return storage.Deliver(envelope, std::move(c));
     };
-    auto stored = co_await net::Offload(env_.rpc_pool, std::move(deliver));
+    auto stored = co_await net::Offload(env_.rpc_pool, std::move(deliver), lc_.conn);
     if (stored.ok()) {
       ++messages_;
       env_.probe.MessageAccepted(size, recipients,
@@ -483,7 +486,7 @@ class Session {
     }
     auto& auth = env_.auth;
     auto lookup = [&auth, address] { return auth.Lookup(address); };
-    auto found = co_await net::Offload(env_.rpc_pool, std::move(lookup));
+    auto found = co_await net::Offload(env_.rpc_pool, std::move(lookup), lc_.conn);
     if (!found.ok()) {
       Queue(R(ReplyId::kLocalError));
       co_return true;
@@ -549,7 +552,7 @@ class Session {
     const std::string ip = Ip();
     for (int round = 0; round < 4; ++round) {
       auto call = [&auth, mech, responses, ip] { return auth.Authenticate(mech, responses, ip); };
-      auto r = co_await net::Offload(env_.rpc_pool, std::move(call));
+      auto r = co_await net::Offload(env_.rpc_pool, std::move(call), lc_.conn);
       if (!r.ok()) {
         env_.probe.Auth(label, "unavailable");
         Queue(R(ReplyId::kAuthUnavailable));
@@ -626,7 +629,7 @@ class Session {
   std::unique_ptr<sp::BdatReceiver> bdat_;
   size_t errors_ = 0;
   size_t messages_ = 0;
-  int last_code_ = 0;
+  int reply_code_ = 0;  // of the last reply queued (see Queue)
   bool upgrade_ = false;
 };
 

@@ -8,6 +8,7 @@
 #include "gtest/gtest.h"
 #include "tern/clients/clients.h"
 #include "tern/smtp_ingress/run.h"
+#include "tern/testing/http_get.h"
 
 namespace tern::smtp_ingress {
 namespace {
@@ -592,6 +593,68 @@ TEST_F(SessionTest, TooManyUnknownRecipientsEndTheSession) {
   EXPECT_EQ(c.Reply(), "421 4.7.0 Too many unknown recipients; closing the connection\r\n");
   EXPECT_EQ(c.Reply(), "") << "then closed, the other 190 never looked up";
   EXPECT_TRUE(storage_->deliveries().empty());
+}
+
+// The value of one sample on /metrics ("name{labels}"), 0 when absent.
+double Sample(int http_port, const std::string& series) {
+  std::string body = testing::HttpGet(http_port, "/metrics").body;
+  size_t at = body.find("\n" + series + " ");
+  if (at == std::string::npos) return 0;
+  return std::atof(body.c_str() + at + series.size() + 2);
+}
+
+// Each command is recorded with the code of its own last reply: in a pipelined group (where
+// replies of several commands share the buffer, and DATA flushes 354 before its final reply)
+// DATA used to be counted with RCPT's code, or as "0xx".
+TEST_F(SessionTest, PipelinedCommandsAreRecordedWithTheirOwnReplies) {
+  Start(Config());
+  Client c(server_->mx_port());
+  c.Reply();
+  c.Send("EHLO x\r\nMAIL FROM:<s@remote.example>\r\nRCPT TO:<alice@example.test>\r\n"
+         "RCPT TO:<nobody@example.test>\r\nDATA\r\n");
+  for (int want : {250, 250, 250, 550, 354}) EXPECT_EQ(c.Code(), want);
+  c.Send("Subject: x\r\n\r\nbody\r\n.\r\n");
+  EXPECT_EQ(c.Code(), 250);
+  // Refused: no valid recipient, so DATA is 554.
+  c.Send("MAIL FROM:<s@remote.example>\r\nRCPT TO:<nobody@example.test>\r\nDATA\r\n");
+  for (int want : {250, 550, 554}) EXPECT_EQ(c.Code(), want);
+  c.Send("QUIT\r\n");
+  EXPECT_EQ(c.Code(), 221);
+  const int port = server_->http_port();
+  auto count = [port](const char* command, const char* result) {
+    return Sample(port, std::string("tern_smtp_commands_total{command=\"") + command +
+                            "\",result=\"" + result + "\"}");
+  };
+  EXPECT_EQ(count("EHLO", "2xx"), 1);
+  EXPECT_EQ(count("MAIL", "2xx"), 2);
+  EXPECT_EQ(count("RCPT", "2xx"), 1);
+  EXPECT_EQ(count("RCPT", "5xx"), 2);
+  EXPECT_EQ(count("DATA", "2xx"), 1) << "DATA's reply is the 250 after the message";
+  EXPECT_EQ(count("DATA", "5xx"), 1);
+  EXPECT_EQ(count("DATA", "3xx"), 0);
+  EXPECT_EQ(count("DATA", "0xx"), 0);
+  EXPECT_EQ(count("QUIT", "2xx"), 1);
+}
+
+// /readyz says whether auth and storage answer (a gateway that cannot reach them is taken
+// out of the load balancer), and fails first when the server drains.
+TEST_F(SessionTest, ReadinessFollowsAuthAndStorage) {
+  storage_->SetUnavailable(true);
+  Start(Config());
+  auto down = testing::HttpGet(server_->http_port(), "/readyz");
+  EXPECT_EQ(down.status, 503);
+  EXPECT_EQ(down.body, "storage: storage down");
+  server_.reset();
+  storage_->SetUnavailable(false);
+  auth_->SetUnavailable(true);
+  Start(Config());
+  EXPECT_EQ(testing::HttpGet(server_->http_port(), "/readyz").body, "auth: auth down");
+  server_.reset();
+  auth_->SetUnavailable(false);
+  Start(Config());
+  auto up = testing::HttpGet(server_->http_port(), "/readyz");
+  EXPECT_EQ(up.status, 200);
+  EXPECT_EQ(up.body, "ready");
 }
 
 }  // namespace

@@ -3,13 +3,18 @@
 // unit tests of one gateway. Blocking calls: gateways run them through net::Offload.
 #pragma once
 
+#include <atomic>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
+#include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "tern/auth/v1/auth.pb.h"
 #include "tern/rpc/channel.h"
 #include "tern/storage/v1/storage.pb.h"
@@ -19,6 +24,8 @@ namespace tern::clients {
 class AuthClient {
  public:
   virtual ~AuthClient() = default;
+  // OK when the service answers grpc.health.v1 SERVING (a short call, for readiness).
+  virtual absl::Status Health() = 0;
   virtual absl::StatusOr<auth::v1::LookupRecipientResponse> Lookup(const std::string& address) = 0;
   virtual absl::StatusOr<auth::v1::AuthenticateResponse> Authenticate(
       const std::string& mechanism, const std::vector<std::string>& responses,
@@ -49,6 +56,8 @@ struct Envelope {
 class StorageClient {
  public:
   virtual ~StorageClient() = default;
+  // OK when the service answers grpc.health.v1 SERVING (a short call, for readiness).
+  virtual absl::Status Health() = 0;
   // One transaction for every account and the outbound queue; OK only after commit.
   virtual absl::StatusOr<storage::v1::DeliverResponse> Deliver(const Envelope& envelope,
                                                                std::string content) = 0;
@@ -79,6 +88,32 @@ class StorageClient {
 };
 
 std::unique_ptr<AuthClient> MakeGrpcAuthClient(const rpc::ChannelOptions& options);
+// Readiness of a gateway: whether the services it needs answer. A thread asks each check every
+// `interval` and keeps the last answers, so Ready() is quick and never dials (it backs
+// /readyz). The first round runs in the constructor; after Drain() it says "draining", so a
+// load balancer stops sending before the sessions are told to go.
+class DependencyMonitor {
+ public:
+  using Check = std::function<absl::Status()>;
+  DependencyMonitor(std::vector<std::pair<std::string, Check>> checks, absl::Duration interval);
+  ~DependencyMonitor();
+  // OK, or the first failing dependency: "auth: connection refused".
+  absl::Status Ready();
+  void Drain();
+  // One round of checks now (the thread does this every `interval`).
+  void Refresh();
+
+ private:
+  void Loop();
+  const std::vector<std::pair<std::string, Check>> checks_;
+  const absl::Duration interval_;
+  absl::Mutex mu_;
+  absl::Status state_ ABSL_GUARDED_BY(mu_);
+  bool draining_ ABSL_GUARDED_BY(mu_) = false;
+  bool stop_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread thread_;
+};
+
 std::unique_ptr<StorageClient> MakeGrpcStorageClient(const rpc::ChannelOptions& options);
 
 // Fakes: a directory of accounts with passwords, and a store that keeps what it received.
@@ -87,6 +122,9 @@ class FakeAuthClient final : public AuthClient {
   void AddAccount(const std::string& address, const std::string& password);
   void AddDomain(const std::string& domain);
   void SetUnavailable(bool down) { down_ = down; }
+  absl::Status Health() override {
+    return down_ ? absl::UnavailableError("auth down") : absl::OkStatus();
+  }
   absl::StatusOr<auth::v1::LookupRecipientResponse> Lookup(const std::string& address) override;
   absl::StatusOr<auth::v1::AuthenticateResponse> Authenticate(
       const std::string& mechanism, const std::vector<std::string>& responses,
@@ -99,7 +137,7 @@ class FakeAuthClient final : public AuthClient {
   absl::Mutex mu_;
   std::map<std::string, std::string> passwords_ ABSL_GUARDED_BY(mu_);
   std::vector<std::string> domains_ ABSL_GUARDED_BY(mu_);
-  bool down_ = false;
+  std::atomic<bool> down_ = false;
 };
 
 // Deliveries land in every account's INBOX with UIDs 1, 2, ...; leases never expire; outbound
@@ -113,6 +151,9 @@ class FakeStorageClient final : public StorageClient {
     std::vector<std::string> outbound;
   };
   void SetUnavailable(bool down) { down_ = down; }
+  absl::Status Health() override {
+    return down_ ? absl::UnavailableError("storage down") : absl::OkStatus();
+  }
   absl::StatusOr<storage::v1::DeliverResponse> Deliver(const Envelope& envelope,
                                                        std::string content) override;
   absl::StatusOr<Maildrop> List(const std::string& account, const std::string& mailbox) override;
@@ -145,7 +186,7 @@ class FakeStorageClient final : public StorageClient {
   std::map<std::string, uint32_t> next_uid_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, std::string> leases_ ABSL_GUARDED_BY(mu_);
   std::map<uint64_t, storage::v1::OutboundJob> jobs_ ABSL_GUARDED_BY(mu_);
-  bool down_ = false;
+  std::atomic<bool> down_ = false;
 };
 
 }  // namespace tern::clients

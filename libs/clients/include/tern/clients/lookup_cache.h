@@ -21,6 +21,7 @@ class CachingAuthClient final : public AuthClient {
   CachingAuthClient(std::shared_ptr<AuthClient> next, absl::Duration ttl, size_t max_entries,
                     Clock& clock = Clock::Real());
   absl::StatusOr<auth::v1::LookupRecipientResponse> Lookup(const std::string& address) override;
+  absl::Status Health() override { return next_->Health(); }
   absl::StatusOr<auth::v1::AuthenticateResponse> Authenticate(
       const std::string& mechanism, const std::vector<std::string>& responses,
       const std::string& client_ip) override {

@@ -43,4 +43,21 @@ void AppendJsonString(std::string& out, std::string_view s);
 // A short random id ("c-" + 12 hex digits) for connections and requests.
 std::string NewId(std::string_view prefix);
 
+// The request id of the work this thread is doing, while a ScopedRequest lives: log lines
+// without a Context "req" carry it, and gRPC calls made meanwhile send it as "x-request-id"
+// (rpc::ContextWithDeadline), so one id follows a client's request from a gateway's log line
+// through auth and storage. Gateways use their connection id; servers take the caller's.
+class ScopedRequest {
+ public:
+  explicit ScopedRequest(std::string id);
+  ~ScopedRequest();
+  ScopedRequest(const ScopedRequest&) = delete;
+  ScopedRequest& operator=(const ScopedRequest&) = delete;
+
+ private:
+  std::string previous_;
+};
+// "" outside any ScopedRequest.
+const std::string& CurrentRequest();
+
 }  // namespace tern::log

@@ -22,6 +22,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "tern/core/log.h"
 #include "tern/net/cidr.h"
 #include "tern/net/tls.h"
 
@@ -197,10 +198,16 @@ class Server {
 // GCC 12 destroys some objects of a coroutine call twice (temporaries in a co_await operand,
 // by-value parameters with a destructor): callers pass a named lambda, taken by reference and
 // moved before the first suspension; the task is a named object too.
+// `request_id` (the session's connection id) is the log::ScopedRequest of the call, so the
+// services called log it and their own calls pass it on.
 template <typename Fn>
-auto Offload(asio::thread_pool& pool, Fn&& fn) -> asio::awaitable<decltype(fn())> {
+auto Offload(asio::thread_pool& pool, Fn&& fn, std::string_view request_id = {})
+    -> asio::awaitable<decltype(fn())> {
   using R = decltype(fn());
-  auto task = [f = std::forward<Fn>(fn)]() mutable -> asio::awaitable<R> { co_return f(); };
+  auto task = [f = std::forward<Fn>(fn), id = std::string(request_id)]() mutable -> asio::awaitable<R> {
+    log::ScopedRequest request(id);
+    co_return f();
+  };
   auto op = asio::co_spawn(pool, std::move(task), asio::use_awaitable);
   co_return co_await std::move(op);
 }

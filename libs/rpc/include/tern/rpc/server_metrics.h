@@ -14,6 +14,7 @@
 #include "prometheus/family.h"
 #include "prometheus/histogram.h"
 #include "prometheus/registry.h"
+#include "tern/core/log.h"
 #include "tern/rpc/status.h"
 
 namespace tern::rpc {
@@ -25,20 +26,26 @@ class ServerMetrics {
 
   void Observe(const std::string& method, const absl::Status& status, double seconds);
 
-  // Runs `fn` (returning absl::Status), records it, logs internal errors with the request id
-  // from the "x-request-id" metadata, and returns the gRPC status.
+  // Runs `fn` (returning absl::Status) under the caller's request id (the "x-request-id"
+  // metadata, see log::ScopedRequest: every log line of the call carries it), records it, logs
+  // it at debug level and internal errors at error level, and returns the gRPC status.
   template <typename Fn>
   grpc::Status Serve(const char* method, grpc::ServerContext* ctx, Fn&& fn) {
+    log::ScopedRequest request(RequestId(ctx));
     auto start = std::chrono::steady_clock::now();
     absl::Status s = fn();
-    Observe(method, s,
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-    if (!s.ok()) LogFailure(method, ctx, s);
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    Observe(method, s, seconds);
+    Log(method, s, seconds);
     return ToGrpc(s);
   }
 
+  // The caller's "x-request-id" (at most 64 printable ASCII characters), "" if none.
+  static std::string RequestId(const grpc::ServerContext* ctx);
+
  private:
-  void LogFailure(const char* method, grpc::ServerContext* ctx, const absl::Status& s);
+  void Log(const char* method, const absl::Status& s, double seconds);
   prometheus::Family<prometheus::Histogram>& family_;
 };
 
