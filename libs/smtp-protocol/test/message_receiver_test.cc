@@ -58,7 +58,11 @@ DataOutcome ReceiveData(std::string_view input, const std::vector<std::string_vi
   o.message = r.TakeMessage();
   o.rest = std::string(input.substr(consumed));
   o.status = r.status();
-  EXPECT_EQ(o.status.size, o.status.too_big ? o.status.size : o.message.size());
+  if (o.status.too_big) {
+    EXPECT_GT(o.status.size, limits.max_message_size) << "too_big counts what was sent";
+  } else {
+    EXPECT_EQ(o.status.size, o.message.size());
+  }
   return o;
 }
 
@@ -173,26 +177,6 @@ TEST(DataReceiverTest, TakeMessageWhileReceivingStreams) {
   all += r.TakeMessage();
   EXPECT_EQ(all, "line one\r\nline two\r\n");
   EXPECT_EQ(r.status().size, all.size());
-}
-
-TEST(DataReceiverTest, FourKilobytesInMicroseconds) {
-  std::string wire;
-  while (wire.size() < 4096) wire += "The quick brown fox jumps over the lazy dog. 0123456789\r\n";
-  wire += ".\r\n";
-  constexpr int kIters = 2000;
-  size_t sink = 0;
-  const auto t0 = std::chrono::steady_clock::now();
-  for (int i = 0; i < kIters; ++i) {
-    DataReceiver r;
-    sink += r.Feed(wire).consumed;
-    sink += r.TakeMessage().size();
-  }
-  const double us =
-      std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count() /
-      kIters;
-  EXPECT_GT(sink, 0u);
-  RecordProperty("microseconds_per_4k_message", std::to_string(us));
-  EXPECT_LT(us, 100.0);  // typically a few microseconds; generous for sanitizers and loaded CI
 }
 
 // ---------------------------------------------------------------------------------------------
