@@ -1,6 +1,8 @@
 // The storage gRPC API through a real server on port 0: behaviour and bad input.
 #include "storage_fixture.h"
+#include "tern/core/error.h"
 #include "tern/rpc/channel.h"
+#include "tern/rpc/status.h"
 
 namespace tern::storage::testing {
 namespace {
@@ -272,7 +274,7 @@ TEST_F(StorageApiTest, CopyAssignsNewUidsInTheTarget) {
   ctx = rpc::ContextWithDeadline();
   grpc::Status s = stub().Copy(ctx.get(), cp, &r);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND);
-  EXPECT_NE(s.error_message().find("TRYCREATE"), std::string::npos);
+  EXPECT_EQ(ReasonOf(rpc::FromGrpc(s)), Reason::kMustCreateFirst) << "IMAP says [TRYCREATE]";
 }
 
 TEST_F(StorageApiTest, SearchCriteria) {

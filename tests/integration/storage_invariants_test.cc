@@ -6,6 +6,8 @@
 #include <thread>
 
 #include "storage_fixture.h"
+#include "tern/core/error.h"
+#include "tern/rpc/status.h"
 #include "tern/rpc/channel.h"
 
 namespace tern::storage::testing {
@@ -376,7 +378,7 @@ TEST_F(StorageInvariantsTest, DeliveryOverQuotaIsRefusedWithADistinctStatus) {
   ASSERT_TRUE(Deliver({account}, Message("fits", "x\r\n", 6000), nullptr).ok());
   grpc::Status s = Deliver({account}, Message("too-much", "x\r\n", 6000), nullptr);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
-  EXPECT_NE(s.error_message().find("quota"), std::string::npos) << s.error_message();
+  EXPECT_EQ(ReasonOf(rpc::FromGrpc(s)), Reason::kQuotaExceeded) << s.error_message();
   pb::GetQuotaRequest gq;
   gq.set_account(account);
   ctx = rpc::ContextWithDeadline();

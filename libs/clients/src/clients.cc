@@ -324,6 +324,7 @@ absl::StatusOr<storage::v1::DeliverResponse> FakeStorageClient::Deliver(const En
                                                                        std::string content) {
   if (down_) return absl::UnavailableError("storage down");
   absl::MutexLock lock(&mu_);
+  if (!deliver_status_.ok()) return deliver_status_;
   for (const auto& a : envelope.accounts) inbox_[a][++next_uid_[a]] = content;
   storage::v1::DeliverResponse r;
   for (const auto& address : envelope.outbound) {

@@ -1,5 +1,7 @@
 #include "tern/pg/pool.h"
 
+#include "tern/core/error.h"
+
 #include <chrono>
 #include <cstring>
 
@@ -147,12 +149,10 @@ absl::Status Pool::Run(const std::string& op, TxMode mode,
         CountError("retry");
         retry = attempt < kAttempts;
         result = absl::AbortedError("transaction conflict; retry");
-      } else if (state == "TQ001") {
-        result = absl::ResourceExhaustedError(msg);
-      } else if (state == "TN001") {
-        result = absl::NotFoundError(msg);
+      } else if (auto raised = RaisedError(state, msg)) {
+        result = *raised;
       } else if (state == "23505") {
-        result = absl::AlreadyExistsError(msg);
+        result = ReasonError(Reason::kAlreadyExists, msg);
       } else if (state == "57014") {
         result = absl::DeadlineExceededError("database statement timed out");
       } else if (state.rfind("08", 0) == 0 || state == "57P01" || state == "57P02" ||
@@ -213,6 +213,12 @@ std::vector<std::string> ParseTextArray(const pqxx::field& f) {
     if (kind == pqxx::array_parser::string_value) out.push_back(value);
   }
   return out;
+}
+
+std::optional<absl::Status> RaisedError(const std::string& sqlstate, const std::string& message) {
+  if (sqlstate == "TQ001") return ReasonError(Reason::kQuotaExceeded, message);
+  if (sqlstate == "TN001") return ReasonError(Reason::kNoSuchMailbox, message);
+  return std::nullopt;
 }
 
 }  // namespace tern::pg

@@ -4,6 +4,7 @@
 #include "gtest/gtest.h"
 #include "tern/rpc/channel.h"
 #include "tern/rpc/server.h"
+#include "tern/core/error.h"
 #include "tern/rpc/status.h"
 
 namespace tern::rpc {
@@ -17,6 +18,23 @@ TEST(StatusMappingTest, RoundTripsCodeAndMessage) {
   EXPECT_EQ(FromGrpc(g), s);
   EXPECT_TRUE(ToGrpc(absl::OkStatus()).ok());
   EXPECT_TRUE(FromGrpc(grpc::Status::OK).ok());
+}
+
+// The reason crosses the boundary in the details trailer; the text is kept apart from it.
+TEST(StatusMappingTest, CarriesTheReason) {
+  absl::Status s = ReasonError(Reason::kQuotaExceeded, "over by 10 bytes");
+  grpc::Status g = ToGrpc(s);
+  EXPECT_EQ(g.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_FALSE(g.error_details().empty());
+  absl::Status back = FromGrpc(g);
+  EXPECT_EQ(back.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(back.message(), "over by 10 bytes");
+  EXPECT_EQ(ReasonOf(back), Reason::kQuotaExceeded);
+  EXPECT_EQ(ReasonOf(FromGrpc(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "quota"))),
+            Reason::kUnspecified)
+      << "no reason from the text";
+  EXPECT_EQ(ReasonOf(FromGrpc(grpc::Status(grpc::StatusCode::NOT_FOUND, "x", "not a proto\xff"))),
+            Reason::kUnspecified);
 }
 
 TEST(ServerTest, ServesHealthOnAFreePortAndReportsNotServingAfterShutdown) {

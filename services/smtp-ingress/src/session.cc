@@ -1,5 +1,7 @@
 #include "session.h"
 
+#include "error_mapping.h"
+
 #include <algorithm>
 #include <chrono>
 #include <set>
@@ -247,7 +249,7 @@ class Session {
       auto lookup = [&auth, sender] { return auth.Lookup(sender); };
       auto found = co_await net::Offload(env_.rpc_pool, std::move(lookup), lc_.conn);
       if (!found.ok()) {
-        Queue(R(ReplyId::kLocalError));
+        Queue(R(AnswerFor(Call::kLookup, found.status()).reply));
         co_return true;
       }
       if (std::find(found->accounts().begin(), found->accounts().end(), user_) ==
@@ -284,7 +286,7 @@ class Session {
     auto found = co_await net::Offload(env_.rpc_pool, std::move(lookup), lc_.conn);
     if (!found.ok()) {
       log::Warn("recipient lookup failed", {{"error", std::string(found.status().message())}}, &lc_);
-      Queue(R(ReplyId::kLocalError));
+      Queue(R(AnswerFor(Call::kLookup, found.status()).reply));
       co_return true;
     }
     using L = auth::v1::LookupRecipientResponse;
@@ -461,15 +463,9 @@ class Session {
     } else {
       const auto& s = stored.status();
       log::Warn("message not stored", {{"id", id}, {"error", std::string(s.message())}}, &lc_);
-      if (s.code() == absl::StatusCode::kResourceExhausted) {
-        bool quota = s.message().find("quota") != absl::string_view::npos;
-        env_.probe.MessageRejected(quota ? "quota" : "size", size);
-        Queue(quota ? R(ReplyId::kMailboxFull) : R(ReplyId::kMessageTooBig));
-      } else {
-        // Nothing was committed (or it is in doubt): the sender must try again later.
-        env_.probe.MessageRejected("storage_unavailable", size);
-        Queue(R(ReplyId::kLocalError));
-      }
+      const Answer answer = AnswerFor(Call::kDeliver, s);
+      env_.probe.MessageRejected(std::string(answer.label), size);
+      Queue(R(answer.reply));
     }
     ResetTransaction();
     co_return true;
@@ -488,7 +484,7 @@ class Session {
     auto lookup = [&auth, address] { return auth.Lookup(address); };
     auto found = co_await net::Offload(env_.rpc_pool, std::move(lookup), lc_.conn);
     if (!found.ok()) {
-      Queue(R(ReplyId::kLocalError));
+      Queue(R(AnswerFor(Call::kLookup, found.status()).reply));
       co_return true;
     }
     if (found->accounts().empty()) {
@@ -554,8 +550,9 @@ class Session {
       auto call = [&auth, mech, responses, ip] { return auth.Authenticate(mech, responses, ip); };
       auto r = co_await net::Offload(env_.rpc_pool, std::move(call), lc_.conn);
       if (!r.ok()) {
-        env_.probe.Auth(label, "unavailable");
-        Queue(R(ReplyId::kAuthUnavailable));
+        const Answer answer = AnswerFor(Call::kAuthenticate, r.status());
+        env_.probe.Auth(label, std::string(answer.label));
+        Queue(R(answer.reply));
         co_return true;
       }
       using A = auth::v1::AuthenticateResponse;

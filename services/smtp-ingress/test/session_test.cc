@@ -7,6 +7,7 @@
 
 #include "gtest/gtest.h"
 #include "tern/clients/clients.h"
+#include "tern/core/error.h"
 #include "tern/smtp_ingress/run.h"
 #include "tern/testing/http_get.h"
 
@@ -634,6 +635,32 @@ TEST_F(SessionTest, PipelinedCommandsAreRecordedWithTheirOwnReplies) {
   EXPECT_EQ(count("DATA", "3xx"), 0);
   EXPECT_EQ(count("DATA", "0xx"), 0);
   EXPECT_EQ(count("QUIT", "2xx"), 1);
+}
+
+// Over quota, storage says so with a reason (not a text to search): 552 5.2.2, and the
+// message is not stored; a storage outage is a temporary 451.
+TEST_F(SessionTest, DeliveriesRefusedByStorageGetTheReasonsReply) {
+  Start(Config());
+  auto send = [this] {
+    Client c(server_->mx_port());
+    c.Reply();
+    c.Send("EHLO x\r\nMAIL FROM:<s@remote.example>\r\nRCPT TO:<alice@example.test>\r\nDATA\r\n");
+    for (int want : {250, 250, 250, 354}) EXPECT_EQ(c.Code(), want);
+    c.Send("Subject: x\r\n\r\nbody\r\n.\r\n");
+    return c.Reply();
+  };
+  storage_->SetDeliverStatus(ReasonError(Reason::kQuotaExceeded, "no text to search"));
+  EXPECT_EQ(send().substr(0, 10), "552 5.2.2 ");
+  storage_->SetDeliverStatus(ReasonError(Reason::kMessageTooLarge, "x"));
+  EXPECT_EQ(send().substr(0, 10), "552 5.3.4 ");
+  storage_->SetDeliverStatus(absl::ResourceExhaustedError("quota exceeded"));
+  EXPECT_EQ(send().substr(0, 10), "451 4.3.0 ") << "no reason: temporary, whatever the text";
+  storage_->SetDeliverStatus(absl::UnavailableError("database unavailable"));
+  EXPECT_EQ(send().substr(0, 10), "451 4.3.0 ");
+  EXPECT_TRUE(storage_->deliveries().empty());
+  storage_->SetDeliverStatus(absl::OkStatus());
+  EXPECT_EQ(send().substr(0, 4), "250 ");
+  EXPECT_EQ(Sample(server_->http_port(), "tern_smtp_messages_rejected_total{reason=\"quota\"}"), 1);
 }
 
 // /readyz says whether auth and storage answer (a gateway that cannot reach them is taken

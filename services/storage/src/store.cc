@@ -12,6 +12,7 @@
 #include "parsed.h"
 #include "probe.h"
 #include "search.h"
+#include "tern/core/error.h"
 #include "tern/core/log.h"
 #include "tern/core/status.h"
 
@@ -66,7 +67,7 @@ absl::StatusOr<Mailbox> LoadMailbox(pqxx::transaction_base& tx, int64_t account_
       "WHERE account_id = $1 AND name = $2";
   if (for_update) sql += " FOR UPDATE";
   pqxx::result r = tx.exec_params(sql, account_id, name);
-  if (r.empty()) return absl::NotFoundError("no such mailbox: " + name);
+  if (r.empty()) return ReasonError(Reason::kNoSuchMailbox, "no such mailbox: " + name);
   Mailbox m;
   m.id = r[0][0].as<int64_t>();
   m.name = r[0][1].as<std::string>();
@@ -81,7 +82,7 @@ absl::StatusOr<Mailbox> LoadMailbox(pqxx::transaction_base& tx, int64_t account_
 absl::StatusOr<Mailbox> LoadSelectable(pqxx::transaction_base& tx, int64_t account_id,
                                        const std::string& name, bool for_update) {
   TERN_ASSIGN_OR_RETURN(Mailbox m, LoadMailbox(tx, account_id, name, for_update));
-  if (m.noselect) return absl::NotFoundError("mailbox cannot be selected: " + name);
+  if (m.noselect) return ReasonError(Reason::kNoSuchMailbox, "mailbox cannot be selected: " + name);
   return m;
 }
 
@@ -209,8 +210,7 @@ class BinaryArray {
 // The status of one delivery refused in a batch (see tern_deliver_batch), as Pool::Run maps
 // the same SQLSTATE for a delivery alone.
 absl::Status RefusalStatus(const std::string& state, const std::string& message) {
-  if (state == "TQ001") return absl::ResourceExhaustedError(message);
-  if (state == "TN001") return absl::NotFoundError(message);
+  if (auto raised = pg::RaisedError(state, message)) return *raised;
   log::Error("database error", {{"op", "deliver_batch"}, {"sqlstate", state}, {"error", message}});
   return absl::InternalError("database error");
 }
@@ -318,7 +318,7 @@ absl::Status MailStore::CreateMailbox(const pb::CreateMailboxRequest& req,
   return db_.Run("create_mailbox", pg::TxMode::kReadWrite, [&](pqxx::transaction_base& tx) {
     auto existing = LoadMailbox(tx, account_id, name, true);
     if (existing.ok() && !existing->noselect) {
-      return absl::AlreadyExistsError("mailbox exists: " + name);
+      return ReasonError(Reason::kAlreadyExists, "mailbox exists: " + name);
     }
     if (existing.ok()) {
       tx.exec_params("UPDATE mailboxes SET noselect = false, special_use = $2 WHERE id = $1",
@@ -346,15 +346,15 @@ absl::Status MailStore::RenameMailbox(const pb::RenameMailboxRequest& req) {
   TERN_ASSIGN_OR_RETURN(int64_t account_id, AccountId(req.account()));
   TERN_ASSIGN_OR_RETURN(std::string from, NormalizeMailbox(req.from()));
   TERN_ASSIGN_OR_RETURN(std::string to, NormalizeMailbox(req.to()));
-  if (from == to) return absl::AlreadyExistsError("mailbox exists: " + to);
+  if (from == to) return ReasonError(Reason::kAlreadyExists, "mailbox exists: " + to);
   if (to.rfind(from + "/", 0) == 0) {
     return absl::InvalidArgumentError("cannot rename a mailbox into its own child");
   }
-  if (to == "INBOX") return absl::AlreadyExistsError("mailbox exists: INBOX");
+  if (to == "INBOX") return ReasonError(Reason::kAlreadyExists, "mailbox exists: INBOX");
   return Change("rename_mailbox", [&](pqxx::transaction_base& tx, std::vector<ChangeNote>& hints) {
     TERN_ASSIGN_OR_RETURN(Mailbox src, LoadMailbox(tx, account_id, from, true));
     if (LoadMailbox(tx, account_id, to, false).ok()) {
-      return absl::AlreadyExistsError("mailbox exists: " + to);
+      return ReasonError(Reason::kAlreadyExists, "mailbox exists: " + to);
     }
     for (size_t pos = to.find('/'); pos != std::string::npos; pos = to.find('/', pos + 1)) {
       tx.exec_params(
@@ -580,7 +580,7 @@ absl::Status MailStore::WriteMessage(const std::vector<std::string>& accounts,
                                      const std::vector<std::string>& outbound) {
   if (content.empty()) return absl::InvalidArgumentError("message: empty");
   if (content.size() > limits_.max_message_bytes) {
-    return absl::ResourceExhaustedError("size: message larger than " +
+    return ReasonError(Reason::kMessageTooLarge, "size: message larger than " +
                                         std::to_string(limits_.max_message_bytes) + " bytes");
   }
   // Parsing and hashing happen here, in the caller's thread, while another batch is written.
@@ -944,7 +944,7 @@ absl::Status MailStore::FetchContent(
             " FROM mailbox_messages mm JOIN messages m ON m.id = mm.message_id WHERE "
             "mm.mailbox_id = $1 AND mm.uid = $2",
         m.id, static_cast<int64_t>(req.uid()));
-    if (r.empty()) return absl::NotFoundError("no message with UID " + std::to_string(req.uid()));
+    if (r.empty()) return ReasonError(Reason::kNoSuchMessage, "no message with UID " + std::to_string(req.uid()));
     const int64_t message_id = r[0][0].as<int64_t>();
     const uint64_t size = r[0][1].as<uint64_t>();
     const uint64_t header_size = r[0][2].as<uint64_t>();
@@ -1101,7 +1101,7 @@ absl::Status MailStore::Copy(const pb::CopyRequest& req, bool move, pb::CopyResp
     // Lock both mailboxes in id order so that concurrent copies cannot deadlock.
     TERN_ASSIGN_OR_RETURN(Mailbox src, LoadSelectable(tx, account_id, from, false));
     auto dst_or = LoadSelectable(tx, account_id, to, false);
-    if (!dst_or.ok()) return absl::NotFoundError("no such mailbox: " + to + " [TRYCREATE]");
+    if (!dst_or.ok()) return ReasonError(Reason::kMustCreateFirst, "no such mailbox: " + to);
     Mailbox dst = *dst_or;
     tx.exec_params("SELECT id FROM mailboxes WHERE id IN ($1, $2) ORDER BY id FOR UPDATE", src.id,
                    dst.id);
@@ -1129,7 +1129,7 @@ absl::Status MailStore::Copy(const pb::CopyRequest& req, bool move, pb::CopyResp
           "$3 WHERE id = $1 AND (quota_bytes = 0 OR used_bytes + $2 <= quota_bytes) AND "
           "(quota_messages = 0 OR used_messages + $3 <= quota_messages) RETURNING id",
           account_id, bytes, n);
-      if (q.empty()) return absl::ResourceExhaustedError("quota exceeded for " + req.account());
+      if (q.empty()) return ReasonError(Reason::kQuotaExceeded, "quota exceeded for " + req.account());
     }
     const uint64_t dst_modseq = dst.highestmodseq + 1;
     tx.exec_params(
@@ -1497,7 +1497,7 @@ absl::Status MailStore::GetQuota(const std::string& account, pb::Quota* resp) {
         "SELECT quota_bytes, used_bytes, quota_messages, used_messages FROM mail_accounts WHERE "
         "id = $1",
         account_id);
-    if (r.empty()) return absl::NotFoundError("no such account");
+    if (r.empty()) return ReasonError(Reason::kNoSuchAccount, "no such account");
     resp->set_storage_bytes_limit(r[0][0].as<uint64_t>());
     resp->set_storage_bytes_used(r[0][1].as<uint64_t>());
     resp->set_messages_limit(r[0][2].as<uint64_t>());

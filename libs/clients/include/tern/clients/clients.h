@@ -151,6 +151,12 @@ class FakeStorageClient final : public StorageClient {
     std::vector<std::string> outbound;
   };
   void SetUnavailable(bool down) { down_ = down; }
+  // Deliver() answers `status` (e.g. ReasonError(Reason::kQuotaExceeded, ...)) until it is
+  // set back to OK.
+  void SetDeliverStatus(absl::Status status) {
+    absl::MutexLock lock(&mu_);
+    deliver_status_ = std::move(status);
+  }
   absl::Status Health() override {
     return down_ ? absl::UnavailableError("storage down") : absl::OkStatus();
   }
@@ -181,6 +187,7 @@ class FakeStorageClient final : public StorageClient {
  private:
   absl::Mutex mu_;
   std::vector<Delivery> deliveries_ ABSL_GUARDED_BY(mu_);
+  absl::Status deliver_status_ ABSL_GUARDED_BY(mu_);
   // account -> uid -> content
   std::map<std::string, std::map<uint32_t, std::string>> inbox_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, uint32_t> next_uid_ ABSL_GUARDED_BY(mu_);

@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -75,6 +76,11 @@ class Pool {
   int open_ ABSL_GUARDED_BY(mu_) = 0;
   int in_use_ ABSL_GUARDED_BY(mu_) = 0;
 };
+
+// The status for an error our own SQL raises (RAISE ... USING ERRCODE, class "T"): TQ001 over
+// quota, TN001 no such mailbox, each with its tern::Reason; nullopt for any other SQLSTATE.
+// Pool::Run uses it, and so does code that reads such errors from result rows.
+std::optional<absl::Status> RaisedError(const std::string& sqlstate, const std::string& message);
 
 // Helpers for building SQL parameters.
 // A PostgreSQL array literal of texts: {"a","b\"c"}.
