@@ -1,5 +1,7 @@
 #include "session.h"
 
+#include "error_mapping.h"
+
 #include <unistd.h>
 
 #include <chrono>
@@ -316,7 +318,7 @@ class Session {
     }
     if (!content.ok()) {
       log::Warn("fetch failed", {{"error", std::string(content.status().message())}}, &lc_);
-      Queue(pp::StandardReply(ReplyId::kTryLater));
+      Queue(pp::StandardReply(ReplyFor(Call::kFetch, content.status())));
       co_return true;
     }
     if (top_lines) {
@@ -402,7 +404,7 @@ class Session {
     using A = auth::v1::AuthenticateResponse;
     if (!r.ok()) {
       env_.probe.Auth(label, "unavailable");
-      Queue(pp::StandardReply(ReplyId::kAuthUnavailable));
+      Queue(pp::StandardReply(ReplyFor(Call::kAuthenticate, r.status())));
       co_return true;
     }
     if (r->result() == A::THROTTLED) {
@@ -427,7 +429,7 @@ class Session {
     };
     auto lease = co_await net::Offload(env_.rpc_pool, std::move(acquire), lc_.conn);
     if (!lease.ok()) {
-      Queue(pp::StandardReply(ReplyId::kTryLater));
+      Queue(pp::StandardReply(ReplyFor(Call::kLock, lease.status())));
       co_return true;
     }
     if (!*lease) {
@@ -438,7 +440,7 @@ class Session {
     auto list = [&storage, a = account_] { return storage.List(a, kInbox); };
     auto drop = co_await net::Offload(env_.rpc_pool, std::move(list), lc_.conn);
     if (!drop.ok()) {
-      Queue(pp::StandardReply(ReplyId::kTryLater));
+      Queue(pp::StandardReply(ReplyFor(Call::kOpen, drop.status())));
       co_return false;
     }
     drop_ = std::move(*drop);
@@ -491,7 +493,7 @@ class Session {
     absl::Status s = co_await net::Offload(env_.rpc_pool, std::move(remove), lc_.conn);
     if (!s.ok()) {
       log::Warn("deletions not applied", {{"error", std::string(s.message())}}, &lc_);
-      Queue(pp::StandardReply(ReplyId::kDeleteFailed));
+      Queue(pp::StandardReply(ReplyFor(Call::kRemove, s)));
       co_return false;
     }
     env_.probe.Deleted(static_cast<int>(uids.size()));
