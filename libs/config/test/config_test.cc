@@ -452,5 +452,28 @@ TEST(ConfigHelpersTest, CidrListAndHostname) {
   EXPECT_FALSE(LocalHostname().empty());
 }
 
+struct GatewayConfig {
+  std::string cert, key;
+};
+
+// One declaration gives both keys and the both-or-neither check every service used to repeat.
+TEST(ConfigTest, TlsFilePairIsBothOrNeither) {
+  Schema<GatewayConfig> schema("TERN_GW");
+  schema.TlsFilePair("tls", &GatewayConfig::cert, &GatewayConfig::key, "for IMAP");
+  auto none = schema.Load("", kNoEnv);
+  ASSERT_TRUE(none.ok()) << none.status();
+  EXPECT_EQ(none->cert, "");
+  TempFile both("tls:\n  cert_file: /c.pem\n  key_file: /k.pem\n");
+  auto ok = schema.Load(both.path(), kNoEnv);
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  EXPECT_EQ(ok->cert, "/c.pem");
+  EXPECT_EQ(ok->key, "/k.pem");
+  TempFile half("tls:\n  cert_file: /c.pem\n");
+  auto bad = schema.Load(half.path(), kNoEnv);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().message(), "tls.cert_file and tls.key_file: set both or neither");
+  EXPECT_THAT(schema.Describe(), HasSubstr("for IMAP"));
+}
+
 }  // namespace
 }  // namespace tern::config

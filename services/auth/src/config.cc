@@ -53,8 +53,7 @@ const config::Schema<AuthConfig>& Schema() {
              config::Range(1, 1024))
         .String("storage.target", &C::storage_target, "127.0.0.1:7001",
                 "storage service (account mail stores and quotas are kept there)")
-        .String("tls.cert_file", &C::tls_cert_file, "", "PEM certificate for gRPC")
-        .String("tls.key_file", &C::tls_key_file, "", "PEM private key for gRPC")
+        .TlsFilePair("tls", &C::tls_cert_file, &C::tls_key_file, "for gRPC")
         .String("tls.client_ca_file", &C::tls_client_ca_file, "",
                 "PEM CA; when set, clients must present a certificate it signed (mTLS)")
         .String("log.level", &C::log_level, "info", "debug, info, warn or error",
@@ -77,9 +76,6 @@ absl::StatusOr<AuthConfig> LoadConfig(const std::string& path, const std::string
     bool hex = c->apop_key.size() == 64;
     for (char ch : c->apop_key) hex = hex && std::isxdigit(static_cast<unsigned char>(ch));
     if (!hex) return absl::InvalidArgumentError("apop.key: must be 64 hex digits");
-  }
-  if (c->tls_cert_file.empty() != c->tls_key_file.empty()) {
-    return absl::InvalidArgumentError("tls.cert_file and tls.key_file: set both or neither");
   }
   return c;
 }

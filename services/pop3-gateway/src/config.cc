@@ -16,8 +16,8 @@ const config::Schema<Pop3Config>& Schema() {
                 "POP3S listener (995 role: implicit TLS; needs a certificate)")
         .String("http.listen", &C::http_listen, "127.0.0.1:9104", "metrics and health",
                 config::HostPort())
-        .String("tls.cert_file", &C::tls_cert_file, "", "PEM certificate chain (empty: no TLS)")
-        .String("tls.key_file", &C::tls_key_file, "", "PEM private key")
+        .TlsFilePair("tls", &C::tls_cert_file, &C::tls_key_file,
+                     "for STLS and implicit TLS (re-read when the files change)")
         .String("auth.target", &C::auth_target, "127.0.0.1:7002", "auth service")
         .String("storage.target", &C::storage_target, "127.0.0.1:7001", "storage service")
         .StringList("auth.plaintext_networks", &C::plaintext_auth_networks, {},
@@ -55,9 +55,6 @@ const config::Schema<Pop3Config>& Schema() {
 absl::StatusOr<Pop3Config> LoadConfig(const std::string& path, const std::string& section) {
   auto c = section.empty() ? Schema().Load(path) : Schema().LoadSection(path, section);
   if (!c.ok()) return c.status();
-  if (c->tls_cert_file.empty() != c->tls_key_file.empty()) {
-    return absl::InvalidArgumentError("tls.cert_file and tls.key_file: set both or neither");
-  }
   if (c->lease_ttl < absl::Seconds(3) || c->lease_ttl > absl::Hours(1)) {
     return absl::InvalidArgumentError("lease.ttl: between 3s and 1h");
   }

@@ -19,8 +19,8 @@ const config::Schema<SmtpConfig>& Schema() {
                 "submissions listener (465 role: implicit TLS; needs a certificate)")
         .String("http.listen", &C::http_listen, "127.0.0.1:9103", "metrics and health",
                 config::HostPort())
-        .String("tls.cert_file", &C::tls_cert_file, "", "PEM certificate chain (empty: no TLS)")
-        .String("tls.key_file", &C::tls_key_file, "", "PEM private key")
+        .TlsFilePair("tls", &C::tls_cert_file, &C::tls_key_file,
+                     "for STARTTLS and implicit TLS (re-read when the files change)")
         .String("auth.target", &C::auth_target, "127.0.0.1:7002", "auth service")
         .String("storage.target", &C::storage_target, "127.0.0.1:7001", "storage service")
         .Duration("auth.lookup_cache_ttl", &C::lookup_cache_ttl, absl::Seconds(5),
@@ -124,9 +124,6 @@ const config::Schema<SmtpConfig>& Schema() {
 absl::StatusOr<SmtpConfig> LoadConfig(const std::string& path, const std::string& section) {
   auto c = section.empty() ? Schema().Load(path) : Schema().LoadSection(path, section);
   if (!c.ok()) return c.status();
-  if (c->tls_cert_file.empty() != c->tls_key_file.empty()) {
-    return absl::InvalidArgumentError("tls.cert_file and tls.key_file: set both or neither");
-  }
   if (c->outbound_lease < absl::Minutes(1) || c->outbound_lease > absl::Hours(1)) {
     return absl::InvalidArgumentError("outbound.lease: between 1m and 1h");
   }

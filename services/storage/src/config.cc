@@ -27,9 +27,8 @@ const config::Schema<StorageConfig>& Schema() {
                   absl::Hours(24 * 7),
                   "outbound jobs that gave up stay this long for `ternctl queue` (then dropped)",
                   config::Range(absl::Minutes(1), absl::Hours(24 * 365)))
-        .String("tls.cert_file", &StorageConfig::tls_cert_file, "",
-                "PEM certificate for gRPC (empty: plaintext)")
-        .String("tls.key_file", &StorageConfig::tls_key_file, "", "PEM private key for gRPC")
+        .TlsFilePair("tls", &StorageConfig::tls_cert_file, &StorageConfig::tls_key_file,
+                     "for gRPC")
         .String("tls.client_ca_file", &StorageConfig::tls_client_ca_file, "",
                 "PEM CA; when set, clients must present a certificate it signed (mTLS)")
         .String("log.level", &StorageConfig::log_level, "info", "debug, info, warn or error",
@@ -43,9 +42,6 @@ absl::Status Validate(const StorageConfig& c) {
   if (c.database_url.empty()) {
     return absl::InvalidArgumentError(
         "database.url: required (set it in the file or TERN_STORAGE_DATABASE_URL)");
-  }
-  if (c.tls_cert_file.empty() != c.tls_key_file.empty()) {
-    return absl::InvalidArgumentError("tls.cert_file and tls.key_file: set both or neither");
   }
   return absl::OkStatus();
 }

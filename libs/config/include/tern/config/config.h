@@ -235,27 +235,37 @@ class Schema {
                std::move(help), std::move(validator));
   }
 
+  // A TLS identity: "<prefix>.cert_file" (PEM chain; `what` says what it is for) and
+  // "<prefix>.key_file" (PEM private key), empty by default. Load refuses one without the other.
+  Schema& TlsFilePair(const std::string& prefix, std::string Config::*cert,
+                      std::string Config::*key, const std::string& what) {
+    String(prefix + ".cert_file", cert, "", "PEM certificate chain " + what + " (empty: no TLS)");
+    String(prefix + ".key_file", key, "", "PEM private key for " + prefix + ".cert_file");
+    return Check([prefix, cert, key](const Config& c) {
+      if ((c.*cert).empty() == (c.*key).empty()) return absl::OkStatus();
+      return absl::InvalidArgumentError(prefix + ".cert_file and " + prefix +
+                                        ".key_file: set both or neither");
+    });
+  }
+  // A check of several keys together, run by Load after every key's own validator.
+  Schema& Check(std::function<absl::Status(const Config&)> check) {
+    checks_.push_back(std::move(check));
+    return *this;
+  }
+
   // Builds the effective configuration from `env` > the YAML file at `path` > the defaults, and
   // runs every validator on every effective value. `path` empty means defaults and environment
   // only; a non-empty path that cannot be read is an error. Errors: see the file comment.
   absl::StatusOr<Config> Load(const std::string& path,
                               const Environment& env = ProcessEnvironment()) const {
-    absl::StatusOr<std::vector<internal::Value>> values = core_.Resolve(path, env);
-    if (!values.ok()) return values.status();
-    Config config{};
-    for (size_t i = 0; i < members_.size(); ++i) members_[i].set(config, std::move((*values)[i]));
-    return config;
+    return Build(core_.Resolve(path, env));
   }
 
   // Like Load, reading only the map under the top-level key `section` of the file (the
   // all-in-one's one file holds a section per service). A missing section means defaults.
   absl::StatusOr<Config> LoadSection(const std::string& path, const std::string& section,
                                      const Environment& env = ProcessEnvironment()) const {
-    absl::StatusOr<std::vector<internal::Value>> values = core_.Resolve(path, env, section);
-    if (!values.ok()) return values.status();
-    Config config{};
-    for (size_t i = 0; i < members_.size(); ++i) members_[i].set(config, std::move((*values)[i]));
-    return config;
+    return Build(core_.Resolve(path, env, section));
   }
 
   // Every key, one block each: type, default, environment variable names and help. For
@@ -277,6 +287,16 @@ class Schema {
     std::function<internal::Value(const Config&)> get;
   };
 
+  absl::StatusOr<Config> Build(absl::StatusOr<std::vector<internal::Value>> values) const {
+    if (!values.ok()) return values.status();
+    Config config{};
+    for (size_t i = 0; i < members_.size(); ++i) members_[i].set(config, std::move((*values)[i]));
+    for (const auto& check : checks_) {
+      if (absl::Status s = check(config); !s.ok()) return s;
+    }
+    return config;
+  }
+
   template <typename T>
   Schema& Add(internal::Kind kind, std::string key, T Config::*member, T default_value,
               std::string help, Validator<T> validator) {
@@ -297,6 +317,7 @@ class Schema {
 
   internal::SchemaCore core_;
   std::vector<Member> members_;
+  std::vector<std::function<absl::Status(const Config&)>> checks_;
 };
 
 }  // namespace tern::config
