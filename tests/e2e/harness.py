@@ -54,6 +54,27 @@ def self_signed(directory, name, cn):
     return cert, key
 
 
+def internal_ca(directory):
+    """A CA, a server certificate for 127.0.0.1 and a client certificate signed by it, for the
+    internal gRPC services over (m)TLS; returns the paths by name (ca, server_cert,
+    server_key, client_cert, client_key)."""
+    def run(*args):
+        subprocess.run(args, check=True, capture_output=True, cwd=directory)
+    run("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+        "-subj", "/CN=tern-e2e-ca", "-keyout", "ca.key", "-out", "ca.pem")
+    with open(os.path.join(directory, "san.ext"), "w") as f:
+        f.write("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
+    for who, ext in (("server", ["-extfile", "san.ext"]), ("client", [])):
+        run("openssl", "req", "-newkey", "rsa:2048", "-nodes", "-subj", f"/CN=tern-{who}",
+            "-keyout", f"{who}.key", "-out", f"{who}.csr")
+        run("openssl", "x509", "-req", "-in", f"{who}.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+            "-CAcreateserial", "-days", "2", "-out", f"{who}.pem", *ext)
+    path = lambda name: os.path.join(directory, name)
+    return {"ca": path("ca.pem"), "server_cert": path("server.pem"),
+            "server_key": path("server.key"), "client_cert": path("client.pem"),
+            "client_key": path("client.key")}
+
+
 def tls_context():
     """A client context that accepts the tests' self-signed certificates."""
     ctx = ssl.create_default_context()

@@ -53,6 +53,8 @@ const config::Schema<AuthConfig>& Schema() {
              config::Range(1, 1024))
         .String("storage.target", &C::storage_target, "127.0.0.1:7001",
                 "storage service (account mail stores and quotas are kept there)")
+        .ClientTls("client_tls", &C::client_tls_ca_file, &C::client_tls_cert_file,
+                   &C::client_tls_key_file)
         .TlsFilePair("tls", &C::tls_cert_file, &C::tls_key_file, "for gRPC")
         .String("tls.client_ca_file", &C::tls_client_ca_file, "",
                 "PEM CA; when set, clients must present a certificate it signed (mTLS)")

@@ -47,8 +47,8 @@ absl::StatusOr<int64_t> DomainId(pqxx::transaction_base& tx, const std::string& 
 
 class GrpcMailStores final : public MailStores {
  public:
-  explicit GrpcMailStores(const std::string& target) {
-    auto ch = rpc::MakeChannel({.target = target});
+  explicit GrpcMailStores(const rpc::ChannelOptions& options) {
+    auto ch = rpc::MakeChannel(options);
     if (ch.ok()) stub_ = storage::v1::Storage::NewStub(*ch);
   }
   absl::Status Ensure(const std::string& account) override {
@@ -187,8 +187,8 @@ absl::StatusOr<PostmasterRoute> RoutePostmaster(pqxx::transaction_base& tx,
 
 }  // namespace
 
-std::unique_ptr<MailStores> MakeGrpcMailStores(const std::string& target) {
-  return std::make_unique<GrpcMailStores>(target);
+std::unique_ptr<MailStores> MakeGrpcMailStores(const rpc::ChannelOptions& options) {
+  return std::make_unique<GrpcMailStores>(options);
 }
 
 Directory::Directory(pg::Pool& pool, MailStores& stores, const SecretBox& box,

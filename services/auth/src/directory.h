@@ -3,6 +3,8 @@
 // account changes that concern them are made there before the directory change commits.
 #pragma once
 
+#include "tern/rpc/channel.h"
+
 #include <memory>
 #include <string>
 #include <vector>
@@ -25,7 +27,7 @@ class MailStores {
   virtual absl::Status Remove(const std::string& account) = 0;
 };
 // The real one, over gRPC.
-std::unique_ptr<MailStores> MakeGrpcMailStores(const std::string& target);
+std::unique_ptr<MailStores> MakeGrpcMailStores(const rpc::ChannelOptions& options);
 
 struct DirectoryOptions {
   Argon2Params argon2;

@@ -20,6 +20,8 @@ const config::Schema<Pop3Config>& Schema() {
                      "for STLS and implicit TLS (re-read when the files change)")
         .String("auth.target", &C::auth_target, "127.0.0.1:7002", "auth service")
         .String("storage.target", &C::storage_target, "127.0.0.1:7001", "storage service")
+        .ClientTls("client_tls", &C::client_tls_ca_file, &C::client_tls_cert_file,
+                   &C::client_tls_key_file)
         .StringList("auth.plaintext_networks", &C::plaintext_auth_networks, {},
                     "networks allowed to log in without TLS; default none", config::CidrList())
         .StringList("proxy.networks", &C::proxy_networks, {},

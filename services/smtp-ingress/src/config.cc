@@ -23,6 +23,8 @@ const config::Schema<SmtpConfig>& Schema() {
                      "for STARTTLS and implicit TLS (re-read when the files change)")
         .String("auth.target", &C::auth_target, "127.0.0.1:7002", "auth service")
         .String("storage.target", &C::storage_target, "127.0.0.1:7001", "storage service")
+        .ClientTls("client_tls", &C::client_tls_ca_file, &C::client_tls_cert_file,
+                   &C::client_tls_key_file)
         .Duration("auth.lookup_cache_ttl", &C::lookup_cache_ttl, absl::Seconds(5),
                   "remember accepted recipients this long (refusals are never cached; 0: off)")
         .Bool("auth.enforce_sender", &C::enforce_sender, true,

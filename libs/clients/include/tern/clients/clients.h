@@ -87,6 +87,14 @@ class StorageClient {
       const storage::v1::CompleteOutboundRequest& request) = 0;
 };
 
+// The channel options for `target` from a config with the client_tls.* keys.
+template <typename Config>
+rpc::ChannelOptions InternalChannel(const Config& c, const std::string& target) {
+  return {.target = target,
+          .tls = {.cert_file = c.client_tls_cert_file,
+                  .key_file = c.client_tls_key_file,
+                  .ca_file = c.client_tls_ca_file}};
+}
 std::unique_ptr<AuthClient> MakeGrpcAuthClient(const rpc::ChannelOptions& options);
 // Readiness of a gateway: whether the services it needs answer. A thread asks each check every
 // `interval` and keeps the last answers, so Ready() is quick and never dials (it backs

@@ -247,6 +247,19 @@ class Schema {
                                         ".key_file: set both or neither");
     });
   }
+  // How this service dials the internal gRPC services: "<prefix>.ca_file" (verifies them; set
+  // to use TLS) and the pair "<prefix>.cert_file"/"<prefix>.key_file" (a client certificate for
+  // mTLS, which needs the CA too).
+  Schema& ClientTls(const std::string& prefix, std::string Config::*ca, std::string Config::*cert,
+                    std::string Config::*key) {
+    String(prefix + ".ca_file", ca, "",
+           "PEM CA verifying the internal gRPC services; set to dial them over TLS");
+    TlsFilePair(prefix, cert, key, "presented to the internal services (mTLS)");
+    return Check([prefix, ca, cert](const Config& c) {
+      if ((c.*cert).empty() || !(c.*ca).empty()) return absl::OkStatus();
+      return absl::InvalidArgumentError(prefix + ".cert_file needs " + prefix + ".ca_file");
+    });
+  }
   // A check of several keys together, run by Load after every key's own validator.
   Schema& Check(std::function<absl::Status(const Config&)> check) {
     checks_.push_back(std::move(check));

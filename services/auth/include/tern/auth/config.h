@@ -33,6 +33,10 @@ struct AuthConfig {
   absl::Duration throttle_lockout;
   int64_t password_min_length = 0;
   std::string storage_target;
+  // How it dials auth and storage (client_tls.*): CA, and a client certificate for mTLS.
+  std::string client_tls_ca_file;
+  std::string client_tls_cert_file;
+  std::string client_tls_key_file;
   std::string tls_cert_file;
   std::string tls_key_file;
   std::string tls_client_ca_file;

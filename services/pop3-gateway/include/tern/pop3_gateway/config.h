@@ -20,6 +20,10 @@ struct Pop3Config {
   std::string tls_key_file;
   std::string auth_target;
   std::string storage_target;
+  // How it dials auth and storage (client_tls.*): CA, and a client certificate for mTLS.
+  std::string client_tls_ca_file;
+  std::string client_tls_cert_file;
+  std::string client_tls_key_file;
   std::vector<std::string> plaintext_auth_networks;
   std::vector<std::string> proxy_networks;
   bool apop = true;

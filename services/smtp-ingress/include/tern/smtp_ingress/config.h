@@ -21,6 +21,10 @@ struct SmtpConfig {
   std::string tls_key_file;
   std::string auth_target;
   std::string storage_target;
+  // How it dials auth and storage (client_tls.*): CA, and a client certificate for mTLS.
+  std::string client_tls_ca_file;
+  std::string client_tls_cert_file;
+  std::string client_tls_key_file;
   absl::Duration lookup_cache_ttl;
   bool enforce_sender = true;        // authenticated MAIL FROM must be the user's own address   // accepted recipients remembered this long (0: off)
   std::vector<std::string> plaintext_auth_networks;  // may AUTH without TLS (CIDR)
