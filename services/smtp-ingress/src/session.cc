@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 #include <set>
+#include <variant>
 
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -158,44 +160,125 @@ class Session {
     return true;
   }
 
+  // What a command needs before its handler runs. The dispatcher checks a command's needs in
+  // this order and answers the first one missing (a client error); handlers keep only the
+  // checks that belong to their own arguments.
+  enum Need : unsigned {
+    kHelo = 1 << 0,              // EHLO/HELO first                 503 5.5.1
+    kInMail = 1 << 1,            // inside a transaction            503 5.5.1 Send MAIL first
+    kNotNested = 1 << 2,         // not inside a transaction yet    503 5.5.1 Sender already given
+    kNotAuthenticated = 1 << 3,  //                                 503 5.5.1 Already authenticated
+    kNotInMail = 1 << 4,         //                                 503 5.5.1 Bad sequence
+    kAuthAllowed = 1 << 5,       // TLS or auth.plaintext_networks  530 5.7.0 / 538 5.7.11
+    kSubmitter = 1 << 6,         // authenticated, off the MX port  530 5.7.0
+    kNotTls = 1 << 7,            //                                 503 5.5.1 TLS already active
+  };
+  using Handler = awaitable<bool> (Session::*)(sp::Command&);
+  struct Rule {
+    size_t index;  // the sp::Command alternative
+    Handler handler;
+    unsigned needs;
+  };
+  template <typename T>
+  static size_t Index() {
+    return sp::Command(T{}).index();
+  }
+
+  // The command table (STYLE.md rule 4): one row per sp::Command alternative, in its order.
+  static const Rule* RuleFor(const sp::Command& cmd) {
+    static const Rule kRules[] = {
+        {Index<sp::Helo>(), &Session::OnHelo, 0},
+        {Index<sp::Ehlo>(), &Session::OnEhlo, 0},
+        {Index<sp::Mail>(), &Session::OnMail, kHelo | kNotNested | kSubmitter},
+        {Index<sp::Rcpt>(), &Session::OnRcpt, kInMail},
+        {Index<sp::Data>(), &Session::OnData, kInMail},
+        {Index<sp::Bdat>(), &Session::OnBdat, 0},  // its chunk is read whatever the state
+        {Index<sp::Rset>(), &Session::OnRset, 0},
+        {Index<sp::Noop>(), &Session::OnNoop, 0},
+        {Index<sp::Quit>(), &Session::OnQuit, 0},
+        {Index<sp::Vrfy>(), &Session::OnVrfy, 0},
+        {Index<sp::Expn>(), &Session::OnExpn, 0},
+        {Index<sp::Help>(), &Session::OnHelp, 0},
+        {Index<sp::StartTls>(), &Session::OnStartTls, kNotTls},
+        {Index<sp::Auth>(), &Session::OnAuth, kNotAuthenticated | kNotInMail | kAuthAllowed},
+        {Index<sp::Unknown>(), &Session::OnUnknown, 0},
+        {Index<sp::Invalid>(), &Session::OnInvalid, 0},
+    };
+    static_assert(std::size(kRules) == std::variant_size_v<sp::Command>, "a row per command");
+    const Rule& rule = kRules[cmd.index()];
+    return rule.index == cmd.index() ? &rule : nullptr;
+  }
+
+  // The reply for the first of `needs` the session does not meet, if any.
+  std::optional<sp::Reply> Missing(unsigned needs) const {
+    if ((needs & kHelo) && helo_.empty()) return R(ReplyId::kNeedHelo);
+    if ((needs & kInMail) && !in_mail_) return R(ReplyId::kNeedMail);
+    if ((needs & kNotNested) && in_mail_) return R(ReplyId::kNestedMail);
+    if ((needs & kNotAuthenticated) && Authenticated()) return R(ReplyId::kAlreadyAuthenticated);
+    if ((needs & kNotInMail) && in_mail_) return R(ReplyId::kBadSequence);
+    if ((needs & kAuthAllowed) && !PlaintextAuthAllowed()) {
+      return conn_->tls_available() ? R(ReplyId::kMustStartTls) : R(ReplyId::kEncryptionRequired);
+    }
+    if ((needs & kSubmitter) && role_ != Role::kMx && !Authenticated()) {
+      return conn_->tls() || !conn_->tls_available() ? R(ReplyId::kAuthRequired)
+                                                     : R(ReplyId::kMustStartTls);
+    }
+    if ((needs & kNotTls) && conn_->tls()) return R(ReplyId::kTlsAlreadyActive);
+    return std::nullopt;
+  }
+
   awaitable<bool> Dispatch(sp::Command& cmd) {
-    if (auto* c = std::get_if<sp::Ehlo>(&cmd)) co_return Hello(c->domain, true);
-    if (auto* c = std::get_if<sp::Helo>(&cmd)) co_return Hello(c->domain, false);
-    if (auto* c = std::get_if<sp::Mail>(&cmd)) co_return co_await Mail(*c);
-    if (auto* c = std::get_if<sp::Rcpt>(&cmd)) co_return co_await Rcpt(*c);
-    if (std::holds_alternative<sp::Data>(cmd)) co_return co_await Data();
-    if (auto* c = std::get_if<sp::Bdat>(&cmd)) co_return co_await Bdat(*c);
-    if (std::holds_alternative<sp::Rset>(cmd)) {
-      ResetTransaction();
-      Queue(R(ReplyId::kOk));
-      co_return true;
-    }
-    if (std::holds_alternative<sp::Noop>(cmd)) {
-      Queue(R(ReplyId::kOk));
-      co_return true;
-    }
-    if (std::holds_alternative<sp::Quit>(cmd)) {
-      Queue(R(ReplyId::kBye));
+    const Rule* rule = RuleFor(cmd);
+    if (rule == nullptr) {  // the table does not follow sp::Command (a programming error)
+      Queue(R(ReplyId::kLocalError));
       co_return false;
     }
-    if (auto* c = std::get_if<sp::Vrfy>(&cmd)) co_return co_await Verify(c->arg, false);
-    if (auto* c = std::get_if<sp::Expn>(&cmd)) co_return co_await Verify(c->arg, true);
-    if (auto* c = std::get_if<sp::Help>(&cmd)) {
-      Queue(sp::HelpReply(c->topic));
-      co_return true;
-    }
-    if (std::holds_alternative<sp::StartTls>(cmd)) co_return StartTls();
-    if (auto* c = std::get_if<sp::Auth>(&cmd)) co_return co_await Auth(*c);
-    if (auto* c = std::get_if<sp::Unknown>(&cmd)) {
-      Queue(c->reply);
-      // Someone speaking HTTP to the mail port: no point going on (as Postfix does).
-      if (c->verb == "GET" || c->verb == "POST" || c->verb == "CONNECT" || c->verb == "HEAD") {
-        co_return false;
-      }
+    if (auto refusal = Missing(rule->needs)) {
+      Queue(*refusal);
       co_return Error();
     }
-    auto& invalid = std::get<sp::Invalid>(cmd);
-    Queue(invalid.reply);
+    co_return co_await (this->*(rule->handler))(cmd);
+  }
+
+  awaitable<bool> OnHelo(sp::Command& c) { co_return Hello(std::get<sp::Helo>(c).domain, false); }
+  awaitable<bool> OnEhlo(sp::Command& c) { co_return Hello(std::get<sp::Ehlo>(c).domain, true); }
+  awaitable<bool> OnMail(sp::Command& c) { co_return co_await Mail(std::get<sp::Mail>(c)); }
+  awaitable<bool> OnRcpt(sp::Command& c) { co_return co_await Rcpt(std::get<sp::Rcpt>(c)); }
+  awaitable<bool> OnData(sp::Command&) { co_return co_await Data(); }
+  awaitable<bool> OnBdat(sp::Command& c) { co_return co_await Bdat(std::get<sp::Bdat>(c)); }
+  awaitable<bool> OnRset(sp::Command&) {
+    ResetTransaction();
+    Queue(R(ReplyId::kOk));
+    co_return true;
+  }
+  awaitable<bool> OnNoop(sp::Command&) {
+    Queue(R(ReplyId::kOk));
+    co_return true;
+  }
+  awaitable<bool> OnQuit(sp::Command&) {
+    Queue(R(ReplyId::kBye));
+    co_return false;
+  }
+  awaitable<bool> OnVrfy(sp::Command& c) { co_return co_await Verify(std::get<sp::Vrfy>(c).arg, false); }
+  awaitable<bool> OnExpn(sp::Command& c) { co_return co_await Verify(std::get<sp::Expn>(c).arg, true); }
+  awaitable<bool> OnHelp(sp::Command& c) {
+    Queue(sp::HelpReply(std::get<sp::Help>(c).topic));
+    co_return true;
+  }
+  awaitable<bool> OnStartTls(sp::Command&) { co_return StartTls(); }
+  awaitable<bool> OnAuth(sp::Command& c) { co_return co_await Auth(std::get<sp::Auth>(c)); }
+  awaitable<bool> OnUnknown(sp::Command& c) {
+    auto& unknown = std::get<sp::Unknown>(c);
+    Queue(unknown.reply);
+    // Someone speaking HTTP to the mail port: no point going on (as Postfix does).
+    if (unknown.verb == "GET" || unknown.verb == "POST" || unknown.verb == "CONNECT" ||
+        unknown.verb == "HEAD") {
+      co_return false;
+    }
+    co_return Error();
+  }
+  awaitable<bool> OnInvalid(sp::Command& c) {
+    Queue(std::get<sp::Invalid>(c).reply);
     co_return Error();
   }
 
@@ -221,19 +304,6 @@ class Session {
   }
 
   awaitable<bool> Mail(const sp::Mail& m) {
-    if (helo_.empty()) {
-      Queue(R(ReplyId::kNeedHelo));
-      co_return Error();
-    }
-    if (in_mail_) {
-      Queue(R(ReplyId::kNestedMail));
-      co_return Error();
-    }
-    if (role_ != Role::kMx && !Authenticated()) {
-      Queue(conn_->tls() || !conn_->tls_available() ? R(ReplyId::kAuthRequired)
-                                                    : R(ReplyId::kMustStartTls));
-      co_return Error();
-    }
     if (m.params.size && *m.params.size > env_.limits.max_message_size) {
       Queue(R(ReplyId::kMessageTooBig));
       co_return true;
@@ -266,10 +336,6 @@ class Session {
   }
 
   awaitable<bool> Rcpt(const sp::Rcpt& r) {
-    if (!in_mail_) {
-      Queue(R(ReplyId::kNeedMail));
-      co_return Error();
-    }
     ++rcpt_attempts_;
     if (rcpts_.size() >= env_.limits.max_recipients) {
       Queue(R(ReplyId::kTooManyRecipients));
@@ -350,10 +416,6 @@ class Session {
   }
 
   awaitable<bool> Data() {
-    if (!in_mail_) {
-      Queue(R(ReplyId::kNeedMail));
-      co_return Error();
-    }
     if (rcpts_.empty()) {
       Queue(rcpt_attempts_ > 0 ? R(ReplyId::kNoValidRecipients) : R(ReplyId::kNeedRcpt));
       co_return Error();
@@ -503,10 +565,6 @@ class Session {
 
   // STARTTLS: answers and asks the loop to upgrade (the upgrade itself runs in Loop()).
   bool StartTls() {
-    if (conn_->tls()) {
-      Queue(R(ReplyId::kTlsAlreadyActive));
-      return Error();
-    }
     if (!conn_->tls_available()) {
       Queue(R(ReplyId::kTlsUnavailable));
       return true;
@@ -517,18 +575,6 @@ class Session {
   }
 
   awaitable<bool> Auth(const sp::Auth& a) {
-    if (Authenticated()) {
-      Queue(R(ReplyId::kAlreadyAuthenticated));
-      co_return Error();
-    }
-    if (in_mail_) {
-      Queue(R(ReplyId::kBadSequence));
-      co_return Error();
-    }
-    if (!PlaintextAuthAllowed()) {
-      Queue(conn_->tls_available() ? R(ReplyId::kMustStartTls) : R(ReplyId::kEncryptionRequired));
-      co_return Error();
-    }
     const std::string mech = a.mechanism;
     if (mech != "PLAIN" && mech != "LOGIN") {
       Queue(R(ReplyId::kMechanismUnsupported));
