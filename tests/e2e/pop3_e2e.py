@@ -5,6 +5,7 @@ SMTP (smtplib) and is read with clients we did not write: Python's poplib and cu
 
 import base64
 import os
+import re
 import shutil
 import smtplib
 import socket
@@ -27,9 +28,9 @@ SERVER = Server(smtp=True, pop3=True, extra_env={**TLS_ENV, "TERN_AUTH_THROTTLE_
 import poplib  # noqa: E402
 
 DOMAIN = "pop.test"
-CAROL, DAVE, EVE, FRANK, GRACE = (f"{u}@{DOMAIN}" for u in ("carol", "dave", "eve", "frank",
-                                                              "grace"))
-PW = {u: new_password() for u in (CAROL, DAVE, EVE, FRANK, GRACE)}
+CAROL, DAVE, EVE, FRANK, GRACE, HEIDI = (f"{u}@{DOMAIN}" for u in ("carol", "dave", "eve",
+                                                                     "frank", "grace", "heidi"))
+PW = {u: new_password() for u in (CAROL, DAVE, EVE, FRANK, GRACE, HEIDI)}
 APOP_SECRET = "tanstaaf-" + new_password()
 
 
@@ -134,6 +135,38 @@ class Pop3E2E(unittest.TestCase):
         self.assertEqual(p.stat()[0], 2, "QUIT applied the deletion")
         _, uidl3, _ = p.uidl()
         self.assertEqual([u.split()[1] for u in uidl3], [u.split()[1] for u in uidl1[1:]])
+        p.quit()
+
+    def test_list_size_is_what_retr_sends_for_binarymime_without_final_crlf(self):
+        # BODY=BINARYMIME over BDAT (RFC 3030): stored as sent, here with a bare LF and no line
+        # end at the end. RETR sends CRLF line ends, so LIST and STAT count those octets.
+        msg = (f"From: sender@remote.example\r\nTo: {HEIDI}\r\nSubject: binary\r\n"
+               "MIME-Version: 1.0\r\nContent-Type: application/octet-stream\r\n\r\n"
+               "first line\r\n.a dot line\r\nbare LF here\nand no final line end").encode()
+        with smtplib.SMTP("127.0.0.1", SERVER.mx, timeout=30) as s:
+            s.ehlo()
+            self.assertTrue(s.has_extn("binarymime"))
+            self.assertEqual(s.mail("sender@remote.example", ["BODY=BINARYMIME"])[0], 250)
+            self.assertEqual(s.rcpt(HEIDI)[0], 250)
+            s.send(b"BDAT %d LAST\r\n" % len(msg) + msg)
+            code, reply = s.getreply()
+            self.assertEqual(code, 250, reply)
+        p = self.login(HEIDI)
+        count, total = p.stat()
+        self.assertEqual(count, 1)
+        _, listing, _ = p.list()
+        listed = int(listing[0].split()[1])
+        self.assertEqual(p.list(1), b"+OK 1 %d" % listed)
+        resp, lines, octets = p.retr(1)
+        self.assertEqual(lines[-3:], [b".a dot line", b"bare LF here", b"and no final line end"],
+                         "the body as sent, the bare LF and the end sent as CRLF")
+        sent = sum(len(line) + 2 for line in lines)  # poplib undid the dot-stuffing
+        self.assertEqual(listed, sent, "LIST size is the octets RETR sent")
+        self.assertEqual(total, sent, "STAT total is the octets RETR sent")
+        self.assertEqual(octets, sent)
+        m = re.match(rb"\+OK (\d+) octets", resp)
+        if m:
+            self.assertEqual(int(m.group(1)), sent, "the octets RETR announced")
         p.quit()
 
     def test_second_concurrent_login_is_in_use(self):

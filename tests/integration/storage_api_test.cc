@@ -1,4 +1,6 @@
 // The storage gRPC API through a real server on port 0: behaviour and bad input.
+#include <thread>
+
 #include "storage_fixture.h"
 #include "tern/core/error.h"
 #include "tern/rpc/channel.h"
@@ -47,6 +49,25 @@ class StorageApiTest : public StorageTest {
     pb::DeleteMailboxResponse resp;
     auto ctx = rpc::ContextWithDeadline();
     return stub().DeleteMailbox(ctx.get(), req, &resp);
+  }
+  // The sizes Select gives for a mailbox's messages, by UID: POP3 sizes with list_only.
+  std::map<uint32_t, uint64_t> SelectSizes(const std::string& account, bool list_only) {
+    pb::SelectRequest req;
+    req.set_account(account);
+    req.set_mailbox("INBOX");
+    req.set_with_messages(true);
+    req.set_list_only(list_only);
+    auto ctx = rpc::ContextWithDeadline();
+    auto reader = stub().Select(ctx.get(), req);
+    std::map<uint32_t, uint64_t> sizes;
+    pb::SelectResponse r;
+    while (reader->Read(&r)) {
+      EXPECT_EQ(r.uids_size(), r.sizes_size());
+      for (int i = 0; i < r.uids_size() && i < r.sizes_size(); ++i) sizes[r.uids(i)] = r.sizes(i);
+    }
+    grpc::Status s = reader->Finish();
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return sizes;
   }
   std::vector<uint32_t> Search(const std::string& account, const pb::SearchKey& key,
                                grpc::Status* status = nullptr) {
@@ -539,6 +560,108 @@ TEST_F(StorageApiTest, FetchMessagesReturnsSeveralWholeMessagesAndListOnlySelect
   EXPECT_EQ(validity, StatusOf(account, "INBOX").uidvalidity());
   EXPECT_EQ(uids, (std::vector<uint32_t>{1, 2, 3}));
   EXPECT_EQ(sizes, (std::vector<uint64_t>{small1.size(), big.size(), small3.size()}));
+}
+
+// POP3 sizes (LIST, STAT) are what RETR sends: CRLF line ends (a bare LF sent as CRLF) and a
+// last line without an ending ended. Stored at delivery, by every write path (Deliver alone,
+// with outbound copies, IMAP APPEND, content already stored); IMAP keeps the stored size.
+TEST_F(StorageApiTest, ListOnlySelectGivesPop3SizesAndSelectTheStoredSizes) {
+  const std::string account = NewAccount(), other = NewAccount();
+  const std::string crlf = Message("pop3-crlf");
+  const std::string lf = "Subject: pop3-lf\nTo: rcpt@example.test\n\nline one\n.dot line\n";
+  const std::string open = Message("pop3-open", "no final line end");
+  const std::string cr = Message("pop3-cr", "ends in a lone CR\r");
+  const std::string lf_open = "Subject: pop3-lf-open\n\nbare LF and no end";
+  pb::DeliverResponse d_crlf, d_lf, d_cr;
+  ASSERT_TRUE(Deliver({account}, crlf, &d_crlf).ok());                  // uid 1
+  ASSERT_TRUE(Deliver({account}, lf, &d_lf).ok());                      // uid 2
+  ASSERT_TRUE(Append(account, "INBOX", open, nullptr).ok());            // uid 3
+  ASSERT_TRUE(Deliver({account}, cr, &d_cr).ok());                      // uid 4
+  {
+    pb::DeliverRequest req;  // uid 5, with an outbound copy in the same transaction
+    req.add_accounts(account);
+    req.add_outbound("far@remote.example");
+    req.set_sender(account);
+    req.set_content(lf_open);
+    pb::DeliverResponse resp;
+    auto ctx = rpc::ContextWithDeadline();
+    grpc::Status s = stub().Deliver(ctx.get(), req, &resp);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+    ASSERT_EQ(resp.outbound_jobs_size(), 1);
+  }
+  ASSERT_TRUE(Deliver({other}, open, nullptr).ok()) << "content stored already";
+  ASSERT_TRUE(Append(other, "INBOX", crlf, nullptr).ok());
+
+  const std::map<uint32_t, uint64_t> pop3 = {{1, crlf.size()},
+                                             {2, lf.size() + 5},
+                                             {3, open.size() + 2},
+                                             {4, cr.size() + 1},
+                                             {5, lf_open.size() + 4}};
+  const std::map<uint32_t, uint64_t> stored = {{1, crlf.size()}, {2, lf.size()},
+                                               {3, open.size()}, {4, cr.size()},
+                                               {5, lf_open.size()}};
+  EXPECT_EQ(SelectSizes(account, /*list_only=*/true), pop3);
+  EXPECT_EQ(SelectSizes(account, /*list_only=*/false), stored);
+  EXPECT_EQ(SelectSizes(other, true),
+            (std::map<uint32_t, uint64_t>{{1, open.size() + 2}, {2, crlf.size()}}));
+  EXPECT_EQ(SelectSizes(other, false),
+            (std::map<uint32_t, uint64_t>{{1, open.size()}, {2, crlf.size()}}));
+  // NULL where the POP3 size is the stored size: nothing stored for the common case.
+  auto pop3_size = [](uint64_t id) {
+    return Sql("SELECT coalesce(pop3_size::text, 'null') FROM messages WHERE id = " +
+               std::to_string(id));
+  };
+  EXPECT_EQ(pop3_size(d_crlf.message_id()), "null");
+  EXPECT_EQ(pop3_size(d_lf.message_id()), std::to_string(lf.size() + 5));
+  EXPECT_EQ(pop3_size(d_cr.message_id()), std::to_string(cr.size() + 1));
+}
+
+// Concurrent deliveries are written in batches (tern_deliver_batch), which store no POP3 size:
+// the ones that need one are written alone; every message gets its size either way.
+TEST_F(StorageApiTest, ConcurrentDeliveriesKeepTheirPop3Sizes) {
+  const std::string account = NewAccount();
+  constexpr int kClients = 8, kEach = 12;
+  std::map<std::string, uint64_t> want;  // content -> POP3 size
+  std::vector<std::vector<std::string>> contents(kClients);
+  for (int c = 0; c < kClients; ++c) {
+    for (int i = 0; i < kEach; ++i) {
+      const std::string tag = "mixed-" + std::to_string(c) + "-" + std::to_string(i);
+      std::string m;
+      switch ((c + i) % 3) {
+        case 0: m = Message(tag); want[m] = m.size(); break;
+        case 1: m = Message(tag, "no final line end"); want[m] = m.size() + 2; break;
+        default: m = "Subject: " + tag + "\n\nbare\nLF\n"; want[m] = m.size() + 4; break;
+      }
+      contents[c].push_back(m);
+    }
+  }
+  std::vector<std::vector<grpc::Status>> status(kClients);
+  std::vector<std::thread> threads;
+  for (int c = 0; c < kClients; ++c) {
+    threads.emplace_back([&, c] {
+      auto stub = StubFor(server_->grpc_port());
+      for (const std::string& m : contents[c]) {
+        pb::DeliverRequest req;
+        req.add_accounts(account);
+        req.set_content(m);
+        pb::DeliverResponse resp;
+        auto ctx = rpc::ContextWithDeadline(std::chrono::seconds(30));
+        status[c].push_back(stub->Deliver(ctx.get(), req, &resp));
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (const auto& client : status) {
+    for (const grpc::Status& s : client) ASSERT_TRUE(s.ok()) << s.error_message();
+  }
+  const std::map<uint32_t, uint64_t> sizes = SelectSizes(account, /*list_only=*/true);
+  ASSERT_EQ(sizes.size(), want.size());
+  for (const auto& [uid, size] : sizes) {
+    const std::string content = FetchWhole(account, "INBOX", uid);
+    auto it = want.find(content);
+    ASSERT_NE(it, want.end()) << "uid " << uid << ": unexpected content";
+    EXPECT_EQ(size, it->second) << "uid " << uid << ", " << content.size() << " octets stored";
+  }
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "tern/auth/v1/auth.grpc.pb.h"
+#include "tern/pop3_protocol/multiline.h"
 #include "tern/rpc/channel.h"
 #include "tern/rpc/status.h"
 #include "tern/sasl/sasl.h"
@@ -350,7 +351,9 @@ absl::StatusOr<Maildrop> FakeStorageClient::List(const std::string& account, con
   absl::MutexLock lock(&mu_);
   Maildrop d;
   d.uidvalidity = 7;
-  for (const auto& [uid, content] : inbox_[account]) d.messages.push_back({uid, content.size()});
+  for (const auto& [uid, content] : inbox_[account]) {
+    d.messages.push_back({uid, pop3_protocol::ListSize(content)});
+  }
   return d;
 }
 

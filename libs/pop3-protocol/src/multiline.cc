@@ -3,52 +3,101 @@
 #include <algorithm>
 
 namespace tern::pop3_protocol {
+namespace {
 
-void MultilineWriter::Write(std::string_view chunk, std::string* out) {
+using detail::LineState;
+
+// The rules of a multi-line body (see MultilineWriter), once for the writer and the counter:
+// `sink` gets each stuffed dot (Dot) and the octets of the body as sent (Text). Returns the
+// state after `chunk`.
+template <typename Sink>
+LineState Scan(LineState state, std::string_view chunk, Sink& sink) {
   size_t i = 0;
   while (i < chunk.size()) {
-    switch (state_) {
-      case kLineStart:
-        if (chunk[i] == '.') out->push_back('.');  // the stuffed dot; the line's own follows
-        state_ = kText;
+    switch (state) {
+      case LineState::kLineStart:
+        if (chunk[i] == '.') sink.Dot();  // the stuffed dot; the line's own follows
+        state = LineState::kText;
         break;
-      case kCr:
+      case LineState::kCr:
         if (chunk[i] == '\n') {  // CRLF split across chunks: the CR is already out
-          out->push_back('\n');
+          sink.Text("\n");
           ++i;
-          state_ = kLineStart;
+          state = LineState::kLineStart;
         } else {
-          state_ = kText;  // a lone CR: kept, and not a line end
+          state = LineState::kText;  // a lone CR: kept, and not a line end
         }
         break;
-      case kText: {
-        // Runs of text are appended at once; only CR and LF need a look.
+      case LineState::kText: {
+        // Runs of text go out at once; only CR and LF need a look.
         const size_t end = chunk.find_first_of("\r\n", i);
         if (end == std::string_view::npos) {
-          out->append(chunk.substr(i));
+          sink.Text(chunk.substr(i));
           i = chunk.size();
           break;
         }
-        out->append(chunk.substr(i, end - i));
+        sink.Text(chunk.substr(i, end - i));
         if (chunk[end] == '\n') {  // a bare LF: written as CRLF
-          out->append("\r\n");
-          state_ = kLineStart;
+          sink.Text("\r\n");
+          state = LineState::kLineStart;
         } else {
-          out->push_back('\r');
-          state_ = kCr;
+          sink.Text("\r");
+          state = LineState::kCr;
         }
         i = end + 1;
         break;
       }
     }
   }
+  return state;
+}
+
+// What ends a last line that has no ending of its own.
+std::string_view LastLineEnd(LineState state) {
+  switch (state) {
+    case LineState::kText: return "\r\n";
+    case LineState::kCr: return "\n";
+    case LineState::kLineStart: break;
+  }
+  return "";
+}
+
+struct WriteSink {
+  std::string* out;
+  void Dot() { out->push_back('.'); }
+  void Text(std::string_view s) { out->append(s); }
+};
+
+struct CountSink {
+  uint64_t* octets;
+  void Dot() {}  // not part of the size
+  void Text(std::string_view s) { *octets += s.size(); }
+};
+
+}  // namespace
+
+void MultilineWriter::Write(std::string_view chunk, std::string* out) {
+  WriteSink sink{out};
+  state_ = Scan(state_, chunk, sink);
 }
 
 void MultilineWriter::Finish(std::string* out) {
-  if (state_ == kText) out->append("\r\n");
-  if (state_ == kCr) out->push_back('\n');
+  out->append(LastLineEnd(state_));
   out->append(".\r\n");
-  state_ = kLineStart;
+  state_ = LineState::kLineStart;
+}
+
+void ListSizeCounter::Add(std::string_view chunk) {
+  CountSink sink{&octets_};
+  state_ = Scan(state_, chunk, sink);
+}
+
+uint64_t ListSizeCounter::Total() const { return octets_ + LastLineEnd(state_).size(); }
+
+uint64_t ListSize(std::string_view message) {
+  ListSizeCounter counter;
+  counter.Add(message);
+  return counter.Total();
 }
 
 std::string DotStuff(std::string_view message) {

@@ -1,9 +1,11 @@
 // MultilineWriter (RETR) and TopWriter (TOP): tables fed whole, one octet at a time and in
 // random chunks, with dot lines, dots at chunk boundaries, bare LF, lone CR, bodies without a
-// final line ending, and TOP 0 / TOP n on CRLF and LF-only messages.
+// final line ending, and TOP 0 / TOP n on CRLF and LF-only messages. ListSizeCounter (the LIST
+// and STAT size): a table of edge cases, and a property against MultilineWriter's output.
 #include "tern/pop3_protocol/multiline.h"
 
 #include <cstdint>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -130,6 +132,123 @@ TEST(MultilineWriterTest, LargeBodyStreamsWithoutHoldingBack) {
   writer.Finish(&end);
   EXPECT_EQ(end, ".\r\n");
   EXPECT_EQ(total, 10000u * (block.size() + 1));
+}
+
+struct SizeRow {
+  std::string name;
+  std::string message;
+  uint64_t size;
+};
+
+uint64_t Count(const std::vector<std::string_view>& pieces) {
+  ListSizeCounter counter;
+  for (std::string_view piece : pieces) counter.Add(piece);
+  return counter.Total();
+}
+
+TEST(ListSizeTest, Table) {
+  const SizeRow rows[] = {
+      {"empty", "", 0},
+      {"one crlf line", "hello\r\n", 7},
+      {"no final line end: crlf added", "hello", 7},
+      {"no final line end after lines", "a\r\nb", 6},
+      {"bare lf counts as crlf", "a\nb\n", 6},
+      {"bare lf alone", "\n", 2},
+      {"bare lf, no final line end", "a\nb", 6},
+      {"mixed endings", "a\r\nb\nc\r\n", 9},
+      {"crlf only", "\r\n\r\n", 4},
+      {"lone cr in the middle is one octet", "a\rb\r\n", 5},
+      {"lone cr at the end gets its lf", "a\r", 3},
+      {"a lone cr alone", "\r", 2},
+      {"cr cr lf", "a\r\r\n", 4},
+      {"lone cr then bare lf line", "a\rb\n", 5},
+      {"dots are not counted as stuffed", ".\r\n..\r\n.x\r\n", 11},
+      {"dot last, no final line end", "a\r\n.", 6},
+      {"smuggled end", "a\r\n.\r\nQUIT\r\n", 12},
+      {"nul and 8-bit", "a\0\xff\r\n"s, 5},
+  };
+  for (const SizeRow& row : rows) {
+    for (const auto& c : AllChunkings(row.message)) {
+      EXPECT_EQ(Count(c.pieces), row.size)
+          << row.name << " / " << c.name << ": " << Escape(row.message);
+    }
+    EXPECT_EQ(ListSize(row.message), row.size) << row.name;
+  }
+}
+
+// The report that found the bug: a BINARYMIME message of 274 octets without a final CRLF is
+// sent as 276.
+TEST(ListSizeTest, MessageWithoutFinalCrlfIsListedAsSent) {
+  std::string message = "Subject: binary\r\n\r\n";
+  message += std::string(274 - message.size(), 'x');
+  ASSERT_EQ(message.size(), 274u);
+  EXPECT_EQ(ListSize(message), 276u);
+}
+
+TEST(ListSizeTest, TotalSoFarEndsTheLastLine) {
+  ListSizeCounter counter;
+  EXPECT_EQ(counter.Total(), 0u);
+  counter.Add("ab");
+  EXPECT_EQ(counter.Total(), 4u) << "ab\r\n";
+  counter.Add("\r");
+  EXPECT_EQ(counter.Total(), 4u) << "ab\r then its \n";
+  counter.Add("\n");
+  EXPECT_EQ(counter.Total(), 4u) << "ab\r\n";
+  counter.Add("c");
+  EXPECT_EQ(counter.Total(), 7u) << "ab\r\nc\r\n";
+}
+
+// The dots MultilineWriter stuffs, counted from the input alone: a "." that starts a line
+// (the first octet, or the one after an LF; a lone CR does not start a line).
+uint64_t StuffedDots(std::string_view m) {
+  uint64_t n = 0;
+  for (size_t i = 0; i < m.size(); ++i) {
+    if (m[i] == '.' && (i == 0 || m[i - 1] == '\n')) ++n;
+  }
+  return n;
+}
+
+void ExpectSizeOfSent(std::string_view m, std::mt19937& rng) {
+  const std::string wire = DotStuff(m);
+  const uint64_t size = ListSize(m);
+  ASSERT_EQ(size, wire.size() - StuffedDots(m) - 3) << Escape(m);
+  // What a client counts: the lines it gets, unstuffed, each with its CRLF.
+  ASSERT_EQ(size, Unstuff(wire).size()) << Escape(m);
+  // Chunked: split at two random places.
+  std::uniform_int_distribution<size_t> at(0, m.size());
+  size_t i = at(rng), j = at(rng);
+  if (i > j) std::swap(i, j);
+  ASSERT_EQ(Count({m.substr(0, i), m.substr(i, j - i), m.substr(j)}), size)
+      << Escape(m) << " split at " << i << "," << j;
+}
+
+TEST(ListSizeTest, EqualsWhatTheWriterSendsWithoutStuffingAndTerminator) {
+  std::mt19937 rng(20240611);
+  // Every message of up to 7 octets over the octets that matter.
+  const char kAlphabet[] = {'a', '.', '\r', '\n'};
+  std::string m;
+  std::vector<size_t> digits;
+  for (size_t len = 0; len <= 7; ++len) {
+    digits.assign(len, 0);
+    for (;;) {
+      m.clear();
+      for (size_t d : digits) m.push_back(kAlphabet[d]);
+      ExpectSizeOfSent(m, rng);
+      if (::testing::Test::HasFatalFailure()) return;
+      size_t k = 0;
+      while (k < len && ++digits[k] == 4) digits[k++] = 0;
+      if (k == len) break;
+    }
+  }
+  // Longer random messages, with spaces and 8-bit octets too.
+  const char kMore[] = {'a', '.', '\r', '\n', ' ', '\xff', '\0', '.'};
+  std::uniform_int_distribution<size_t> length(0, 300), pick(0, sizeof kMore - 1);
+  for (int n = 0; n < 5000; ++n) {
+    m.resize(length(rng));
+    for (char& c : m) c = kMore[pick(rng)];
+    ExpectSizeOfSent(m, rng);
+    if (::testing::Test::HasFatalFailure()) return;
+  }
 }
 
 const std::string kCrlfMessage =

@@ -275,7 +275,9 @@ class Session {
   }
 
   // Clients walk the maildrop in order (RETR 1, RETR 2, ...): fetch ahead in one call and
-  // serve from memory, at most kAheadMessages messages and kAheadBytes at a time.
+  // serve from memory, at most kAheadMessages messages and kAheadBytes at a time. The sizes are
+  // the POP3 sizes, never below the stored ones, so what passes kAheadMessageMax here is not
+  // left out by FetchMany.
   static constexpr size_t kAheadMessages = 256;
   static constexpr uint64_t kAheadBytes = 4 << 20;
   static constexpr uint64_t kAheadMessageMax = 256 << 10;

@@ -5,6 +5,7 @@
 
 #include "store.h"
 #include "tern/mime/mime.h"
+#include "tern/pop3_protocol/multiline.h"
 
 namespace tern::storage {
 namespace {
@@ -152,6 +153,7 @@ ParsedMessage ParseForStorage(const std::string& content) {
   mime::Message m = mime::Parse(content);
   ParsedMessage p;
   p.size = content.size();
+  p.pop3_size = pop3_protocol::ListSize(content);
   p.header_size = m.header_size;
   pb::Envelope env;
   ConvertEnvelope(m.envelope, &env);

@@ -11,6 +11,9 @@ namespace tern::storage {
 
 struct ParsedMessage {
   uint64_t size = 0;
+  // The size POP3 gives (LIST, STAT): the message as RETR sends it, CRLF line ends and a final
+  // line end (tern::pop3_protocol::ListSize). Equal to `size` for CRLF-terminated messages.
+  uint64_t pop3_size = 0;
   uint64_t header_size = 0;
   std::string envelope;        // serialized pb::Envelope
   std::string body_structure;  // serialized pb::BodyPart

@@ -239,6 +239,7 @@ MailStore::MailStore(pg::Pool& db, Probe& probe, ChangePublisher& publisher, Sto
               "$3::bytea[], $4::bigint[], $5::bigint[], $6::bytea[], $7::bytea[], $8::bytea[], "
               "$9::bigint[], $10::text[], $11::text[], $12::bigint[], $13::integer[], "
               "$14::text[], $15::text[], $16::text[])");
+  db_.Prepare("set_pop3_size", "UPDATE messages SET pop3_size = $2 WHERE id = $1");
 }
 
 absl::Status MailStore::Change(
@@ -534,6 +535,9 @@ struct MailStore::WriteJob {
   // turn to lead.
   absl::Notification turn;
 
+  // The POP3 size differs from the stored size (a bare LF, no final line end): Write() stores
+  // it, so the job is written alone, in a transaction (see RunWriteBatch).
+  bool SetsPop3Size() const { return parsed.pop3_size != parsed.size; }
   // The statements of this delivery; throws what libpqxx throws.
   void Write(pqxx::transaction_base& tx);
 };
@@ -569,6 +573,12 @@ void MailStore::WriteJob::Write(pqxx::transaction_base& tx) {
                                           pg::TextArray(outbound))) {
       resp->add_outbound_jobs(row[0].as<uint64_t>());
     }
+  }
+  if (SetsPop3Size()) {
+    // NULL means equal to size (migration 0008), so only these messages get a value. The row may
+    // be older (content is stored once by sha256): it gets the same value again.
+    tx.exec_prepared("set_pop3_size", static_cast<int64_t>(resp->message_id()),
+                     static_cast<int64_t>(parsed.pop3_size));
   }
 }
 
@@ -647,13 +657,28 @@ absl::Status MailStore::WriteMessage(const std::vector<std::string>& accounts,
 }
 
 void MailStore::RunWriteBatch(std::vector<WriteJob*> batch) {
+  if (batch.size() > 1) {
+    // tern_deliver_batch does not store a POP3 size: a job that has one of its own is written
+    // alone, the rest of the batch as before.
+    auto alone = std::stable_partition(batch.begin(), batch.end(),
+                                       [](const WriteJob* j) { return !j->SetsPop3Size(); });
+    if (alone != batch.end()) {
+      std::vector<WriteJob*> singles(alone, batch.end());
+      batch.erase(alone, batch.end());
+      if (!batch.empty()) RunWriteBatch(std::move(batch));
+      for (WriteJob* job : singles) RunWriteBatch({job});
+      return;
+    }
+  }
   probe_.WriteBatch(batch.size());
   if (batch.size() == 1) {
-    // Alone, local copies only: one statement, autocommitted. With outbound recipients: the
-    // same statement and the queue rows in one transaction (250 means stored and queued).
+    // Alone, local copies only: one statement, autocommitted. With outbound recipients or a
+    // POP3 size to store: the same statement and the queue rows or the size in one transaction
+    // (250 means stored and queued).
     WriteJob& job = *batch[0];
-    const pg::TxMode mode =
-        job.outbound.empty() ? pg::TxMode::kAutocommit : pg::TxMode::kReadWrite;
+    const pg::TxMode mode = job.outbound.empty() && !job.SetsPop3Size()
+                                ? pg::TxMode::kAutocommit
+                                : pg::TxMode::kReadWrite;
     job.status = db_.Run("deliver", mode, [&](pqxx::transaction_base& tx) {
       job.Write(tx);
       return absl::OkStatus();
@@ -830,8 +855,9 @@ absl::Status MailStore::Select(const pb::SelectRequest& req,
     for (;;) {
       pqxx::result r = tx.exec_params(
           req.list_only()
-              ? "SELECT uid, size FROM mailbox_messages WHERE mailbox_id = $1 AND uid > $2 "
-                "ORDER BY uid LIMIT $3"
+              ? "SELECT mm.uid, coalesce(m.pop3_size, m.size) FROM mailbox_messages mm JOIN "
+                "messages m ON m.id = mm.message_id WHERE mm.mailbox_id = $1 AND mm.uid > $2 "
+                "ORDER BY mm.uid LIMIT $3"
               : "SELECT uid, size, flags, modseq, array_to_string(keywords, ' ') FROM "
                 "mailbox_messages WHERE mailbox_id = $1 AND uid > $2 ORDER BY uid LIMIT $3",
           m.id, last, static_cast<int64_t>(limits_.select_chunk));

@@ -115,7 +115,8 @@ class MailStore {
   // (tern_deliver_batch), so one transaction and one COMMIT. A delivery refused in a batch
   // (quota, no such mailbox) changes nothing and gets its own status while the others commit;
   // a failed COMMIT or a lost connection fails the whole batch; a deadlock retries it whole.
-  // Returns only after the commit that stored the message.
+  // A message whose POP3 size differs from its size is written alone, with its POP3 size in the
+  // same transaction. Returns only after the commit that stored the message.
   absl::Status WriteMessage(const std::vector<std::string>& accounts, const std::string& mailbox,
                             const std::string& content, const google::protobuf::Timestamp& date,
                             uint32_t flags, const std::vector<std::string>& keywords,

@@ -48,6 +48,18 @@ TEST(ParseForStorageTest, KeepsWhatImapAndSearchNeed) {
   EXPECT_EQ(body.body_size(), 13u);
 }
 
+TEST(ParseForStorageTest, Pop3SizeIsTheSizeRetrSends) {
+  const std::string crlf = "Subject: a\r\n\r\nbody\r\n";
+  EXPECT_EQ(ParseForStorage(crlf).pop3_size, crlf.size()) << "CRLF-terminated: the stored size";
+  const std::string lf = "Subject: a\n\nbody\n";
+  EXPECT_EQ(ParseForStorage(lf).size, lf.size());
+  EXPECT_EQ(ParseForStorage(lf).pop3_size, lf.size() + 3) << "each bare LF is sent as CRLF";
+  const std::string open = "Subject: a\r\n\r\nbody";
+  EXPECT_EQ(ParseForStorage(open).pop3_size, open.size() + 2) << "the last line is ended";
+  const std::string cr = "Subject: a\r\n\r\nbody\r";
+  EXPECT_EQ(ParseForStorage(cr).pop3_size, cr.size() + 1) << "a trailing CR gets its LF";
+}
+
 TEST(ParseForStorageTest, KeepsDecodedTextWhenItDiffersFromTheRawBody) {
   std::string msg =
       "Subject: qp\r\nContent-Type: text/plain; charset=utf-8\r\n"

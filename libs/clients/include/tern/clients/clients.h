@@ -37,7 +37,7 @@ class AuthClient {
 
 struct MaildropEntry {
   uint32_t uid = 0;
-  uint64_t size = 0;
+  uint64_t size = 0;  // the POP3 size: octets as RETR sends them (see SelectResponse.sizes)
 };
 struct Maildrop {
   uint32_t uidvalidity = 0;
@@ -61,7 +61,7 @@ class StorageClient {
   // One transaction for every account and the outbound queue; OK only after commit.
   virtual absl::StatusOr<storage::v1::DeliverResponse> Deliver(const Envelope& envelope,
                                                                std::string content) = 0;
-  // A mailbox's messages (UID and size), as one consistent snapshot.
+  // A mailbox's messages (UID and POP3 size), as one consistent snapshot.
   virtual absl::StatusOr<Maildrop> List(const std::string& account, const std::string& mailbox) = 0;
   // The exact stored bytes of one message.
   virtual absl::StatusOr<std::string> Fetch(const std::string& account, const std::string& mailbox,

@@ -12,6 +12,13 @@
 
 namespace tern::pop3_protocol {
 
+namespace detail {
+// Where a multi-line body stands after the octets so far; shared by MultilineWriter and
+// ListSizeCounter so that both follow the same rules. kCr: the last octet was a CR, not yet a
+// line end.
+enum class LineState : uint8_t { kLineStart, kText, kCr };
+}  // namespace detail
+
 // Writes a message body (RETR) as a multi-line response body.
 //  - Dot-stuffing: a line starting with "." gets another "." in front ("." -> "..",
 //    ".." -> "...", ".x" -> "..x").
@@ -31,12 +38,33 @@ class MultilineWriter {
   void Finish(std::string* out);
 
  private:
-  enum State { kLineStart, kText, kCr };  // kCr: the last octet was a CR, not yet a line end
-  State state_ = kLineStart;
+  detail::LineState state_ = detail::LineState::kLineStart;
 };
 
 // The whole body of `message` as a multi-line response body (MultilineWriter in one call).
 std::string DotStuff(std::string_view message);
+
+// The size of a message as RETR sends it (the size LIST and STAT give, RFC 1939 5), before
+// dot-stuffing and without the terminating "." line: every line ended by CRLF (a bare LF counts
+// as CRLF, a lone CR as the one octet it is), a last line without an ending ended (CRLF, or LF
+// after a lone trailing CR). The rules of MultilineWriter, counted instead of written: one pass,
+// nothing allocated, and any chunking of the input gives the same size. So
+//   ListSize(m) == DotStuff(m).size() - (dots stuffed) - 3.
+// Not thread-safe; one counter per message.
+class ListSizeCounter {
+ public:
+  // Counts `chunk`, the next octets of the message.
+  void Add(std::string_view chunk);
+  // The size of what was added so far, as if the message ended there.
+  uint64_t Total() const;
+
+ private:
+  detail::LineState state_ = detail::LineState::kLineStart;
+  uint64_t octets_ = 0;
+};
+
+// ListSizeCounter in one call.
+uint64_t ListSize(std::string_view message);
 
 // Writes the TOP response body (RFC 1939 7): the header block, the blank line that ends it,
 // then the first `body_lines` lines of the body, through a MultilineWriter (so stuffed and
