@@ -184,8 +184,11 @@ class Pop3E2E(unittest.TestCase):
     def test_implicit_tls_with_apop(self):
         p = poplib.POP3_SSL("127.0.0.1", SERVER.pop3s_port, context=tls_context(), timeout=30)
         self.assertIn(b"<", p.getwelcome(), "the greeting carries an APOP timestamp")
+        self.deliver(EVE, "for apop", "read with APOP\r\n")
         p.apop(EVE, APOP_SECRET)
-        self.assertGreaterEqual(p.stat()[0], 0)
+        count = p.stat()[0]
+        self.assertGreaterEqual(count, 1)
+        self.assertIn(b"Subject: for apop", p.retr(count)[1], "the newest message is the one sent")
         p.quit()
         p = poplib.POP3_SSL("127.0.0.1", SERVER.pop3s_port, context=tls_context(), timeout=30)
         with self.assertRaises(poplib.error_proto) as e:
@@ -201,10 +204,16 @@ class Pop3E2E(unittest.TestCase):
 
     def test_curl_reads_over_pop3s(self):
         self.deliver(CAROL, "for curl", "hello curl\r\n")
-        r = subprocess.run(["curl", "-sSk", f"pop3s://127.0.0.1:{SERVER.pop3s_port}/1",
-                            "-u", f"{CAROL}:{PW[CAROL]}"], capture_output=True, timeout=60)
+        url = f"pop3s://127.0.0.1:{SERVER.pop3s_port}/"
+        listing = subprocess.run(["curl", "-sSk", url, "-u", f"{CAROL}:{PW[CAROL]}"],
+                                 capture_output=True, timeout=60)
+        self.assertEqual(listing.returncode, 0, listing.stderr)
+        newest = listing.stdout.split()[-2].decode()  # "n size" lines: the last number
+        r = subprocess.run(["curl", "-sSk", url + newest, "-u", f"{CAROL}:{PW[CAROL]}"],
+                           capture_output=True, timeout=60)
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertIn(b"Subject: ", r.stdout)
+        self.assertIn(b"Subject: for curl", r.stdout)
+        self.assertIn(b"hello curl", r.stdout)
 
     def fetchmail(self, keep):
         """Runs fetchmail once over POP3S; returns what its MDA received."""
