@@ -1,13 +1,14 @@
 #include "session.h"
 
-#include "error_mapping.h"
-
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <random>
+#include <string_view>
 
+#include "error_mapping.h"
 #include "tern/core/log.h"
 #include "tern/net/session_io.h"
 
@@ -278,6 +279,7 @@ class Session {
   // serve from memory, at most kAheadMessages messages and kAheadBytes at a time. The sizes are
   // the POP3 sizes, never below the stored ones, so what passes kAheadMessageMax here is not
   // left out by FetchMany.
+  static constexpr size_t kWriteSlice = 64 * 1024;  // RETR: stuff and send this much at a time
   static constexpr size_t kAheadMessages = 256;
   static constexpr uint64_t kAheadBytes = 4 << 20;
   static constexpr uint64_t kAheadMessageMax = 256 << 10;
@@ -330,8 +332,16 @@ class Session {
       w.Finish(&out_);
     } else {
       Queue(pp::StandardReply(ReplyId::kMessageFollows));
+      // Stuffed and sent a slice at a time, so a session holds a big message once, not twice
+      // (a small one still goes out with the replies pipelined around it, in one write).
       pp::MultilineWriter w;
-      w.Write(*content, &out_);
+      std::string_view rest(*content);
+      while (!rest.empty()) {
+        const size_t n = std::min(rest.size(), kWriteSlice);
+        w.Write(rest.substr(0, n), &out_);
+        rest.remove_prefix(n);
+        if (out_.size() >= kWriteSlice && !co_await io_.Flush()) co_return false;
+      }
       w.Finish(&out_);
     }
     env_.probe.Retrieved(content->size());

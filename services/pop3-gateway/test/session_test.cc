@@ -161,6 +161,40 @@ TEST_F(Pop3SessionTest, TheConnectionCapSaysTooManyConnections) {
   EXPECT_EQ(second.Line(), "-ERR [SYS/TEMP] too many connections; try again later");
 }
 
+// A message much bigger than one write slice arrives whole and unstuffed, dot lines and a
+// line split across slices included, with a pipelined command answered after it.
+TEST_F(Pop3SessionTest, ABigMessageIsStreamedByteExact) {
+  std::string big = "Subject: big\r\n\r\n";
+  for (int i = 0; big.size() < 700 * 1024; ++i) {
+    big += (i % 7 == 0 ? "." : "") + std::string(97 + i % 50, static_cast<char>('a' + i % 26)) + "\r\n";
+  }
+  ASSERT_TRUE(storage_->Deliver({.accounts = {"ann@example.test"}}, big).ok());
+  Client c(server_->pop3_port());
+  c.Line();
+  EXPECT_EQ(c.Cmd("USER ann@example.test").rfind("+OK", 0), 0u);
+  EXPECT_EQ(c.Cmd("PASS ann-password").rfind("+OK", 0), 0u);
+  EXPECT_EQ(c.Cmd("RETR 3\r\nNOOP").rfind("+OK", 0), 0u);
+  std::string want;
+  for (size_t at = 0; at < big.size();) {  // CRLF as "\n", as Multi() gives it
+    size_t end = big.find("\r\n", at);
+    want += big.substr(at, end - at) + "\n";
+    at = end + 2;
+  }
+  std::string got = c.Multi();
+  // Unstuff: Multi() returns lines as sent, so a stuffed line starts with "..".
+  std::string unstuffed;
+  for (size_t at = 0; at < got.size();) {
+    size_t end = got.find('\n', at);
+    std::string line = got.substr(at, end - at);
+    if (line.rfind("..", 0) == 0) line.erase(0, 1);
+    unstuffed += line + "\n";
+    at = end + 1;
+  }
+  EXPECT_EQ(unstuffed.size(), want.size());
+  EXPECT_TRUE(unstuffed == want) << "content differs";
+  EXPECT_EQ(c.Line(), "+OK") << "the pipelined NOOP is answered after the message";
+}
+
 // A client that connects and never sends a command is told and closed at the first-command
 // deadline, well before the 10-minute autologout timer.
 TEST_F(Pop3SessionTest, ASilentClientIsToldAtTheFirstCommandDeadline) {
