@@ -7,6 +7,7 @@
 #include <map>
 #include <random>
 #include <string_view>
+#include <variant>
 
 #include "error_mapping.h"
 #include "tern/core/log.h"
@@ -63,8 +64,16 @@ class Session {
   }
 
  private:
-  void Queue(const pp::Reply& r) { pp::FormatTo(r, &out_); }
-  void QueueRaw(const std::string& s) { out_ += s; }
+  // Every reply goes through these, so the dispatcher records a command by its own reply even
+  // when a long answer (RETR) was flushed on the way.
+  void Queue(const pp::Reply& r) {
+    pp::FormatTo(r, &out_);
+    reply_ok_ = r.ok;
+  }
+  void QueueRaw(const std::string& s) {
+    out_ += s;
+    reply_ok_ = !s.empty() && s[0] == '+';
+  }
   awaitable<bool> Fill() {
     char buf[8192];
     const std::string bye = pp::Format(pp::StandardReply(ReplyId::kShuttingDown));
@@ -112,9 +121,9 @@ class Session {
         ok = false;
         go_on = Error();
       } else {
-        size_t before = out_.size();
+        reply_ok_ = false;
         go_on = co_await Dispatch(cmd);
-        ok = out_.size() > before && out_[before] == '+';
+        ok = reply_ok_;
       }
       env_.probe.Command(name, ok,
                          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
@@ -130,124 +139,166 @@ class Session {
     }
   }
 
+  using Handler = awaitable<bool> (Session::*)(pp::Command&);
+  struct Rule {
+    size_t index;  // the pp::Command alternative
+    Handler handler;
+  };
+  template <typename T>
+  static size_t Index() {
+    return pp::Command(T{}).index();
+  }
+  // The command table (STYLE.md rule 4): a handler per pp::Command alternative, in its order.
+  // Which command may run in which state, and before TLS, is the codec's table (pp::Refusal),
+  // checked by the loop before this.
+  static const Rule* RuleFor(const pp::Command& cmd) {
+    static const Rule kRules[] = {
+        {Index<pp::User>(), &Session::OnUser}, {Index<pp::Pass>(), &Session::OnPass},
+        {Index<pp::Apop>(), &Session::OnApop}, {Index<pp::Auth>(), &Session::OnAuth},
+        {Index<pp::Stat>(), &Session::OnStat}, {Index<pp::List>(), &Session::OnList},
+        {Index<pp::Retr>(), &Session::OnRetr}, {Index<pp::Dele>(), &Session::OnDele},
+        {Index<pp::Noop>(), &Session::OnNoop}, {Index<pp::Rset>(), &Session::OnRset},
+        {Index<pp::Quit>(), &Session::OnQuit}, {Index<pp::Top>(), &Session::OnTop},
+        {Index<pp::Uidl>(), &Session::OnUidl}, {Index<pp::Capa>(), &Session::OnCapa},
+        {Index<pp::Stls>(), &Session::OnStls}, {Index<pp::Rpop>(), &Session::OnRpop},
+        {Index<pp::Unknown>(), &Session::OnUnknown}, {Index<pp::Invalid>(), &Session::OnInvalid},
+    };
+    static_assert(std::size(kRules) == std::variant_size_v<pp::Command>, "a row per command");
+    const Rule& rule = kRules[cmd.index()];
+    return rule.index == cmd.index() ? &rule : nullptr;
+  }
+
   awaitable<bool> Dispatch(pp::Command& cmd) {
-    if (std::holds_alternative<pp::Capa>(cmd)) {
-      pp::Capabilities caps;
-      caps.user = PlaintextLoginAllowed();
-      caps.sasl = PlaintextLoginAllowed() ? std::vector<std::string>{"PLAIN"} : std::vector<std::string>{};
-      caps.stls = conn_->tls_available() && !conn_->tls() && state_ == pp::State::kAuthorization;
-      QueueRaw(pp::CapaResponse(caps));
+    const Rule* rule = RuleFor(cmd);
+    if (rule == nullptr) {  // the table does not follow pp::Command (a programming error)
+      Queue(pp::StandardReply(ReplyId::kTryLater));
+      co_return false;
+    }
+    co_return co_await (this->*(rule->handler))(cmd);
+  }
+
+  awaitable<bool> OnCapa(pp::Command&) {
+    pp::Capabilities caps;
+    caps.user = PlaintextLoginAllowed();
+    caps.sasl = PlaintextLoginAllowed() ? std::vector<std::string>{"PLAIN"} : std::vector<std::string>{};
+    caps.stls = conn_->tls_available() && !conn_->tls() && state_ == pp::State::kAuthorization;
+    QueueRaw(pp::CapaResponse(caps));
+    co_return true;
+  }
+  awaitable<bool> OnStls(pp::Command&) {
+    if (!conn_->tls_available()) {
+      Queue(pp::StandardReply(ReplyId::kTlsUnavailable));
       co_return true;
     }
-    if (std::holds_alternative<pp::Stls>(cmd)) {
-      if (!conn_->tls_available()) {
-        Queue(pp::StandardReply(ReplyId::kTlsUnavailable));
-        co_return true;
-      }
-      Queue(pp::StandardReply(ReplyId::kBeginTls));
-      upgrade_ = true;
-      co_return true;
-    }
-    if (auto* c = std::get_if<pp::User>(&cmd)) {
-      user_ = c->name;
-      Queue(pp::StandardReply(ReplyId::kUserAccepted));
-      co_return true;
-    }
-    if (auto* c = std::get_if<pp::Pass>(&cmd)) {
-      if (user_.empty()) {
-        Queue(pp::StandardReply(ReplyId::kNeedUser));
-        co_return Error();
-      }
-      std::vector<std::string> responses{std::string(1, '\0') + user_ + std::string(1, '\0') + c->password};
-      const std::string label = "user";
-      bool ok = co_await Login(label, responses);
-      co_return ok;
-    }
-    if (auto* c = std::get_if<pp::Apop>(&cmd)) {
-      if (!env_.config.apop) {
-        Queue(pp::StandardReply(ReplyId::kApopUnavailable));
-        co_return Error();
-      }
-      auto& auth = env_.auth;
-      auto call = [&auth, name = c->name, digest = c->digest, banner = banner_,
-                   ip = conn_->peer().to_string()] {
-        return auth.VerifyApop(name, banner, digest, ip);
-      };
-      auto r = co_await net::Offload(env_.rpc_pool, std::move(call), lc_.conn);
-      const std::string label = "apop";
-      bool ok = co_await Finish(label, r);
-      co_return ok;
-    }
-    if (auto* c = std::get_if<pp::Auth>(&cmd)) co_return co_await Auth(*c);
-    if (std::holds_alternative<pp::Rpop>(cmd)) {
-      Queue(pp::StandardReply(ReplyId::kRpopRefused));
+    Queue(pp::StandardReply(ReplyId::kBeginTls));
+    upgrade_ = true;
+    co_return true;
+  }
+  awaitable<bool> OnUser(pp::Command& cmd) {
+    user_ = std::get<pp::User>(cmd).name;
+    Queue(pp::StandardReply(ReplyId::kUserAccepted));
+    co_return true;
+  }
+  awaitable<bool> OnPass(pp::Command& cmd) {
+    if (user_.empty()) {
+      Queue(pp::StandardReply(ReplyId::kNeedUser));
       co_return Error();
     }
-    if (std::holds_alternative<pp::Quit>(cmd)) co_return co_await Quit();
-    // TRANSACTION commands.
-    if (std::holds_alternative<pp::Stat>(cmd)) {
-      auto [n, octets] = Totals();
-      Queue(pp::StatReply(n, octets));
-      co_return true;
-    }
-    if (auto* c = std::get_if<pp::List>(&cmd)) {
-      if (c->msg) {
-        auto* m = Message(*c->msg);
-        if (!m) co_return true;
-        Queue(pp::ScanReply(*c->msg, m->size));
-      } else {
-        std::vector<pp::ScanEntry> rows;
-        for (uint32_t i = 0; i < drop_.messages.size(); ++i) {
-          if (!deleted_[i]) rows.push_back({i + 1, drop_.messages[i].size});
-        }
-        QueueRaw(pp::ScanListing(rows));
-      }
-      co_return true;
-    }
-    if (auto* c = std::get_if<pp::Uidl>(&cmd)) {
-      if (c->msg) {
-        auto* m = Message(*c->msg);
-        if (!m) co_return true;
-        Queue(pp::UidlReply(*c->msg, pp::MakeUniqueId(drop_.uidvalidity, m->uid)));
-      } else {
-        std::vector<pp::UidEntry> rows;
-        for (uint32_t i = 0; i < drop_.messages.size(); ++i) {
-          if (!deleted_[i]) rows.push_back({i + 1, pp::MakeUniqueId(drop_.uidvalidity, drop_.messages[i].uid)});
-        }
-        QueueRaw(pp::UidlListing(rows));
-      }
-      co_return true;
-    }
-    if (auto* c = std::get_if<pp::Retr>(&cmd)) {
-      bool ok = co_await Send(c->msg, std::optional<uint64_t>());
-      co_return ok;
-    }
-    if (auto* c = std::get_if<pp::Top>(&cmd)) {
-      bool ok = co_await Send(c->msg, std::optional<uint64_t>(c->lines));
-      co_return ok;
-    }
-    if (auto* c = std::get_if<pp::Dele>(&cmd)) {
-      if (!Message(c->msg)) co_return true;
-      deleted_[c->msg - 1] = true;
-      Queue(pp::StandardReply(ReplyId::kMessageDeleted));
-      co_return true;
-    }
-    if (std::holds_alternative<pp::Noop>(cmd)) {
-      Queue(pp::StandardReply(ReplyId::kOk));
-      co_return true;
-    }
-    if (std::holds_alternative<pp::Rset>(cmd)) {
-      std::fill(deleted_.begin(), deleted_.end(), false);
-      auto [n, octets] = Totals();
-      Queue(pp::MaildropReply(n, octets));
-      co_return true;
-    }
-    if (auto* c = std::get_if<pp::Unknown>(&cmd)) {
-      Queue(c->reply);
+    std::vector<std::string> responses{std::string(1, '\0') + user_ + std::string(1, '\0') +
+                                       std::get<pp::Pass>(cmd).password};
+    const std::string label = "user";
+    bool ok = co_await Login(label, responses);
+    co_return ok;
+  }
+  awaitable<bool> OnApop(pp::Command& cmd) {
+    if (!env_.config.apop) {
+      Queue(pp::StandardReply(ReplyId::kApopUnavailable));
       co_return Error();
     }
-    auto& invalid = std::get<pp::Invalid>(cmd);
-    Queue(invalid.reply);
+    auto& c = std::get<pp::Apop>(cmd);
+    auto& auth = env_.auth;
+    auto call = [&auth, name = c.name, digest = c.digest, banner = banner_,
+                 ip = conn_->peer().to_string()] {
+      return auth.VerifyApop(name, banner, digest, ip);
+    };
+    auto r = co_await net::Offload(env_.rpc_pool, std::move(call), lc_.conn);
+    const std::string label = "apop";
+    bool ok = co_await Finish(label, r);
+    co_return ok;
+  }
+  awaitable<bool> OnAuth(pp::Command& cmd) { co_return co_await Auth(std::get<pp::Auth>(cmd)); }
+  awaitable<bool> OnRpop(pp::Command&) {
+    Queue(pp::StandardReply(ReplyId::kRpopRefused));
+    co_return Error();
+  }
+  awaitable<bool> OnQuit(pp::Command&) { co_return co_await Quit(); }
+  awaitable<bool> OnStat(pp::Command&) {
+    auto [n, octets] = Totals();
+    Queue(pp::StatReply(n, octets));
+    co_return true;
+  }
+  awaitable<bool> OnList(pp::Command& cmd) {
+    auto& c = std::get<pp::List>(cmd);
+    if (c.msg) {
+      auto* m = Message(*c.msg);
+      if (!m) co_return true;
+      Queue(pp::ScanReply(*c.msg, m->size));
+    } else {
+      std::vector<pp::ScanEntry> rows;
+      for (uint32_t i = 0; i < drop_.messages.size(); ++i) {
+        if (!deleted_[i]) rows.push_back({i + 1, drop_.messages[i].size});
+      }
+      QueueRaw(pp::ScanListing(rows));
+    }
+    co_return true;
+  }
+  awaitable<bool> OnUidl(pp::Command& cmd) {
+    auto& c = std::get<pp::Uidl>(cmd);
+    if (c.msg) {
+      auto* m = Message(*c.msg);
+      if (!m) co_return true;
+      Queue(pp::UidlReply(*c.msg, pp::MakeUniqueId(drop_.uidvalidity, m->uid)));
+    } else {
+      std::vector<pp::UidEntry> rows;
+      for (uint32_t i = 0; i < drop_.messages.size(); ++i) {
+        if (!deleted_[i]) rows.push_back({i + 1, pp::MakeUniqueId(drop_.uidvalidity, drop_.messages[i].uid)});
+      }
+      QueueRaw(pp::UidlListing(rows));
+    }
+    co_return true;
+  }
+  awaitable<bool> OnRetr(pp::Command& cmd) {
+    bool ok = co_await Send(std::get<pp::Retr>(cmd).msg, std::optional<uint64_t>());
+    co_return ok;
+  }
+  awaitable<bool> OnTop(pp::Command& cmd) {
+    auto& c = std::get<pp::Top>(cmd);
+    bool ok = co_await Send(c.msg, std::optional<uint64_t>(c.lines));
+    co_return ok;
+  }
+  awaitable<bool> OnDele(pp::Command& cmd) {
+    const uint32_t msg = std::get<pp::Dele>(cmd).msg;
+    if (!Message(msg)) co_return true;
+    deleted_[msg - 1] = true;
+    Queue(pp::StandardReply(ReplyId::kMessageDeleted));
+    co_return true;
+  }
+  awaitable<bool> OnNoop(pp::Command&) {
+    Queue(pp::StandardReply(ReplyId::kOk));
+    co_return true;
+  }
+  awaitable<bool> OnRset(pp::Command&) {
+    std::fill(deleted_.begin(), deleted_.end(), false);
+    auto [n, octets] = Totals();
+    Queue(pp::MaildropReply(n, octets));
+    co_return true;
+  }
+  awaitable<bool> OnUnknown(pp::Command& cmd) {
+    Queue(std::get<pp::Unknown>(cmd).reply);
+    co_return Error();
+  }
+  awaitable<bool> OnInvalid(pp::Command& cmd) {
+    Queue(std::get<pp::Invalid>(cmd).reply);
     co_return Error();
   }
 
@@ -530,6 +581,7 @@ class Session {
   bool locked_ = false;
   bool upgrade_ = false;
   size_t errors_ = 0;
+  bool reply_ok_ = false;  // the last reply queued was +OK (see Queue)
   clients::Maildrop drop_;
   std::vector<bool> deleted_;
   std::map<uint32_t, std::string> ahead_;  // UID -> content fetched ahead

@@ -193,6 +193,12 @@ TEST_F(Pop3SessionTest, ABigMessageIsStreamedByteExact) {
   EXPECT_EQ(unstuffed.size(), want.size());
   EXPECT_TRUE(unstuffed == want) << "content differs";
   EXPECT_EQ(c.Line(), "+OK") << "the pipelined NOOP is answered after the message";
+  // Recorded by its own reply, though most of it was flushed before the command ended.
+  const std::string metrics = testing::HttpGet(server_->http_port(), "/metrics").body;
+  EXPECT_NE(metrics.find("\ntern_pop3_commands_total{command=\"RETR\",result=\"ok\"} 1"),
+            std::string::npos);
+  EXPECT_EQ(metrics.find("tern_pop3_commands_total{command=\"RETR\",result=\"err\"}"),
+            std::string::npos);
 }
 
 // A client that connects and never sends a command is told and closed at the first-command
