@@ -419,21 +419,14 @@ class Session {
     } else {
       QueueRaw(pp::SaslChallenge(""));
       if (!co_await io_.Flush()) co_return false;
-      std::string line;
-      for (;;) {
-        auto next = reader_.Next(pp::CommandReader::LineKind::kSaslResponse);
-        if (next.kind != pp::CommandReader::Result::kNeedMore) conn_->LineDone();
-        if (next.kind == pp::CommandReader::Result::kLine) {
-          line = std::string(next.line);
-          break;
-        }
-        if (next.kind == pp::CommandReader::Result::kTooLong) {
-          Queue(pp::StandardReply(ReplyId::kLineTooLong));
-          co_return Error();
-        }
-        if (!co_await Fill()) co_return false;
+      auto fill = [this] { return Fill(); };
+      net::SaslLine answer = co_await net::ReadSaslLine(reader_, *conn_, fill);
+      if (answer.kind == net::SaslLine::kClosed) co_return false;
+      if (answer.kind == net::SaslLine::kTooLong) {
+        Queue(pp::StandardReply(ReplyId::kLineTooLong));
+        co_return Error();
       }
-      auto r = pp::ParseSaslResponse(line);
+      auto r = pp::ParseSaslResponse(answer.line);
       if (r.kind == pp::SaslResponse::kCancel) {
         Queue(pp::StandardReply(ReplyId::kAuthCancelled));
         co_return true;

@@ -201,6 +201,21 @@ TEST_F(Pop3SessionTest, ABigMessageIsStreamedByteExact) {
             std::string::npos);
 }
 
+// AUTH PLAIN without an initial response: the "+ " challenge, then the answer line (RFC 5034
+// 4); "*" cancels, an over-long answer is refused.
+TEST_F(Pop3SessionTest, AuthPlainThroughTheChallenge) {
+  Client c(server_->pop3_port());
+  c.Line();
+  EXPECT_EQ(c.Cmd("AUTH PLAIN"), "+ ");
+  EXPECT_EQ(c.Cmd("*").rfind("-ERR", 0), 0u) << "cancelled";
+  EXPECT_EQ(c.Cmd("AUTH PLAIN"), "+ ");
+  EXPECT_EQ(c.Cmd(std::string(20000, 'A')), "-ERR line too long");
+  EXPECT_EQ(c.Cmd("AUTH PLAIN"), "+ ");
+  // base64("\0ann@example.test\0ann-password")
+  EXPECT_EQ(c.Cmd("AGFubkBleGFtcGxlLnRlc3QAYW5uLXBhc3N3b3Jk").rfind("+OK", 0), 0u);
+  EXPECT_EQ(c.Cmd("STAT").rfind("+OK 2 ", 0), 0u);
+}
+
 // A client that connects and never sends a command is told and closed at the first-command
 // deadline, well before the 10-minute autologout timer.
 TEST_F(Pop3SessionTest, ASilentClientIsToldAtTheFirstCommandDeadline) {

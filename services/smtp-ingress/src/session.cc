@@ -606,21 +606,14 @@ class Session {
         case A::CONTINUE: {
           Queue(sp::SaslChallenge(r->challenge()));
           if (!co_await io_.Flush()) co_return false;
-          std::string line;
-          for (;;) {
-            auto next = reader_.Next(sp::CommandReader::LineKind::kSaslResponse);
-            if (next.kind != sp::CommandReader::Result::kNeedMore) conn_->LineDone();
-            if (next.kind == sp::CommandReader::Result::kLine) {
-              line = std::string(next.line);
-              break;
-            }
-            if (next.kind == sp::CommandReader::Result::kTooLong) {
-              Queue(R(ReplyId::kLineTooLong));
-              co_return Error();
-            }
-            if (!co_await Fill()) co_return false;
+          auto fill = [this] { return Fill(); };
+          net::SaslLine answer = co_await net::ReadSaslLine(reader_, *conn_, fill);
+          if (answer.kind == net::SaslLine::kClosed) co_return false;
+          if (answer.kind == net::SaslLine::kTooLong) {
+            Queue(R(ReplyId::kLineTooLong));
+            co_return Error();
           }
-          auto resp = sp::ParseSaslResponse(line);
+          auto resp = sp::ParseSaslResponse(answer.line);
           if (resp.kind == sp::SaslResponse::kCancel) {
             Queue(R(ReplyId::kAuthCancelled));
             co_return true;

@@ -34,6 +34,30 @@ class SessionIo {
   std::string out_;
 };
 
+// The client's line answering a SASL challenge (SMTP 334, POP3 "+ ", IMAP "+"), read with the
+// reader's SASL line limit: kLine, kTooLong (the over-long line was skipped) or kClosed.
+struct SaslLine {
+  enum Kind { kLine, kTooLong, kClosed } kind = kClosed;
+  std::string line;
+};
+// `reader` is a line_protocol::CommandLineReader (the codecs' CommandReader); `fill` feeds it
+// the next bytes (awaitable<bool>, false at the end). The line deadline runs as for commands.
+template <typename Reader, typename Fill>
+asio::awaitable<SaslLine> ReadSaslLine(Reader& reader, Connection& conn, Fill& fill) {
+  for (;;) {
+    auto next = reader.Next(Reader::LineKind::kSaslResponse);
+    if (next.kind == Reader::Result::kLine) {
+      conn.LineDone();
+      co_return SaslLine{SaslLine::kLine, std::string(next.line)};
+    }
+    if (next.kind == Reader::Result::kTooLong) {
+      conn.LineDone();
+      co_return SaslLine{SaslLine::kTooLong, {}};
+    }
+    if (!co_await fill()) co_return SaslLine{SaslLine::kClosed, {}};
+  }
+}
+
 // Waits `d` on the calling coroutine's executor without blocking it (the delay after a failed
 // login, a tarpit).
 asio::awaitable<void> Pause(absl::Duration d);
