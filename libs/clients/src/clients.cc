@@ -259,6 +259,15 @@ void DependencyMonitor::Loop() {
   }
 }
 
+std::unique_ptr<DependencyMonitor> MonitorBackends(std::shared_ptr<AuthClient> auth,
+                                                   std::shared_ptr<StorageClient> storage) {
+  return std::make_unique<DependencyMonitor>(
+      std::vector<std::pair<std::string, DependencyMonitor::Check>>{
+          {"auth", [auth] { return auth->Health(); }},
+          {"storage", [storage] { return storage->Health(); }}},
+      absl::Seconds(2));
+}
+
 std::unique_ptr<StorageClient> MakeGrpcStorageClient(const rpc::ChannelOptions& options) {
   auto ch = rpc::MakeChannel(options);
   return std::make_unique<GrpcStorageClient>(ch.ok() ? *ch : nullptr);

@@ -79,11 +79,7 @@ absl::StatusOr<std::unique_ptr<Pop3Server>> Pop3Server::Start(
     }
   }
   // Ready while auth and storage answer (checked every 2 s, so /readyz never dials).
-  impl->ready = std::make_unique<clients::DependencyMonitor>(
-      std::vector<std::pair<std::string, clients::DependencyMonitor::Check>>{
-          {"auth", [a = impl->auth] { return a->Health(); }},
-          {"storage", [s = impl->storage] { return s->Health(); }}},
-      absl::Seconds(2));
+  impl->ready = clients::MonitorBackends(impl->auth, impl->storage);
   impl->http = std::make_unique<metrics::HttpServer>(
       impl->registry, [m = impl->ready.get()] { return m->Ready(); });
   TERN_RETURN_IF_ERROR(Annotate(impl->http->Start(c.http_listen), "http.listen"));

@@ -122,6 +122,10 @@ class DependencyMonitor {
   std::thread thread_;
 };
 
+// A gateway's readiness: auth and storage answering, checked every 2 s.
+std::unique_ptr<DependencyMonitor> MonitorBackends(std::shared_ptr<AuthClient> auth,
+                                                   std::shared_ptr<StorageClient> storage);
+
 std::unique_ptr<StorageClient> MakeGrpcStorageClient(const rpc::ChannelOptions& options);
 
 // Fakes: a directory of accounts with passwords, and a store that keeps what it received.
