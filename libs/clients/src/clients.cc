@@ -196,6 +196,29 @@ class GrpcStorageClient final : public StorageClient {
     TERN_RETURN_IF_ERROR_GRPC(stub_->CompleteOutbound(ctx.get(), request, &resp));
     return resp.removed();
   }
+  absl::Status EnsureAccount(const std::string& account) override {
+    storage::v1::EnsureAccountRequest req;
+    req.set_account(account);
+    storage::v1::EnsureAccountResponse resp;
+    auto ctx = rpc::ContextWithDeadline(10s);
+    return rpc::FromGrpc(stub_->EnsureAccount(ctx.get(), req, &resp));
+  }
+  absl::Status SetQuota(const std::string& account, uint64_t bytes, uint64_t messages) override {
+    storage::v1::SetQuotaRequest req;
+    req.set_account(account);
+    req.set_storage_bytes(bytes);
+    req.set_messages(messages);
+    storage::v1::Quota resp;
+    auto ctx = rpc::ContextWithDeadline(10s);
+    return rpc::FromGrpc(stub_->SetQuota(ctx.get(), req, &resp));
+  }
+  absl::Status DeleteAccount(const std::string& account) override {
+    storage::v1::DeleteAccountRequest req;
+    req.set_account(account);
+    storage::v1::DeleteAccountResponse resp;
+    auto ctx = rpc::ContextWithDeadline(30s);
+    return rpc::FromGrpc(stub_->DeleteAccount(ctx.get(), req, &resp));
+  }
 
  private:
   std::shared_ptr<grpc::Channel> channel_;
@@ -409,6 +432,23 @@ absl::StatusOr<std::vector<storage::v1::OutboundJob>> FakeStorageClient::ClaimOu
     out.push_back(job);
   }
   return out;
+}
+
+absl::Status FakeStorageClient::EnsureAccount(const std::string& account) {
+  if (down_) return absl::UnavailableError("storage down");
+  absl::MutexLock lock(&mu_);
+  inbox_[account];
+  return absl::OkStatus();
+}
+absl::Status FakeStorageClient::SetQuota(const std::string&, uint64_t, uint64_t) {
+  if (down_) return absl::UnavailableError("storage down");
+  return absl::OkStatus();
+}
+absl::Status FakeStorageClient::DeleteAccount(const std::string& account) {
+  if (down_) return absl::UnavailableError("storage down");
+  absl::MutexLock lock(&mu_);
+  inbox_.erase(account);
+  return absl::OkStatus();
 }
 
 absl::StatusOr<bool> FakeStorageClient::CompleteOutbound(

@@ -1,5 +1,7 @@
 #include "directory.h"
 
+#include "tern/clients/clients.h"
+
 #include <cctype>
 #include <functional>
 #include <set>
@@ -7,8 +9,6 @@
 #include "names.h"
 #include "tern/core/status.h"
 #include "tern/rpc/channel.h"
-#include "tern/rpc/status.h"
-#include "tern/storage/v1/storage.grpc.pb.h"
 
 namespace tern::auth {
 namespace {
@@ -45,41 +45,23 @@ absl::StatusOr<int64_t> DomainId(pqxx::transaction_base& tx, const std::string& 
   return r[0][0].as<int64_t>();
 }
 
-class GrpcMailStores final : public MailStores {
+// Over the suite's one storage client.
+class StorageMailStores final : public MailStores {
  public:
-  explicit GrpcMailStores(const rpc::ChannelOptions& options) {
-    auto ch = rpc::MakeChannel(options);
-    if (ch.ok()) stub_ = storage::v1::Storage::NewStub(*ch);
-  }
+  explicit StorageMailStores(std::shared_ptr<clients::StorageClient> storage)
+      : storage_(std::move(storage)) {}
   absl::Status Ensure(const std::string& account) override {
-    if (!stub_) return absl::UnavailableError("storage: no channel");
-    storage::v1::EnsureAccountRequest req;
-    req.set_account(account);
-    storage::v1::EnsureAccountResponse resp;
-    auto ctx = rpc::ContextWithDeadline(std::chrono::seconds(10));
-    return Annotate(rpc::FromGrpc(stub_->EnsureAccount(ctx.get(), req, &resp)), "storage");
+    return Annotate(storage_->EnsureAccount(account), "storage");
   }
   absl::Status SetQuota(const std::string& account, uint64_t bytes, uint64_t messages) override {
-    if (!stub_) return absl::UnavailableError("storage: no channel");
-    storage::v1::SetQuotaRequest req;
-    req.set_account(account);
-    req.set_storage_bytes(bytes);
-    req.set_messages(messages);
-    storage::v1::Quota resp;
-    auto ctx = rpc::ContextWithDeadline(std::chrono::seconds(10));
-    return Annotate(rpc::FromGrpc(stub_->SetQuota(ctx.get(), req, &resp)), "storage");
+    return Annotate(storage_->SetQuota(account, bytes, messages), "storage");
   }
   absl::Status Remove(const std::string& account) override {
-    if (!stub_) return absl::UnavailableError("storage: no channel");
-    storage::v1::DeleteAccountRequest req;
-    req.set_account(account);
-    storage::v1::DeleteAccountResponse resp;
-    auto ctx = rpc::ContextWithDeadline(std::chrono::seconds(30));
-    return Annotate(rpc::FromGrpc(stub_->DeleteAccount(ctx.get(), req, &resp)), "storage");
+    return Annotate(storage_->DeleteAccount(account), "storage");
   }
 
  private:
-  std::unique_ptr<storage::v1::Storage::Stub> stub_;
+  std::shared_ptr<clients::StorageClient> storage_;
 };
 
 // Recipient resolution over the directory tables, depth-first so that a cycle is seen as a
@@ -188,7 +170,7 @@ absl::StatusOr<PostmasterRoute> RoutePostmaster(pqxx::transaction_base& tx,
 }  // namespace
 
 std::unique_ptr<MailStores> MakeGrpcMailStores(const rpc::ChannelOptions& options) {
-  return std::make_unique<GrpcMailStores>(options);
+  return std::make_unique<StorageMailStores>(clients::MakeGrpcStorageClient(options));
 }
 
 Directory::Directory(pg::Pool& pool, MailStores& stores, const SecretBox& box,

@@ -83,6 +83,10 @@ class StorageClient {
       const std::string& owner, uint32_t lease_seconds, uint32_t limit,
       uint32_t max_per_domain) = 0;
   // True when the job is gone (nothing left to do).
+  // Account mail stores (auth makes them when it adds or removes an account).
+  virtual absl::Status EnsureAccount(const std::string& account) = 0;
+  virtual absl::Status SetQuota(const std::string& account, uint64_t bytes, uint64_t messages) = 0;
+  virtual absl::Status DeleteAccount(const std::string& account) = 0;
   virtual absl::StatusOr<bool> CompleteOutbound(
       const storage::v1::CompleteOutboundRequest& request) = 0;
 };
@@ -191,6 +195,9 @@ class FakeStorageClient final : public StorageClient {
                                                                       uint32_t max_per_domain) override;
   absl::StatusOr<bool> CompleteOutbound(
       const storage::v1::CompleteOutboundRequest& request) override;
+  absl::Status EnsureAccount(const std::string& account) override;
+  absl::Status SetQuota(const std::string&, uint64_t, uint64_t) override;
+  absl::Status DeleteAccount(const std::string& account) override;
   std::vector<Delivery> deliveries();
   std::vector<storage::v1::OutboundJob> jobs();
   // Whether someone holds the lease `name` of `account` now.
