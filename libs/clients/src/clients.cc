@@ -21,7 +21,6 @@ namespace {
 using namespace std::chrono_literals;
 
 absl::Status HealthOf(const std::shared_ptr<grpc::Channel>& channel) {
-  if (!channel) return absl::FailedPreconditionError("no channel (bad target or TLS files)");
   auto serving = rpc::CheckHealth(channel, "", 2000ms);
   if (!serving.ok()) return serving.status();
   return *serving ? absl::OkStatus() : absl::UnavailableError("not serving");
@@ -227,9 +226,10 @@ class GrpcStorageClient final : public StorageClient {
 
 }  // namespace
 
-std::unique_ptr<AuthClient> MakeGrpcAuthClient(const rpc::ChannelOptions& options) {
+absl::StatusOr<std::unique_ptr<AuthClient>> MakeGrpcAuthClient(const rpc::ChannelOptions& options) {
   auto ch = rpc::MakeChannel(options);
-  return std::make_unique<GrpcAuthClient>(ch.ok() ? *ch : nullptr);
+  if (!ch.ok()) return ch.status();
+  return std::unique_ptr<AuthClient>(std::make_unique<GrpcAuthClient>(*ch));
 }
 
 DependencyMonitor::DependencyMonitor(std::vector<std::pair<std::string, Check>> checks,
@@ -291,9 +291,10 @@ std::unique_ptr<DependencyMonitor> MonitorBackends(std::shared_ptr<AuthClient> a
       absl::Seconds(2));
 }
 
-std::unique_ptr<StorageClient> MakeGrpcStorageClient(const rpc::ChannelOptions& options) {
+absl::StatusOr<std::unique_ptr<StorageClient>> MakeGrpcStorageClient(const rpc::ChannelOptions& options) {
   auto ch = rpc::MakeChannel(options);
-  return std::make_unique<GrpcStorageClient>(ch.ok() ? *ch : nullptr);
+  if (!ch.ok()) return ch.status();
+  return std::unique_ptr<StorageClient>(std::make_unique<GrpcStorageClient>(*ch));
 }
 
 void FakeAuthClient::AddAccount(const std::string& address, const std::string& password) {

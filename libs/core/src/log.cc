@@ -77,8 +77,12 @@ void AppendJsonString(std::string& out, std::string_view s) {
   out.push_back('"');
 }
 
+bool Enabled(Level level) {
+  return static_cast<int>(level) >= g_min_level.load(std::memory_order_relaxed);
+}
+
 void Write(Level level, std::string_view msg, Fields fields, const Context* ctx) {
-  if (static_cast<int>(level) < g_min_level.load(std::memory_order_relaxed)) return;
+  if (!Enabled(level)) return;
   std::string line;
   line.reserve(128);
   line += "{\"ts\":";

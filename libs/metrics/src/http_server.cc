@@ -205,14 +205,18 @@ class HttpServer::Impl {
   // At the connection limit: closes the connection that has waited longest for its request.
   // False when none is waiting (all are being answered).
   bool EvictLongestWaiting() {
-    Slot* oldest = nullptr;
-    for (auto& [stream, slot] : sessions_) {
-      if (slot.waiting && !slot.evicted && (!oldest || slot.since < oldest->since)) oldest = &slot;
+    auto oldest = sessions_.end();
+    for (auto it = sessions_.begin(); it != sessions_.end(); ++it) {
+      const Slot& slot = it->second;
+      if (slot.waiting && !slot.evicted &&
+          (oldest == sessions_.end() || slot.since < oldest->second.since)) {
+        oldest = it;
+      }
     }
-    if (!oldest) return false;
-    oldest->evicted = true;  // still counted until its coroutine ends, which is soon
+    if (oldest == sessions_.end()) return false;
+    oldest->second.evicted = true;  // still counted until its coroutine ends, which is soon
     beast::error_code ignored;
-    oldest->stream->socket().cancel(ignored);
+    oldest->first->socket().cancel(ignored);
     return true;
   }
 
@@ -220,7 +224,6 @@ class HttpServer::Impl {
   asio::awaitable<void> Session(tcp::socket socket) {
     beast::tcp_stream stream(std::move(socket));
     Slot& slot = sessions_[&stream];
-    slot.stream = &stream;
     struct Untrack {
       std::map<beast::tcp_stream*, Slot>& map;
       beast::tcp_stream* stream;
@@ -343,7 +346,6 @@ class HttpServer::Impl {
   bool last_ready_ = true;
   size_t active_sessions_ = 0;
   struct Slot {
-    beast::tcp_stream* stream = nullptr;
     bool waiting = false;  // for (the rest of) a request
     bool evicted = false;
     std::chrono::steady_clock::time_point since;  // of the wait

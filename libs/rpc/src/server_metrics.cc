@@ -37,7 +37,7 @@ void ServerMetrics::Log(const char* method, const absl::Status& s, double second
                     code == absl::StatusCode::kUnavailable || code == absl::StatusCode::kUnknown;
   if (ours) {
     log::Error("rpc failed", {{"method", method}, {"error", std::string(s.message())}});
-  } else {
+  } else if (log::Enabled(log::Level::kDebug)) {  // every call passes here: build nothing
     log::Debug("rpc", {{"method", method},
                        {"code", CodeLabel(code)},
                        {"ms", std::to_string(static_cast<int64_t>(seconds * 1000))}});

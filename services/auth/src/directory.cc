@@ -169,8 +169,10 @@ absl::StatusOr<PostmasterRoute> RoutePostmaster(pqxx::transaction_base& tx,
 
 }  // namespace
 
-std::unique_ptr<MailStores> MakeGrpcMailStores(const rpc::ChannelOptions& options) {
-  return std::make_unique<StorageMailStores>(clients::MakeGrpcStorageClient(options));
+absl::StatusOr<std::unique_ptr<MailStores>> MakeGrpcMailStores(const rpc::ChannelOptions& options) {
+  TERN_ASSIGN_OR_RETURN(std::shared_ptr<clients::StorageClient> storage,
+                        clients::MakeGrpcStorageClient(options));
+  return std::unique_ptr<MailStores>(std::make_unique<StorageMailStores>(std::move(storage)));
 }
 
 Directory::Directory(pg::Pool& pool, MailStores& stores, const SecretBox& box,

@@ -27,7 +27,7 @@ class MailStores {
   virtual absl::Status Remove(const std::string& account) = 0;
 };
 // The real one, over gRPC.
-std::unique_ptr<MailStores> MakeGrpcMailStores(const rpc::ChannelOptions& options);
+absl::StatusOr<std::unique_ptr<MailStores>> MakeGrpcMailStores(const rpc::ChannelOptions& options);
 
 struct DirectoryOptions {
   Argon2Params argon2;

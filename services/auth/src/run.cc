@@ -5,6 +5,7 @@
 #include "probe.h"
 #include "service.h"
 #include "tern/core/log.h"
+#include "tern/clients/clients.h"
 #include "tern/core/status.h"
 #include "tern/metrics/http_server.h"
 #include "tern/pg/migrate.h"
@@ -51,12 +52,8 @@ absl::StatusOr<std::unique_ptr<AuthServer>> AuthServer::Start(const AuthConfig& 
                       .size = static_cast<int>(c.database_pool_size),
                       .metric_prefix = "tern_auth"},
       *impl->registry);
-  const rpc::ChannelOptions to_storage{.target = c.storage_target,
-                                       .tls = {.cert_file = c.client_tls_cert_file,
-                                               .key_file = c.client_tls_key_file,
-                                               .ca_file = c.client_tls_ca_file}};
-  TERN_RETURN_IF_ERROR(Annotate(rpc::MakeChannel(to_storage).status(), "client_tls"));
-  impl->stores = MakeGrpcMailStores(to_storage);
+  TERN_ASSIGN_OR_RETURN(impl->stores,
+                        MakeGrpcMailStores(clients::InternalChannel(c, c.storage_target)));
   TERN_ASSIGN_OR_RETURN(impl->box, SecretBox::FromHexKey(c.apop_key));
   Argon2Params argon2{static_cast<uint32_t>(c.argon2_t_cost),
                       static_cast<uint32_t>(c.argon2_m_cost_kib),

@@ -38,14 +38,16 @@ absl::StatusOr<std::unique_ptr<Pop3Server>> Pop3Server::Start(
   auto impl = std::make_unique<Impl>();
   impl->config = c;
   impl->probe = std::make_unique<Probe>(impl->registry);
-  impl->auth = auth ? auth : std::shared_ptr<clients::AuthClient>(
-                                 clients::MakeGrpcAuthClient(clients::InternalChannel(c, c.auth_target)));
-  impl->storage = storage ? storage
-                          : std::shared_ptr<clients::StorageClient>(
-                                clients::MakeGrpcStorageClient(clients::InternalChannel(c, c.storage_target)));
-  // Unreadable client_tls files stop the start here rather than fail every call.
-  TERN_RETURN_IF_ERROR(Annotate(rpc::MakeChannel(clients::InternalChannel(c, c.auth_target)).status(),
-                                "client_tls"));
+  impl->auth = auth;
+  if (!impl->auth) {
+    TERN_ASSIGN_OR_RETURN(impl->auth,
+                          clients::MakeGrpcAuthClient(clients::InternalChannel(c, c.auth_target)));
+  }
+  impl->storage = storage;
+  if (!impl->storage) {
+    TERN_ASSIGN_OR_RETURN(impl->storage, clients::MakeGrpcStorageClient(
+                                             clients::InternalChannel(c, c.storage_target)));
+  }
   impl->pool = std::make_unique<net::asio::thread_pool>(static_cast<size_t>(c.rpc_threads));
   TERN_ASSIGN_OR_RETURN(auto plaintext, net::Networks::Parse(c.plaintext_auth_networks));
   TERN_ASSIGN_OR_RETURN(auto proxies, net::Networks::Parse(c.proxy_networks));

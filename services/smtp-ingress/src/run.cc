@@ -41,17 +41,19 @@ absl::StatusOr<std::unique_ptr<SmtpServer>> SmtpServer::Start(
   auto impl = std::make_unique<Impl>();
   impl->config = c;
   impl->probe = std::make_unique<Probe>(impl->registry);
-  impl->auth = auth ? auth : std::shared_ptr<clients::AuthClient>(
-                                 clients::MakeGrpcAuthClient(clients::InternalChannel(c, c.auth_target)));
+  impl->auth = auth;
+  if (!impl->auth) {
+    TERN_ASSIGN_OR_RETURN(impl->auth,
+                          clients::MakeGrpcAuthClient(clients::InternalChannel(c, c.auth_target)));
+  }
   if (c.lookup_cache_ttl > absl::ZeroDuration()) {
     impl->auth = std::make_shared<clients::CachingAuthClient>(impl->auth, c.lookup_cache_ttl, 100000);
   }
-  impl->storage = storage ? storage
-                          : std::shared_ptr<clients::StorageClient>(
-                                clients::MakeGrpcStorageClient(clients::InternalChannel(c, c.storage_target)));
-  // Unreadable client_tls files stop the start here rather than fail every call.
-  TERN_RETURN_IF_ERROR(Annotate(rpc::MakeChannel(clients::InternalChannel(c, c.auth_target)).status(),
-                                "client_tls"));
+  impl->storage = storage;
+  if (!impl->storage) {
+    TERN_ASSIGN_OR_RETURN(impl->storage, clients::MakeGrpcStorageClient(
+                                             clients::InternalChannel(c, c.storage_target)));
+  }
   impl->pool = std::make_unique<net::asio::thread_pool>(static_cast<size_t>(c.rpc_threads));
   TERN_ASSIGN_OR_RETURN(auto plaintext, net::Networks::Parse(c.plaintext_auth_networks));
   TERN_ASSIGN_OR_RETURN(auto relay, net::Networks::Parse(c.relay_networks));

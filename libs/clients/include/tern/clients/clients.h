@@ -99,7 +99,10 @@ rpc::ChannelOptions InternalChannel(const Config& c, const std::string& target) 
                   .key_file = c.client_tls_key_file,
                   .ca_file = c.client_tls_ca_file}};
 }
-std::unique_ptr<AuthClient> MakeGrpcAuthClient(const rpc::ChannelOptions& options);
+// The gRPC clients; an error when the channel cannot be made (an unreadable client_tls file),
+// so a service stops at start rather than fail every call.
+absl::StatusOr<std::unique_ptr<AuthClient>> MakeGrpcAuthClient(
+    const rpc::ChannelOptions& options);
 // Readiness of a gateway: whether the services it needs answer. A thread asks each check every
 // `interval` and keeps the last answers, so Ready() is quick and never dials (it backs
 // /readyz). The first round runs in the constructor; after Drain() it says "draining", so a
@@ -130,7 +133,8 @@ class DependencyMonitor {
 std::unique_ptr<DependencyMonitor> MonitorBackends(std::shared_ptr<AuthClient> auth,
                                                    std::shared_ptr<StorageClient> storage);
 
-std::unique_ptr<StorageClient> MakeGrpcStorageClient(const rpc::ChannelOptions& options);
+absl::StatusOr<std::unique_ptr<StorageClient>> MakeGrpcStorageClient(
+    const rpc::ChannelOptions& options);
 
 // Fakes: a directory of accounts with passwords, and a store that keeps what it received.
 class FakeAuthClient final : public AuthClient {

@@ -31,6 +31,8 @@ void SetMinLevel(Level level);
 void SetSink(std::function<void(std::string_view line)> sink);
 bool ParseLevel(std::string_view text, Level* out);
 
+// Whether a line at `level` would be written (to skip building fields on a hot path).
+bool Enabled(Level level);
 void Write(Level level, std::string_view msg, Fields fields = {}, const Context* ctx = nullptr);
 inline void Debug(std::string_view m, Fields f = {}, const Context* c = nullptr) { Write(Level::kDebug, m, f, c); }
 inline void Info(std::string_view m, Fields f = {}, const Context* c = nullptr) { Write(Level::kInfo, m, f, c); }
