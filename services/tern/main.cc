@@ -15,6 +15,7 @@
 #include "tern/pop3_gateway/run.h"
 #include "tern/smtp_ingress/run.h"
 #include "tern/storage/run.h"
+#include "tern/rpc/channel.h"
 #include "yaml-cpp/yaml.h"
 
 namespace {
@@ -103,14 +104,18 @@ int main(int argc, char** argv) {
                      {{"error", std::string(storage.status().message())}});
     return 1;
   }
-  auth_config->storage_target = "127.0.0.1:" + std::to_string((*storage)->grpc_port());
+  // The services call each other over in-process channels (no socket, no TLS: nothing leaves
+  // the process); ternctl and other replicas still reach the TCP ports.
+  tern::rpc::RegisterInProcess("storage", (*storage)->InProcessChannel());
+  auth_config->storage_target = "inprocess:storage";
   auto auth = tern::auth::AuthServer::Start(*auth_config);
   if (!auth.ok()) {
     tern::log::Error("auth failed to start", {{"error", std::string(auth.status().message())}});
     (*storage)->Stop();
     return 1;
   }
-  smtp_config->auth_target = "127.0.0.1:" + std::to_string((*auth)->grpc_port());
+  tern::rpc::RegisterInProcess("auth", (*auth)->InProcessChannel());
+  smtp_config->auth_target = "inprocess:auth";
   smtp_config->storage_target = auth_config->storage_target;
   auto smtp = tern::smtp_ingress::SmtpServer::Start(*smtp_config);
   if (!smtp.ok()) {

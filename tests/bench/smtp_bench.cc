@@ -109,7 +109,6 @@ int main(int argc, char** argv) {
   mc->max_connections_per_ip = 1000;
   mc->auth_target = b.auth_target();
   mc->storage_target = b.storage_target();
-  mc->rpc_threads = 32;
   auto smtp = tern::smtp_ingress::SmtpServer::Start(*mc);
   if (!smtp.ok()) {
     std::cerr << "cannot start smtp: " << smtp.status() << "\n";

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "async_call.h"
 #include "tern/auth/v1/auth.grpc.pb.h"
 #include "tern/pop3_protocol/multiline.h"
 #include "tern/rpc/channel.h"
@@ -26,49 +27,90 @@ absl::Status HealthOf(const std::shared_ptr<grpc::Channel>& channel) {
   return *serving ? absl::OkStatus() : absl::UnavailableError("not serving");
 }
 
+void WithClientIp(grpc::ClientContext* ctx, const std::string& ip) {
+  if (!ip.empty()) ctx->AddMetadata("x-tern-client-ip", ip);
+}
+
 class GrpcAuthClient final : public AuthClient {
  public:
   explicit GrpcAuthClient(std::shared_ptr<grpc::Channel> ch)
       : channel_(ch), stub_(auth::v1::Auth::NewStub(ch)) {}
   absl::Status Health() override { return HealthOf(channel_); }
+
   absl::StatusOr<auth::v1::LookupRecipientResponse> Lookup(const std::string& address) override {
-    auth::v1::LookupRecipientRequest req;
-    req.set_address(address);
-    auth::v1::LookupRecipientResponse resp;
-    auto ctx = rpc::ContextWithDeadline(5s);
-    TERN_RETURN_IF_ERROR_GRPC(stub_->LookupRecipient(ctx.get(), req, &resp));
-    return resp;
+    return internal::Wait<absl::StatusOr<auth::v1::LookupRecipientResponse>>(
+        [&](auto done) { LookupAsync(address, std::move(done)); });
   }
   absl::StatusOr<auth::v1::AuthenticateResponse> Authenticate(
       const std::string& mechanism, const std::vector<std::string>& responses,
       const std::string& client_ip) override {
-    auth::v1::AuthenticateRequest req;
-    req.set_mechanism(mechanism);
-    for (const auto& r : responses) req.add_responses(r);
-    auth::v1::AuthenticateResponse resp;
-    auto ctx = rpc::ContextWithDeadline(10s);
-    if (!client_ip.empty()) ctx->AddMetadata("x-tern-client-ip", client_ip);
-    TERN_RETURN_IF_ERROR_GRPC(stub_->Authenticate(ctx.get(), req, &resp));
-    return resp;
+    return internal::Wait<absl::StatusOr<auth::v1::AuthenticateResponse>>(
+        [&](auto done) { AuthenticateAsync(mechanism, responses, client_ip, std::move(done)); });
   }
   absl::StatusOr<auth::v1::AuthenticateResponse> VerifyApop(const std::string& user,
                                                             const std::string& timestamp,
                                                             const std::string& digest,
                                                             const std::string& client_ip) override {
+    return internal::Wait<absl::StatusOr<auth::v1::AuthenticateResponse>>([&](auto done) {
+      VerifyApopAsync(user, timestamp, digest, client_ip, std::move(done));
+    });
+  }
+
+  void LookupAsync(const std::string& address,
+                   Done<auth::v1::LookupRecipientResponse> done) override {
+    auth::v1::LookupRecipientRequest req;
+    req.set_address(address);
+    Call<auth::v1::LookupRecipientRequest, auth::v1::LookupRecipientResponse>(
+        std::move(req), 5s, nullptr,
+        [this](auto* ctx, auto* rq, auto* rs, auto cb) {
+          stub_->async()->LookupRecipient(ctx, rq, rs, std::move(cb));
+        },
+        std::move(done));
+  }
+  void AuthenticateAsync(const std::string& mechanism, const std::vector<std::string>& responses,
+                         const std::string& client_ip,
+                         Done<auth::v1::AuthenticateResponse> done) override {
+    auth::v1::AuthenticateRequest req;
+    req.set_mechanism(mechanism);
+    for (const auto& r : responses) req.add_responses(r);
+    Call<auth::v1::AuthenticateRequest, auth::v1::AuthenticateResponse>(
+        std::move(req), 10s, [client_ip](grpc::ClientContext* c) { WithClientIp(c, client_ip); },
+        [this](auto* ctx, auto* rq, auto* rs, auto cb) {
+          stub_->async()->Authenticate(ctx, rq, rs, std::move(cb));
+        },
+        std::move(done));
+  }
+  void VerifyApopAsync(const std::string& user, const std::string& timestamp,
+                       const std::string& digest, const std::string& client_ip,
+                       Done<auth::v1::AuthenticateResponse> done) override {
     auth::v1::VerifyApopRequest req;
     req.set_user(user);
     req.set_timestamp(timestamp);
     req.set_digest(digest);
-    auth::v1::AuthenticateResponse resp;
-    auto ctx = rpc::ContextWithDeadline(10s);
-    if (!client_ip.empty()) ctx->AddMetadata("x-tern-client-ip", client_ip);
-    TERN_RETURN_IF_ERROR_GRPC(stub_->VerifyApop(ctx.get(), req, &resp));
-    return resp;
+    Call<auth::v1::VerifyApopRequest, auth::v1::AuthenticateResponse>(
+        std::move(req), 10s, [client_ip](grpc::ClientContext* c) { WithClientIp(c, client_ip); },
+        [this](auto* ctx, auto* rq, auto* rs, auto cb) {
+          stub_->async()->VerifyApop(ctx, rq, rs, std::move(cb));
+        },
+        std::move(done));
   }
 
  private:
+  template <typename Req, typename Resp>
+  void Call(Req req, std::chrono::milliseconds timeout,
+            std::function<void(grpc::ClientContext*)> decorate,
+            std::function<void(grpc::ClientContext*, const Req*, Resp*,
+                               std::function<void(grpc::Status)>)>
+                start,
+            Done<Resp> done) {
+    internal::Unary<Req, Resp, absl::StatusOr<Resp>>(
+        in_flight_, std::move(req), timeout, std::move(decorate), std::move(start),
+        [](Resp& r) -> absl::StatusOr<Resp> { return std::move(r); }, std::move(done));
+  }
+
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<auth::v1::Auth::Stub> stub_;
+  internal::InFlight in_flight_;  // last: waits for callbacks before the stub goes
 };
 
 class GrpcStorageClient final : public StorageClient {
@@ -76,75 +118,130 @@ class GrpcStorageClient final : public StorageClient {
   explicit GrpcStorageClient(std::shared_ptr<grpc::Channel> ch)
       : channel_(ch), stub_(storage::v1::Storage::NewStub(ch)) {}
   absl::Status Health() override { return HealthOf(channel_); }
+
   absl::StatusOr<storage::v1::DeliverResponse> Deliver(const Envelope& envelope,
                                                        std::string content) override {
-    storage::v1::DeliverRequest req;
-    for (const auto& a : envelope.accounts) req.add_accounts(a);
-    for (const auto& a : envelope.outbound) req.add_outbound(a);
-    req.set_sender(envelope.sender);
-    req.set_content(std::move(content));
-    storage::v1::DeliverResponse resp;
-    // Not retried here: the caller answers 4xx and the sending MTA retries.
-    auto ctx = rpc::ContextWithDeadline(30s);
-    TERN_RETURN_IF_ERROR_GRPC(stub_->Deliver(ctx.get(), req, &resp));
-    return resp;
+    return internal::Wait<absl::StatusOr<storage::v1::DeliverResponse>>(
+        [&](auto done) { DeliverAsync(envelope, std::move(content), std::move(done)); });
   }
   absl::StatusOr<Maildrop> List(const std::string& account, const std::string& mailbox) override {
-    storage::v1::SelectRequest req;
-    req.set_account(account);
-    req.set_mailbox(mailbox);
-    req.set_with_messages(true);
-    req.set_list_only(true);
-    auto ctx = rpc::ContextWithDeadline(60s);
-    auto reader = stub_->Select(ctx.get(), req);
-    Maildrop drop;
-    storage::v1::SelectResponse chunk;
-    while (reader->Read(&chunk)) {
-      if (chunk.has_mailbox()) drop.uidvalidity = chunk.mailbox().uidvalidity();
-      for (int i = 0; i < chunk.uids_size() && i < chunk.sizes_size(); ++i) {
-        drop.messages.push_back({chunk.uids(i), chunk.sizes(i)});
-      }
-    }
-    TERN_RETURN_IF_ERROR_GRPC(reader->Finish());
-    return drop;
+    return internal::Wait<absl::StatusOr<Maildrop>>(
+        [&](auto done) { ListAsync(account, mailbox, std::move(done)); });
   }
   absl::StatusOr<std::string> Fetch(const std::string& account, const std::string& mailbox,
                                     uint32_t uid) override {
-    storage::v1::FetchContentRequest req;
-    req.set_account(account);
-    req.set_mailbox(mailbox);
-    req.set_uid(uid);
-    auto ctx = rpc::ContextWithDeadline(60s);
-    auto reader = stub_->FetchContent(ctx.get(), req);
-    std::string out;
-    storage::v1::FetchContentResponse chunk;
-    while (reader->Read(&chunk)) {
-      if (out.empty() && chunk.total_size() > 0) out.reserve(chunk.total_size());
-      out += chunk.data();
-    }
-    TERN_RETURN_IF_ERROR_GRPC(reader->Finish());
-    return out;
+    return internal::Wait<absl::StatusOr<std::string>>(
+        [&](auto done) { FetchAsync(account, mailbox, uid, std::move(done)); });
   }
   absl::StatusOr<std::map<uint32_t, std::string>> FetchMany(const std::string& account,
                                                             const std::string& mailbox,
                                                             const std::vector<uint32_t>& uids,
                                                             uint64_t max_bytes) override {
+    return internal::Wait<absl::StatusOr<std::map<uint32_t, std::string>>>(
+        [&](auto done) { FetchManyAsync(account, mailbox, uids, max_bytes, std::move(done)); });
+  }
+  absl::Status Remove(const std::string& account, const std::string& mailbox,
+                      const std::vector<uint32_t>& uids) override {
+    return internal::Wait<absl::Status>(
+        [&](auto done) { RemoveAsync(account, mailbox, uids, std::move(done)); });
+  }
+  absl::StatusOr<bool> Lease(LeaseOp op, const std::string& account, const std::string& name,
+                             const std::string& owner, uint32_t ttl_seconds) override {
+    return internal::Wait<absl::StatusOr<bool>>(
+        [&](auto done) { LeaseAsync(op, account, name, owner, ttl_seconds, std::move(done)); });
+  }
+
+  void DeliverAsync(const Envelope& envelope, std::string content,
+                    Done<storage::v1::DeliverResponse> done) override {
+    storage::v1::DeliverRequest req;
+    for (const auto& a : envelope.accounts) req.add_accounts(a);
+    for (const auto& a : envelope.outbound) req.add_outbound(a);
+    req.set_sender(envelope.sender);
+    req.set_content(std::move(content));
+    // Not retried here: the caller answers 4xx and the sending MTA retries.
+    internal::Unary<storage::v1::DeliverRequest, storage::v1::DeliverResponse,
+                    absl::StatusOr<storage::v1::DeliverResponse>>(
+        in_flight_, std::move(req), 30s, nullptr,
+        [this](auto* ctx, auto* rq, auto* rs, auto cb) {
+          stub_->async()->Deliver(ctx, rq, rs, std::move(cb));
+        },
+        [](storage::v1::DeliverResponse& r) -> absl::StatusOr<storage::v1::DeliverResponse> {
+          return std::move(r);
+        },
+        std::move(done));
+  }
+  void ListAsync(const std::string& account, const std::string& mailbox,
+                 Done<Maildrop> done) override {
+    storage::v1::SelectRequest req;
+    req.set_account(account);
+    req.set_mailbox(mailbox);
+    req.set_with_messages(true);
+    req.set_list_only(true);
+    auto drop = std::make_shared<Maildrop>();
+    Read<storage::v1::SelectRequest, storage::v1::SelectResponse>(
+        std::move(req), 60s,
+        [drop](storage::v1::SelectResponse& chunk) {
+          if (chunk.has_mailbox()) drop->uidvalidity = chunk.mailbox().uidvalidity();
+          for (int i = 0; i < chunk.uids_size() && i < chunk.sizes_size(); ++i) {
+            drop->messages.push_back({chunk.uids(i), chunk.sizes(i)});
+          }
+        },
+        [drop, done = std::move(done)](const grpc::Status& s) {
+          if (!s.ok()) return done(rpc::FromGrpc(s));
+          done(std::move(*drop));
+        },
+        [this](auto* ctx, auto* rq, auto* reactor) { stub_->async()->Select(ctx, rq, reactor); });
+  }
+  void FetchAsync(const std::string& account, const std::string& mailbox, uint32_t uid,
+                  Done<std::string> done) override {
+    storage::v1::FetchContentRequest req;
+    req.set_account(account);
+    req.set_mailbox(mailbox);
+    req.set_uid(uid);
+    auto out = std::make_shared<std::string>();
+    Read<storage::v1::FetchContentRequest, storage::v1::FetchContentResponse>(
+        std::move(req), 60s,
+        [out](storage::v1::FetchContentResponse& chunk) {
+          if (out->empty() && chunk.total_size() > 0) out->reserve(chunk.total_size());
+          if (out->empty()) {
+            out->swap(*chunk.mutable_data());  // the common case: one chunk, no copy
+          } else {
+            out->append(chunk.data());
+          }
+        },
+        [out, done = std::move(done)](const grpc::Status& s) {
+          if (!s.ok()) return done(rpc::FromGrpc(s));
+          done(std::move(*out));
+        },
+        [this](auto* ctx, auto* rq, auto* reactor) {
+          stub_->async()->FetchContent(ctx, rq, reactor);
+        });
+  }
+  void FetchManyAsync(const std::string& account, const std::string& mailbox,
+                      const std::vector<uint32_t>& uids, uint64_t max_bytes,
+                      Done<std::map<uint32_t, std::string>> done) override {
     storage::v1::FetchMessagesRequest req;
     req.set_account(account);
     req.set_mailbox(mailbox);
     for (uint32_t u : uids) req.add_uids(u);
     req.set_max_message_bytes(max_bytes);
-    auto ctx = rpc::ContextWithDeadline(60s);
-    auto reader = stub_->FetchMessages(ctx.get(), req);
-    std::map<uint32_t, std::string> out;
-    storage::v1::FetchMessagesResponse r;
-    while (reader->Read(&r)) out[r.uid()] = std::move(*r.mutable_content());
-    TERN_RETURN_IF_ERROR_GRPC(reader->Finish());
-    return out;
+    auto out = std::make_shared<std::map<uint32_t, std::string>>();
+    Read<storage::v1::FetchMessagesRequest, storage::v1::FetchMessagesResponse>(
+        std::move(req), 60s,
+        [out](storage::v1::FetchMessagesResponse& r) {
+          (*out)[r.uid()] = std::move(*r.mutable_content());
+        },
+        [out, done = std::move(done)](const grpc::Status& s) {
+          if (!s.ok()) return done(rpc::FromGrpc(s));
+          done(std::move(*out));
+        },
+        [this](auto* ctx, auto* rq, auto* reactor) {
+          stub_->async()->FetchMessages(ctx, rq, reactor);
+        });
   }
-  absl::Status Remove(const std::string& account, const std::string& mailbox,
-                      const std::vector<uint32_t>& uids) override {
-    if (uids.empty()) return absl::OkStatus();
+  void RemoveAsync(const std::string& account, const std::string& mailbox,
+                   const std::vector<uint32_t>& uids, DoneStatus done) override {
+    if (uids.empty()) return done(absl::OkStatus());
     storage::v1::ExpungeRequest req;
     req.set_account(account);
     req.set_mailbox(mailbox);
@@ -154,25 +251,34 @@ class GrpcStorageClient final : public StorageClient {
       r->set_first(u);
       r->set_last(u);
     }
-    storage::v1::ExpungeResponse resp;
-    auto ctx = rpc::ContextWithDeadline(30s);
-    TERN_RETURN_IF_ERROR_GRPC(stub_->Expunge(ctx.get(), req, &resp));
-    return absl::OkStatus();
+    internal::Unary<storage::v1::ExpungeRequest, storage::v1::ExpungeResponse, absl::Status>(
+        in_flight_, std::move(req), 30s, nullptr,
+        [this](auto* ctx, auto* rq, auto* rs, auto cb) {
+          stub_->async()->Expunge(ctx, rq, rs, std::move(cb));
+        },
+        [](storage::v1::ExpungeResponse&) { return absl::OkStatus(); }, std::move(done));
   }
-  absl::StatusOr<bool> Lease(LeaseOp op, const std::string& account, const std::string& name,
-                             const std::string& owner, uint32_t ttl_seconds) override {
+  void LeaseAsync(LeaseOp op, const std::string& account, const std::string& name,
+                  const std::string& owner, uint32_t ttl_seconds, Done<bool> done) override {
     storage::v1::LeaseRequest req;
     req.set_account(account);
     req.set_name(name);
     req.set_owner(owner);
     req.set_ttl_seconds(ttl_seconds);
-    storage::v1::LeaseResponse resp;
-    auto ctx = rpc::ContextWithDeadline(10s);
-    grpc::Status s = op == LeaseOp::kAcquire ? stub_->AcquireLease(ctx.get(), req, &resp)
-                     : op == LeaseOp::kRenew ? stub_->RenewLease(ctx.get(), req, &resp)
-                                             : stub_->ReleaseLease(ctx.get(), req, &resp);
-    TERN_RETURN_IF_ERROR_GRPC(s);
-    return resp.granted();
+    internal::Unary<storage::v1::LeaseRequest, storage::v1::LeaseResponse, absl::StatusOr<bool>>(
+        in_flight_, std::move(req), 10s, nullptr,
+        [this, op](auto* ctx, auto* rq, auto* rs, auto cb) {
+          auto* a = stub_->async();
+          if (op == LeaseOp::kAcquire) {
+            a->AcquireLease(ctx, rq, rs, std::move(cb));
+          } else if (op == LeaseOp::kRenew) {
+            a->RenewLease(ctx, rq, rs, std::move(cb));
+          } else {
+            a->ReleaseLease(ctx, rq, rs, std::move(cb));
+          }
+        },
+        [](storage::v1::LeaseResponse& r) -> absl::StatusOr<bool> { return r.granted(); },
+        std::move(done));
   }
   absl::StatusOr<std::vector<storage::v1::OutboundJob>> ClaimOutbound(
       const std::string& owner, uint32_t lease_seconds, uint32_t limit,
@@ -220,8 +326,19 @@ class GrpcStorageClient final : public StorageClient {
   }
 
  private:
+  // Starts a server-stream read: `bind(ctx, req, reactor)` hands the reactor to the stub.
+  template <typename Req, typename Resp, typename Bind>
+  void Read(Req req, std::chrono::milliseconds timeout, std::function<void(Resp&)> each,
+            std::function<void(const grpc::Status&)> done, Bind bind) {
+    auto* reader = new internal::Reader<Req, Resp>(in_flight_, std::move(req), timeout,
+                                                    std::move(each), std::move(done));
+    bind(reader->context(), reader->request(), reader);
+    reader->Go();
+  }
+
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<storage::v1::Storage::Stub> stub_;
+  internal::InFlight in_flight_;  // last: waits for callbacks before the stub goes
 };
 
 }  // namespace

@@ -7,7 +7,7 @@ namespace tern::clients {
 namespace {
 
 // Counts the lookups that reach it; answers from a fixed table.
-class CountingAuth final : public AuthClient {
+class CountingAuth final : public InlineAuthClient {
  public:
   absl::Status Health() override { return absl::OkStatus(); }
   int calls = 0;
@@ -53,6 +53,29 @@ TEST(LookupCacheTest, KeepsAcceptedRecipientsForTheTtl) {
   next->table.erase("a@x.test");  // removed: refused once the entry is old
   EXPECT_EQ(cache.Lookup("a@x.test")->result(), L::UNKNOWN);
   EXPECT_EQ(next->calls, 2);
+}
+
+// The gateways call the asynchronous form: it shares the cache with the blocking one.
+TEST(LookupCacheTest, TheAsynchronousFormKeepsAndAnswersFromTheSameCache) {
+  auto next = std::make_shared<CountingAuth>();
+  next->table["a@x.test"] = L::ACCOUNTS;
+  FakeClock clock;
+  CachingAuthClient cache(next, absl::Seconds(5), 100, clock);
+  std::vector<L> answers;
+  auto keep = [&](absl::StatusOr<L> r) {
+    ASSERT_TRUE(r.ok());
+    answers.push_back(*r);
+  };
+  cache.LookupAsync("a@x.test", keep);
+  cache.LookupAsync("A@x.TEST", keep);
+  EXPECT_EQ(cache.Lookup("a@x.test")->result(), L::ACCOUNTS);
+  ASSERT_EQ(answers.size(), 2u);
+  EXPECT_EQ(answers[1].accounts(0), "a@x.test");
+  EXPECT_EQ(next->calls, 1);
+  cache.LookupAsync("b@x.test", keep);  // unknown: passed through, never kept
+  cache.LookupAsync("b@x.test", keep);
+  EXPECT_EQ(answers.back().result(), L::UNKNOWN);
+  EXPECT_EQ(next->calls, 3);
 }
 
 TEST(LookupCacheTest, NeverKeepsRefusalsOrErrors) {

@@ -401,8 +401,12 @@ void Server::Drain(absl::Duration grace) {
   }
   for (auto& c : Live()) asio::post(c->timer_.get_executor(), [c] { c->Close(); });
   absl::MutexLock lock(&mu_);
-  if (!mu_.AwaitWithTimeout(absl::Condition(&empty), absl::Seconds(5))) {
-    log::Warn("connections still open after drain", {{"count", std::to_string(open_.size())}});
+  if (mu_.AwaitWithTimeout(absl::Condition(&empty), absl::Seconds(5))) return;
+  // A session still here waits for an internal call (its socket is closed): it ends when the
+  // call does, within the call's deadline. Waiting for it keeps what the session uses alive.
+  log::Warn("connections still open after drain", {{"count", std::to_string(open_.size())}});
+  if (!mu_.AwaitWithTimeout(absl::Condition(&empty), absl::Seconds(60))) {
+    log::Error("connections still open 60 s after drain", {{"count", std::to_string(open_.size())}});
   }
 }
 

@@ -1,13 +1,40 @@
 #include "tern/rpc/channel.h"
 
+#include <map>
+
+#include "absl/synchronization/mutex.h"
 #include "tern/core/log.h"
 
 #include "tern/core/status.h"
 
 namespace tern::rpc {
+namespace {
+
+absl::Mutex in_process_mu;
+std::map<std::string, std::shared_ptr<grpc::Channel>>& InProcess()
+    ABSL_EXCLUSIVE_LOCKS_REQUIRED(in_process_mu) {
+  static auto* channels = new std::map<std::string, std::shared_ptr<grpc::Channel>>();
+  return *channels;
+}
+
+}  // namespace
+
+void RegisterInProcess(const std::string& name, std::shared_ptr<grpc::Channel> channel) {
+  absl::MutexLock lock(&in_process_mu);
+  InProcess()[name] = std::move(channel);
+}
 
 absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(const ChannelOptions& options) {
   if (options.target.empty()) return absl::InvalidArgumentError("empty gRPC target");
+  if (options.target.rfind(kInProcessScheme, 0) == 0) {
+    std::string name = options.target.substr(kInProcessScheme.size());
+    absl::MutexLock lock(&in_process_mu);
+    auto it = InProcess().find(name);
+    if (it == InProcess().end()) {
+      return absl::InvalidArgumentError("no in-process service named \"" + name + "\"");
+    }
+    return it->second;
+  }
   std::shared_ptr<grpc::ChannelCredentials> creds;
   if (options.tls.enabled()) {
     grpc::SslCredentialsOptions ssl;

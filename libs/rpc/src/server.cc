@@ -70,4 +70,11 @@ void Server::Shutdown(int grace_ms) {
 
 Server::~Server() { Shutdown(0); }
 
+std::shared_ptr<grpc::Channel> Server::InProcessChannel(int max_message_bytes) {
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(max_message_bytes);
+  args.SetMaxSendMessageSize(max_message_bytes);
+  return server_->InProcessChannel(args);
+}
+
 }  // namespace tern::rpc

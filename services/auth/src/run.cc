@@ -36,6 +36,7 @@ struct AuthServer::Impl {
 AuthServer::AuthServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 AuthServer::~AuthServer() { Stop(0); }
 int AuthServer::grpc_port() const { return impl_->grpc->port(); }
+std::shared_ptr<grpc::Channel> AuthServer::InProcessChannel() { return impl_->grpc->InProcessChannel(); }
 int AuthServer::http_port() const { return impl_->http->port(); }
 
 absl::StatusOr<std::unique_ptr<AuthServer>> AuthServer::Start(const AuthConfig& c,

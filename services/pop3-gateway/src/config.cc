@@ -43,8 +43,6 @@ const config::Schema<Pop3Config>& Schema() {
                   "maildrop lock lifetime, renewed while the session lives")
         .Duration("drain.grace", &C::drain_grace, absl::Seconds(25),
                   "on SIGTERM: time for sessions to finish before -ERR")
-        .Int("rpc_threads", &C::rpc_threads, 8, "threads for calls to auth and storage",
-             config::Range(1, 256))
         .String("log.level", &C::log_level, "info", "debug, info, warn or error",
                 config::OneOf({"debug", "info", "warn", "error"}));
     return s;

@@ -15,11 +15,12 @@ struct Pop3Server::Impl {
   Pop3Config config;
   std::shared_ptr<prometheus::Registry> registry = std::make_shared<prometheus::Registry>();
   std::unique_ptr<Probe> probe;
+  // Before the clients, so it goes after them: a client waits for its calls in flight, whose
+  // callbacks resume coroutines on the server's threads.
+  std::unique_ptr<net::Server> server;
   std::shared_ptr<clients::AuthClient> auth;
   std::shared_ptr<clients::StorageClient> storage;
-  std::unique_ptr<net::asio::thread_pool> pool;
   std::unique_ptr<SessionEnv> env;
-  std::unique_ptr<net::Server> server;
   std::unique_ptr<clients::DependencyMonitor> ready;  // backs /readyz
   std::unique_ptr<metrics::HttpServer> http;
   int pop3 = 0, pop3s = 0;
@@ -48,11 +49,10 @@ absl::StatusOr<std::unique_ptr<Pop3Server>> Pop3Server::Start(
     TERN_ASSIGN_OR_RETURN(impl->storage, clients::MakeGrpcStorageClient(
                                              clients::InternalChannel(c, c.storage_target)));
   }
-  impl->pool = std::make_unique<net::asio::thread_pool>(static_cast<size_t>(c.rpc_threads));
   TERN_ASSIGN_OR_RETURN(auto plaintext, net::Networks::Parse(c.plaintext_auth_networks));
   TERN_ASSIGN_OR_RETURN(auto proxies, net::Networks::Parse(c.proxy_networks));
   impl->env.reset(new SessionEnv{impl->config, pp::Limits{}, plaintext, *impl->auth,
-                                 *impl->storage, *impl->pool, *impl->probe});
+                                 *impl->storage, *impl->probe});
   TERN_ASSIGN_OR_RETURN(impl->server,
                         net::MakeServer(net::SettingsOf(c)));
   SessionEnv* env = impl->env.get();
@@ -96,7 +96,6 @@ void Pop3Server::Stop(absl::Duration grace) {
   impl_->ready->Drain();  // /readyz fails first, so load balancers stop sending
   impl_->server->Drain(grace);
   impl_->http->Stop();
-  impl_->pool->join();
   log::Info("pop3-gateway stopped");
 }
 

@@ -50,10 +50,10 @@ class Session {
     if (locked_) {
       locked_ = false;
       auto& storage = env_.storage;
-      auto release = [&storage, a = account_, o = conn_->id()] {
-        return storage.Lease(clients::LeaseOp::kRelease, a, kLeaseName, o, 1);
+      auto release = [&storage, a = account_, o = conn_->id()](auto done) {
+        storage.LeaseAsync(clients::LeaseOp::kRelease, a, kLeaseName, o, 1, std::move(done));
       };
-      auto released = co_await net::Offload(env_.rpc_pool, std::move(release), lc_.conn);
+      auto released = co_await net::Await<absl::StatusOr<bool>>(release, lc_.conn);
       if (!released.ok()) {
         log::Warn("maildrop lease not released (it expires by itself)",
                   {{"error", std::string(released.status().message())}}, &lc_);
@@ -218,10 +218,10 @@ class Session {
     auto& c = std::get<pp::Apop>(cmd);
     auto& auth = env_.auth;
     auto call = [&auth, name = c.name, digest = c.digest, banner = banner_,
-                 ip = conn_->peer().to_string()] {
-      return auth.VerifyApop(name, banner, digest, ip);
+                 ip = conn_->peer().to_string()](auto done) {
+      auth.VerifyApopAsync(name, banner, digest, ip, std::move(done));
     };
-    auto r = co_await net::Offload(env_.rpc_pool, std::move(call), lc_.conn);
+    auto r = co_await net::Await<absl::StatusOr<auth::v1::AuthenticateResponse>>(call, lc_.conn);
     const std::string label = "apop";
     bool ok = co_await Finish(label, r);
     co_return ok;
@@ -347,10 +347,11 @@ class Session {
     }
     if (uids.empty()) co_return;
     auto& storage = env_.storage;
-    auto fetch = [&storage, a = account_, uids] {
-      return storage.FetchMany(a, kInbox, uids, kAheadMessageMax);
+    auto fetch = [&storage, a = account_, &uids](auto done) {
+      storage.FetchManyAsync(a, kInbox, uids, kAheadMessageMax, std::move(done));
     };
-    auto got = co_await net::Offload(env_.rpc_pool, std::move(fetch), lc_.conn);
+    auto got =
+        co_await net::Await<absl::StatusOr<std::map<uint32_t, std::string>>>(fetch, lc_.conn);
     if (got.ok()) ahead_ = std::move(*got);
   }
 
@@ -368,8 +369,10 @@ class Session {
       ahead_.erase(it);
     } else {
       auto& storage = env_.storage;
-      auto fetch = [&storage, a = account_, uid] { return storage.Fetch(a, kInbox, uid); };
-      content = co_await net::Offload(env_.rpc_pool, std::move(fetch), lc_.conn);
+      auto fetch = [&storage, a = account_, uid](auto done) {
+        storage.FetchAsync(a, kInbox, uid, std::move(done));
+      };
+      content = co_await net::Await<absl::StatusOr<std::string>>(fetch, lc_.conn);
     }
     if (!content.ok()) {
       log::Warn("fetch failed", {{"error", std::string(content.status().message())}}, &lc_);
@@ -446,10 +449,10 @@ class Session {
   // SASL PLAIN with the client's responses (USER/PASS is PLAIN too).
   awaitable<bool> Login(const std::string& label, const std::vector<std::string>& responses) {
     auto& auth = env_.auth;
-    auto call = [&auth, responses, ip = conn_->peer().to_string()] {
-      return auth.Authenticate("PLAIN", responses, ip);
+    auto call = [&auth, &responses, ip = conn_->peer().to_string()](auto done) {
+      auth.AuthenticateAsync("PLAIN", responses, ip, std::move(done));
     };
-    auto r = co_await net::Offload(env_.rpc_pool, std::move(call), lc_.conn);
+    auto r = co_await net::Await<absl::StatusOr<auth::v1::AuthenticateResponse>>(call, lc_.conn);
     bool ok = co_await Finish(label, r);
     co_return ok;
   }
@@ -480,10 +483,10 @@ class Session {
     account_ = r->account();
     auto& storage = env_.storage;
     const uint32_t ttl = static_cast<uint32_t>(absl::ToInt64Seconds(env_.config.lease_ttl));
-    auto acquire = [&storage, a = account_, o = conn_->id(), ttl] {
-      return storage.Lease(clients::LeaseOp::kAcquire, a, kLeaseName, o, ttl);
+    auto acquire = [&storage, a = account_, o = conn_->id(), ttl](auto done) {
+      storage.LeaseAsync(clients::LeaseOp::kAcquire, a, kLeaseName, o, ttl, std::move(done));
     };
-    auto lease = co_await net::Offload(env_.rpc_pool, std::move(acquire), lc_.conn);
+    auto lease = co_await net::Await<absl::StatusOr<bool>>(acquire, lc_.conn);
     if (!lease.ok()) {
       Queue(pp::StandardReply(ReplyFor(Call::kLock, lease.status())));
       co_return true;
@@ -493,8 +496,8 @@ class Session {
       co_return false;  // RFC 2449: the client should not keep trying on this connection
     }
     locked_ = true;
-    auto list = [&storage, a = account_] { return storage.List(a, kInbox); };
-    auto drop = co_await net::Offload(env_.rpc_pool, std::move(list), lc_.conn);
+    auto list = [&storage, a = account_](auto done) { storage.ListAsync(a, kInbox, std::move(done)); };
+    auto drop = co_await net::Await<absl::StatusOr<clients::Maildrop>>(list, lc_.conn);
     if (!drop.ok()) {
       Queue(pp::StandardReply(ReplyFor(Call::kOpen, drop.status())));
       co_return false;
@@ -521,10 +524,10 @@ class Session {
       if (!*alive || !locked_) break;
       auto& storage = env_.storage;
       const uint32_t ttl = static_cast<uint32_t>(absl::ToInt64Seconds(env_.config.lease_ttl));
-      auto renew = [&storage, a = account_, o = conn_->id(), ttl] {
-        return storage.Lease(clients::LeaseOp::kRenew, a, kLeaseName, o, ttl);
+      auto renew = [&storage, a = account_, o = conn_->id(), ttl](auto done) {
+        storage.LeaseAsync(clients::LeaseOp::kRenew, a, kLeaseName, o, ttl, std::move(done));
       };
-      auto r = co_await net::Offload(env_.rpc_pool, std::move(renew), lc_.conn);
+      auto r = co_await net::Await<absl::StatusOr<bool>>(renew, lc_.conn);
       if (!*alive) break;
       if (r.ok() && !*r) {
         log::Warn("maildrop lease lost; closing", {}, &lc_);
@@ -545,8 +548,10 @@ class Session {
       if (deleted_[i]) uids.push_back(drop_.messages[i].uid);
     }
     auto& storage = env_.storage;
-    auto remove = [&storage, a = account_, uids] { return storage.Remove(a, kInbox, uids); };
-    absl::Status s = co_await net::Offload(env_.rpc_pool, std::move(remove), lc_.conn);
+    auto remove = [&storage, a = account_, &uids](auto done) {
+      storage.RemoveAsync(a, kInbox, uids, std::move(done));
+    };
+    absl::Status s = co_await net::Await<absl::Status>(remove, lc_.conn);
     if (!s.ok()) {
       log::Warn("deletions not applied", {{"error", std::string(s.message())}}, &lc_);
       Queue(pp::StandardReply(ReplyFor(Call::kRemove, s)));

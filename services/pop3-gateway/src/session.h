@@ -21,7 +21,6 @@ struct SessionEnv {
   net::Networks plaintext_auth;
   clients::AuthClient& auth;
   clients::StorageClient& storage;
-  net::asio::thread_pool& rpc_pool;
   Probe& probe;
 };
 

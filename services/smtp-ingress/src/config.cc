@@ -74,8 +74,6 @@ const config::Schema<SmtpConfig>& Schema() {
                   "from the first byte of a command line until its end (slowloris)")
         .Duration("drain.grace", &C::drain_grace, absl::Seconds(25),
                   "on SIGTERM: time to finish transactions before 421")
-        .Int("rpc_threads", &C::rpc_threads, 8, "threads for calls to auth and storage",
-             config::Range(1, 256))
         .String("log.level", &C::log_level, "info", "debug, info, warn or error",
                 config::OneOf({"debug", "info", "warn", "error"}))
         .Bool("outbound.enabled", &C::outbound_enabled, true,

@@ -16,12 +16,13 @@ struct SmtpServer::Impl {
   SmtpConfig config;
   std::shared_ptr<prometheus::Registry> registry = std::make_shared<prometheus::Registry>();
   std::unique_ptr<Probe> probe;
+  // Before the clients, so it goes after them: a client waits for its calls in flight, whose
+  // callbacks resume coroutines on the server's threads.
+  std::unique_ptr<net::Server> server;
   std::shared_ptr<clients::AuthClient> auth;
   std::shared_ptr<clients::StorageClient> storage;
-  std::unique_ptr<net::asio::thread_pool> pool;
   std::unique_ptr<SessionEnv> env;
   std::unique_ptr<OutboundWorkers> outbound;
-  std::unique_ptr<net::Server> server;
   std::unique_ptr<clients::DependencyMonitor> ready;  // backs /readyz
   std::unique_ptr<metrics::HttpServer> http;
   int mx = 0, submission = 0, submissions = 0;
@@ -54,7 +55,6 @@ absl::StatusOr<std::unique_ptr<SmtpServer>> SmtpServer::Start(
     TERN_ASSIGN_OR_RETURN(impl->storage, clients::MakeGrpcStorageClient(
                                              clients::InternalChannel(c, c.storage_target)));
   }
-  impl->pool = std::make_unique<net::asio::thread_pool>(static_cast<size_t>(c.rpc_threads));
   TERN_ASSIGN_OR_RETURN(auto plaintext, net::Networks::Parse(c.plaintext_auth_networks));
   TERN_ASSIGN_OR_RETURN(auto relay, net::Networks::Parse(c.relay_networks));
   TERN_ASSIGN_OR_RETURN(auto proxies, net::Networks::Parse(c.proxy_networks));
@@ -64,7 +64,7 @@ absl::StatusOr<std::unique_ptr<SmtpServer>> SmtpServer::Start(
   limits.max_recipients = static_cast<size_t>(c.max_recipients);
   limits.max_text_line = static_cast<size_t>(c.max_line_length);
   impl->env.reset(new SessionEnv{impl->config, limits, plaintext, relay, *impl->auth,
-                                 *impl->storage, *impl->pool, *impl->probe});
+                                 *impl->storage, *impl->probe});
   if (c.outbound_enabled) {
     impl->outbound = std::make_unique<OutboundWorkers>(impl->config, *impl->auth, *impl->storage,
                                                        *impl->probe);
@@ -132,7 +132,6 @@ void SmtpServer::Stop(absl::Duration grace) {
   impl_->server->Drain(grace);
   if (impl_->outbound) impl_->outbound->Stop(std::max(absl::ZeroDuration(), end - absl::Now()));
   impl_->http->Stop();
-  impl_->pool->join();
   log::Info("smtp-ingress stopped");
 }
 

@@ -316,8 +316,8 @@ class Session {
       // No forging: the sender must be an address (or alias) that reaches the user's account.
       const std::string sender = m.reverse_path.Address();
       auto& auth = env_.auth;
-      auto lookup = [&auth, sender] { return auth.Lookup(sender); };
-      auto found = co_await net::Offload(env_.rpc_pool, std::move(lookup), lc_.conn);
+      auto lookup = [&auth, sender](auto done) { auth.LookupAsync(sender, std::move(done)); };
+      auto found = co_await net::Await<absl::StatusOr<auth::v1::LookupRecipientResponse>>(lookup, lc_.conn);
       if (!found.ok()) {
         Queue(R(AnswerFor(Call::kLookup, found.status()).reply));
         co_return true;
@@ -348,8 +348,8 @@ class Session {
     // "<Postmaster>" alone (RFC 5321 4.5.1) is resolved by auth: the first domain's postmaster.
     const std::string address = r.forward_path.Address();
     auto& auth = env_.auth;
-    auto lookup = [&auth, address] { return auth.Lookup(address); };
-    auto found = co_await net::Offload(env_.rpc_pool, std::move(lookup), lc_.conn);
+    auto lookup = [&auth, address](auto done) { auth.LookupAsync(address, std::move(done)); };
+    auto found = co_await net::Await<absl::StatusOr<auth::v1::LookupRecipientResponse>>(lookup, lc_.conn);
     if (!found.ok()) {
       log::Warn("recipient lookup failed", {{"error", std::string(found.status().message())}}, &lc_);
       Queue(R(AnswerFor(Call::kLookup, found.status()).reply));
@@ -509,10 +509,11 @@ class Session {
     const size_t size = content.size();
     const int recipients = static_cast<int>(accounts.size() + outbound.size());
     auto& storage = env_.storage;
-    auto deliver = [&storage, envelope, c = std::move(content)]() mutable {
-      return storage.Deliver(envelope, std::move(c));
+    auto deliver = [&storage, &envelope, &content](auto done) {
+      storage.DeliverAsync(envelope, std::move(content), std::move(done));
     };
-    auto stored = co_await net::Offload(env_.rpc_pool, std::move(deliver), lc_.conn);
+    auto stored =
+        co_await net::Await<absl::StatusOr<storage::v1::DeliverResponse>>(deliver, lc_.conn);
     if (stored.ok()) {
       ++messages_;
       env_.probe.MessageAccepted(size, recipients,
@@ -543,8 +544,8 @@ class Session {
       address = address.substr(1, address.size() - 2);
     }
     auto& auth = env_.auth;
-    auto lookup = [&auth, address] { return auth.Lookup(address); };
-    auto found = co_await net::Offload(env_.rpc_pool, std::move(lookup), lc_.conn);
+    auto lookup = [&auth, address](auto done) { auth.LookupAsync(address, std::move(done)); };
+    auto found = co_await net::Await<absl::StatusOr<auth::v1::LookupRecipientResponse>>(lookup, lc_.conn);
     if (!found.ok()) {
       Queue(R(AnswerFor(Call::kLookup, found.status()).reply));
       co_return true;
@@ -593,8 +594,10 @@ class Session {
     auto& auth = env_.auth;
     const std::string ip = Ip();
     for (int round = 0; round < 4; ++round) {
-      auto call = [&auth, mech, responses, ip] { return auth.Authenticate(mech, responses, ip); };
-      auto r = co_await net::Offload(env_.rpc_pool, std::move(call), lc_.conn);
+      auto call = [&auth, &mech, &responses, &ip](auto done) {
+        auth.AuthenticateAsync(mech, responses, ip, std::move(done));
+      };
+      auto r = co_await net::Await<absl::StatusOr<auth::v1::AuthenticateResponse>>(call, lc_.conn);
       if (!r.ok()) {
         const Answer answer = AnswerFor(Call::kAuthenticate, r.status());
         env_.probe.Auth(label, std::string(answer.label));

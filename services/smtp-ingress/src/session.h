@@ -1,6 +1,6 @@
 // One SMTP connection: the state machine over the tern::smtp_protocol codec. It runs as one
-// coroutine on the connection's strand; calls to auth and storage go to a thread pool through
-// net::Offload, so nothing blocks the strand.
+// coroutine on the connection's strand; calls to auth and storage are asynchronous gRPC calls
+// awaited with net::Await, so nothing blocks the strand and a waiting session holds no thread.
 #pragma once
 
 #include <memory>
@@ -27,7 +27,6 @@ struct SessionEnv {
   net::Networks relay;
   clients::AuthClient& auth;
   clients::StorageClient& storage;
-  net::asio::thread_pool& rpc_pool;
   Probe& probe;
   OutboundWorkers* outbound = nullptr;  // null when this process runs no workers
 };

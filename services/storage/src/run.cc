@@ -59,6 +59,7 @@ StorageServer::StorageServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)
 StorageServer::~StorageServer() { Stop(0); }
 
 int StorageServer::grpc_port() const { return impl_->grpc->port(); }
+std::shared_ptr<grpc::Channel> StorageServer::InProcessChannel() { return impl_->grpc->InProcessChannel(); }
 int StorageServer::http_port() const { return impl_->http->port(); }
 
 absl::StatusOr<std::unique_ptr<StorageServer>> StorageServer::Start(const StorageConfig& config) {
@@ -111,6 +112,7 @@ void StorageServer::Stop(int grace_ms) {
     impl_->stopping = true;
   }
   if (impl_->queue_stats.joinable()) impl_->queue_stats.join();
+  impl_->service->EndWatches();
   impl_->grpc->Shutdown(grace_ms);
   impl_->hub->Stop();
   impl_->http->Stop();

@@ -1,7 +1,5 @@
 #include "service.h"
 
-#include <chrono>
-#include <deque>
 
 #include "tern/core/log.h"
 #include "tern/core/status.h"
@@ -92,50 +90,14 @@ grpc::Status StorageService::FetchMessages(Ctx* ctx, const pb::FetchMessagesRequ
   });
 }
 
-grpc::Status StorageService::Watch(Ctx* ctx, const pb::WatchRequest* req,
-                                   grpc::ServerWriter<pb::ChangeHint>* w) {
-  auto account_id = store_.AccountId(req->account());
-  if (!account_id.ok()) return rpc::ToGrpc(account_id.status());
-  std::vector<std::string> wanted;
-  for (const auto& name : req->mailboxes()) {
-    auto n = NormalizeMailbox(name);
-    if (!n.ok()) return rpc::ToGrpc(n.status());
-    wanted.push_back(*n);
-  }
-  absl::Mutex mu;
-  std::deque<pb::ChangeHint> queue;
-  constexpr size_t kMaxQueued = 1000;
-  uint64_t sub = hub_.Subscribe(*account_id, [&](const pb::ChangeHint& h) {
-    if (!h.mailbox().empty() && !wanted.empty() &&
-        std::find(wanted.begin(), wanted.end(), h.mailbox()) == wanted.end()) {
-      return;
-    }
-    absl::MutexLock lock(&mu);
-    if (queue.size() >= kMaxQueued) {
-      // A slow reader gets one resync hint instead of an unbounded queue.
-      queue.clear();
-      queue.emplace_back();
-    }
-    queue.push_back(h);
-  });
-  probe_.WatchStreams(1);
-  // The first message says the watch is live: a change committed after it will be reported.
-  bool ok = w->Write(pb::ChangeHint());
-  while (ok && !ctx->IsCancelled()) {
-    std::deque<pb::ChangeHint> batch;
-    {
-      absl::MutexLock lock(&mu);
-      auto ready = [&]() { return !queue.empty(); };
-      mu.AwaitWithTimeout(absl::Condition(&ready), absl::Milliseconds(250));
-      batch.swap(queue);
-    }
-    for (const auto& h : batch) {
-      if (!(ok = w->Write(h))) break;
-    }
-  }
-  hub_.Unsubscribe(sub);
-  probe_.WatchStreams(-1);
-  return grpc::Status::OK;
+grpc::ServerWriteReactor<pb::ChangeHint>* StorageService::Watch(grpc::CallbackServerContext*,
+                                                                 const pb::WatchRequest* req) {
+  return StartWatch(store_, hub_, probe_, watches_, *req);
+}
+
+grpc::ServerBidiReactor<pb::WatchAccountsRequest, pb::ChangeHint>* StorageService::WatchAccounts(
+    grpc::CallbackServerContext*) {
+  return StartWatchAccounts(store_, hub_, probe_, watches_);
 }
 
 }  // namespace tern::storage

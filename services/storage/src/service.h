@@ -7,10 +7,17 @@
 #include "tern/rpc/server_metrics.h"
 #include "tern/storage/v1/storage.grpc.pb.h"
 #include "watch_hub.h"
+#include "watch_service.h"
 
 namespace tern::storage {
 
-class StorageService final : public pb::Storage::Service {
+// Watch and WatchAccounts are callback reactors (a waiting stream holds no thread); the rest
+// are synchronous methods served by gRPC's thread pool.
+using StorageServiceBase =
+    pb::Storage::WithCallbackMethod_Watch<pb::Storage::WithCallbackMethod_WatchAccounts<
+        pb::Storage::Service>>;
+
+class StorageService final : public StorageServiceBase {
  public:
   StorageService(MailStore& store, WatchHub& hub, Probe& probe)
       : store_(store), hub_(hub), probe_(probe), rpc_(*probe.registry(), "tern_storage") {}
@@ -38,7 +45,12 @@ class StorageService final : public pb::Storage::Service {
   grpc::Status Move(Ctx*, const pb::CopyRequest*, pb::CopyResponse*) override;
   grpc::Status Expunge(Ctx*, const pb::ExpungeRequest*, pb::ExpungeResponse*) override;
   grpc::Status ChangesSince(Ctx*, const pb::ChangesSinceRequest*, pb::ChangesSinceResponse*) override;
-  grpc::Status Watch(Ctx*, const pb::WatchRequest*, grpc::ServerWriter<pb::ChangeHint>*) override;
+  grpc::ServerWriteReactor<pb::ChangeHint>* Watch(grpc::CallbackServerContext*,
+                                                   const pb::WatchRequest*) override;
+  grpc::ServerBidiReactor<pb::WatchAccountsRequest, pb::ChangeHint>* WatchAccounts(
+      grpc::CallbackServerContext*) override;
+  // Ends every Watch stream now (a stopping replica), so clients move to another one.
+  void EndWatches() { watches_.EndAll(); }
   grpc::Status Search(Ctx*, const pb::SearchRequest*, pb::SearchResponse*) override;
   grpc::Status AcquireLease(Ctx*, const pb::LeaseRequest*, pb::LeaseResponse*) override;
   grpc::Status RenewLease(Ctx*, const pb::LeaseRequest*, pb::LeaseResponse*) override;
@@ -56,6 +68,7 @@ class StorageService final : public pb::Storage::Service {
   WatchHub& hub_;
   Probe& probe_;
   rpc::ServerMetrics rpc_;
+  WatchStreams watches_;
 };
 
 }  // namespace tern::storage

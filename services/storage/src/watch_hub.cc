@@ -80,13 +80,19 @@ void WatchHub::SendLoop() {
 uint64_t WatchHub::Subscribe(int64_t account_id, Callback cb) {
   absl::MutexLock lock(&mu_);
   uint64_t id = next_id_++;
-  subs_.emplace(id, std::make_pair(account_id, std::move(cb)));
+  subs_[account_id].emplace(id, std::move(cb));
+  account_of_.emplace(id, account_id);
   return id;
 }
 
 void WatchHub::Unsubscribe(uint64_t id) {
   absl::MutexLock lock(&mu_);
-  subs_.erase(id);
+  auto it = account_of_.find(id);
+  if (it == account_of_.end()) return;
+  auto subs = subs_.find(it->second);
+  subs->second.erase(id);
+  if (subs->second.empty()) subs_.erase(subs);
+  account_of_.erase(it);
 }
 
 void WatchHub::Dispatch(const std::string& payload) {
@@ -102,15 +108,17 @@ void WatchHub::Dispatch(const std::string& payload) {
   hint.set_uidnext(static_cast<uint32_t>(std::strtoul(payload.c_str() + b + 1, nullptr, 10)));
   hint.set_mailbox(payload.substr(c + 1));
   absl::MutexLock lock(&mu_);
-  for (auto& [id, sub] : subs_) {
-    if (sub.first == account_id) sub.second(hint);
-  }
+  auto subs = subs_.find(account_id);
+  if (subs == subs_.end()) return;
+  for (auto& [id, cb] : subs->second) cb(hint);
 }
 
 void WatchHub::ResyncAll() {
   v1::ChangeHint hint;  // empty mailbox: "re-read everything"
   absl::MutexLock lock(&mu_);
-  for (auto& [id, sub] : subs_) sub.second(hint);
+  for (auto& [account, subs] : subs_) {
+    for (auto& [id, cb] : subs) cb(hint);
+  }
 }
 
 void WatchHub::Loop() {

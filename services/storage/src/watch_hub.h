@@ -29,7 +29,9 @@ class WatchHub final : public ChangePublisher {
   void Start();
   void Stop();
 
-  // Calls `cb` (on the hub's thread; keep it short) for every change to `account_id`.
+  // Calls `cb` (on the hub's thread, under the hub's lock: keep it short, and never call
+  // Subscribe/Unsubscribe from it) for every change to `account_id`. After Unsubscribe
+  // returns, `cb` is not running and never runs again.
   uint64_t Subscribe(int64_t account_id, Callback cb);
   void Unsubscribe(uint64_t id);
   // True while the LISTEN connection is up.
@@ -53,7 +55,9 @@ class WatchHub final : public ChangePublisher {
   std::vector<ChangeNote> outbox_ ABSL_GUARDED_BY(out_mu_);
   absl::Mutex mu_;
   uint64_t next_id_ ABSL_GUARDED_BY(mu_) = 1;
-  std::map<uint64_t, std::pair<int64_t, Callback>> subs_ ABSL_GUARDED_BY(mu_);
+  // account id -> subscription id -> callback, so a hint costs its own account's watchers.
+  std::map<int64_t, std::map<uint64_t, Callback>> subs_ ABSL_GUARDED_BY(mu_);
+  std::map<uint64_t, int64_t> account_of_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace tern::storage

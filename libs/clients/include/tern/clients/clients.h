@@ -1,6 +1,12 @@
 // What the gateways need from the internal services, as interfaces with gRPC implementations
 // (deadlines on every call; the client address travels in metadata) and in-memory fakes for
-// unit tests of one gateway. Blocking calls: gateways run them through net::Offload.
+// unit tests of one gateway.
+//
+// The calls a session makes come in two forms. `...Async` starts the call and returns at once;
+// `done` runs exactly once with the result, on a gRPC thread (the gRPC clients use gRPC's
+// callback API, so a call in flight holds no thread), and gateways await it with net::Await.
+// The blocking form waits for the same call, for worker threads and tests. Fakes and test
+// doubles derive from Inline...Client, whose Async form answers inline from the blocking one.
 #pragma once
 
 #include <atomic>
@@ -21,6 +27,11 @@
 
 namespace tern::clients {
 
+// Receives the result of an asynchronous call, once, on any thread.
+template <typename T>
+using Done = std::function<void(absl::StatusOr<T>)>;
+using DoneStatus = std::function<void(absl::Status)>;
+
 class AuthClient {
  public:
   virtual ~AuthClient() = default;
@@ -33,6 +44,16 @@ class AuthClient {
   virtual absl::StatusOr<auth::v1::AuthenticateResponse> VerifyApop(
       const std::string& user, const std::string& timestamp, const std::string& digest,
       const std::string& client_ip) = 0;
+
+  virtual void LookupAsync(const std::string& address,
+                           Done<auth::v1::LookupRecipientResponse> done) = 0;
+  virtual void AuthenticateAsync(const std::string& mechanism,
+                                 const std::vector<std::string>& responses,
+                                 const std::string& client_ip,
+                                 Done<auth::v1::AuthenticateResponse> done) = 0;
+  virtual void VerifyApopAsync(const std::string& user, const std::string& timestamp,
+                               const std::string& digest, const std::string& client_ip,
+                               Done<auth::v1::AuthenticateResponse> done) = 0;
 };
 
 struct MaildropEntry {
@@ -89,6 +110,20 @@ class StorageClient {
   virtual absl::Status DeleteAccount(const std::string& account) = 0;
   virtual absl::StatusOr<bool> CompleteOutbound(
       const storage::v1::CompleteOutboundRequest& request) = 0;
+
+  virtual void DeliverAsync(const Envelope& envelope, std::string content,
+                            Done<storage::v1::DeliverResponse> done) = 0;
+  virtual void ListAsync(const std::string& account, const std::string& mailbox,
+                         Done<Maildrop> done) = 0;
+  virtual void FetchAsync(const std::string& account, const std::string& mailbox, uint32_t uid,
+                          Done<std::string> done) = 0;
+  virtual void FetchManyAsync(const std::string& account, const std::string& mailbox,
+                              const std::vector<uint32_t>& uids, uint64_t max_bytes,
+                              Done<std::map<uint32_t, std::string>> done) = 0;
+  virtual void RemoveAsync(const std::string& account, const std::string& mailbox,
+                           const std::vector<uint32_t>& uids, DoneStatus done) = 0;
+  virtual void LeaseAsync(LeaseOp op, const std::string& account, const std::string& name,
+                          const std::string& owner, uint32_t ttl_seconds, Done<bool> done) = 0;
 };
 
 // The channel options for `target` from a config with the client_tls.* keys.
@@ -136,8 +171,58 @@ std::unique_ptr<DependencyMonitor> MonitorBackends(std::shared_ptr<AuthClient> a
 absl::StatusOr<std::unique_ptr<StorageClient>> MakeGrpcStorageClient(
     const rpc::ChannelOptions& options);
 
+// Clients whose Async form answers inline from the blocking one: the fakes, and test doubles.
+class InlineAuthClient : public AuthClient {
+ public:
+  void LookupAsync(const std::string& address,
+                           Done<auth::v1::LookupRecipientResponse> done) final {
+    done(Lookup(address));
+  }
+  void AuthenticateAsync(const std::string& mechanism,
+                                 const std::vector<std::string>& responses,
+                                 const std::string& client_ip,
+                                 Done<auth::v1::AuthenticateResponse> done) final {
+    done(Authenticate(mechanism, responses, client_ip));
+  }
+  void VerifyApopAsync(const std::string& user, const std::string& timestamp,
+                               const std::string& digest, const std::string& client_ip,
+                               Done<auth::v1::AuthenticateResponse> done) final {
+    done(VerifyApop(user, timestamp, digest, client_ip));
+  }
+
+};
+class InlineStorageClient : public StorageClient {
+ public:
+  void DeliverAsync(const Envelope& envelope, std::string content,
+                            Done<storage::v1::DeliverResponse> done) final {
+    done(Deliver(envelope, std::move(content)));
+  }
+  void ListAsync(const std::string& account, const std::string& mailbox,
+                         Done<Maildrop> done) final {
+    done(List(account, mailbox));
+  }
+  void FetchAsync(const std::string& account, const std::string& mailbox, uint32_t uid,
+                          Done<std::string> done) final {
+    done(Fetch(account, mailbox, uid));
+  }
+  void FetchManyAsync(const std::string& account, const std::string& mailbox,
+                              const std::vector<uint32_t>& uids, uint64_t max_bytes,
+                              Done<std::map<uint32_t, std::string>> done) final {
+    done(FetchMany(account, mailbox, uids, max_bytes));
+  }
+  void RemoveAsync(const std::string& account, const std::string& mailbox,
+                           const std::vector<uint32_t>& uids, DoneStatus done) final {
+    done(Remove(account, mailbox, uids));
+  }
+  void LeaseAsync(LeaseOp op, const std::string& account, const std::string& name,
+                          const std::string& owner, uint32_t ttl_seconds, Done<bool> done) final {
+    done(Lease(op, account, name, owner, ttl_seconds));
+  }
+
+};
+
 // Fakes: a directory of accounts with passwords, and a store that keeps what it received.
-class FakeAuthClient final : public AuthClient {
+class FakeAuthClient final : public InlineAuthClient {
  public:
   void AddAccount(const std::string& address, const std::string& password);
   void AddDomain(const std::string& domain);
@@ -162,7 +247,7 @@ class FakeAuthClient final : public AuthClient {
 
 // Deliveries land in every account's INBOX with UIDs 1, 2, ...; leases never expire; outbound
 // addresses become one job each, due at once, claimed by anyone.
-class FakeStorageClient final : public StorageClient {
+class FakeStorageClient final : public InlineStorageClient {
  public:
   struct Delivery {
     std::vector<std::string> accounts;

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -32,8 +33,24 @@ class CachingAuthClient final : public AuthClient {
       const std::string& client_ip) override {
     return next_->VerifyApop(user, timestamp, digest, client_ip);
   }
+  void LookupAsync(const std::string& address,
+                   Done<auth::v1::LookupRecipientResponse> done) override;
+  void AuthenticateAsync(const std::string& mechanism, const std::vector<std::string>& responses,
+                         const std::string& client_ip,
+                         Done<auth::v1::AuthenticateResponse> done) override {
+    next_->AuthenticateAsync(mechanism, responses, client_ip, std::move(done));
+  }
+  void VerifyApopAsync(const std::string& user, const std::string& timestamp,
+                       const std::string& digest, const std::string& client_ip,
+                       Done<auth::v1::AuthenticateResponse> done) override {
+    next_->VerifyApopAsync(user, timestamp, digest, client_ip, std::move(done));
+  }
 
  private:
+  std::string Key(const std::string& address) const;
+  // The cached answer, if any and not expired.
+  std::optional<auth::v1::LookupRecipientResponse> Cached(const std::string& key);
+  void Keep(const std::string& key, const auth::v1::LookupRecipientResponse& r);
   struct Entry {
     auth::v1::LookupRecipientResponse response;
     absl::Time expires;

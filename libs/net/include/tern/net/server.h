@@ -212,6 +212,27 @@ auto Offload(asio::thread_pool& pool, Fn&& fn, std::string_view request_id = {})
   co_return co_await std::move(op);
 }
 
+// Awaits an asynchronous call without holding a thread: `start(done)` begins the call (e.g. a
+// clients::...Async method) and `done(result)` may run on any thread, once; the coroutine
+// resumes on its own executor with the result. `request_id` is the log::ScopedRequest while
+// `start` runs, so the call's context carries it (x-request-id). Pass a named lambda, as for
+// Offload.
+template <typename Result, typename Start>
+asio::awaitable<Result> Await(Start& start, std::string_view request_id = {}) {
+  auto initiate = [&start, id = std::string(request_id)](auto handler) {
+    using Handler = decltype(handler);
+    auto shared = std::make_shared<Handler>(std::move(handler));
+    log::ScopedRequest request(id);
+    start([shared](Result result) {
+      auto ex = asio::get_associated_executor(*shared);
+      asio::post(ex, [shared, r = std::move(result)]() mutable { (*shared)(std::move(r)); });
+    });
+  };
+  auto op = asio::async_initiate<const asio::use_awaitable_t<>&, void(Result)>(
+      std::move(initiate), asio::use_awaitable);
+  co_return co_await std::move(op);
+}
+
 // "host:port" -> endpoint (numeric host or "localhost").
 absl::StatusOr<tcp::endpoint> ParseEndpoint(const std::string& listen);
 

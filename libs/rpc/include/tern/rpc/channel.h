@@ -5,6 +5,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "absl/status/statusor.h"
 #include "grpcpp/grpcpp.h"
@@ -18,7 +19,14 @@ struct ChannelOptions {
   int max_message_bytes = 64 << 20;
 };
 
+// A target "inprocess:<name>" is the channel registered under <name> (RegisterInProcess); any
+// other target dials.
 absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(const ChannelOptions& options);
+
+// Makes "inprocess:<name>" mean `channel` for MakeChannel (the all-in-one `tern` registers its
+// services' in-process channels, so its gateways call storage and auth without a socket).
+void RegisterInProcess(const std::string& name, std::shared_ptr<grpc::Channel> channel);
+inline constexpr std::string_view kInProcessScheme = "inprocess:";
 
 // A client context whose deadline is `timeout` from now.
 std::unique_ptr<grpc::ClientContext> ContextWithDeadline(

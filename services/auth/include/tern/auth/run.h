@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "absl/status/statusor.h"
+#include "grpcpp/channel.h"
 #include "tern/auth/config.h"
 #include "tern/core/clock.h"
 #include "tern/core/stop.h"
@@ -17,6 +18,8 @@ class AuthServer {
                                                            const Clock& clock = Clock::Real());
   ~AuthServer();
   int grpc_port() const;
+  // A channel to this server that never leaves the process (the all-in-one `tern`).
+  std::shared_ptr<grpc::Channel> InProcessChannel();
   int http_port() const;
   void Stop(int grace_ms = 5000);
 

@@ -35,7 +35,6 @@ struct Pop3Config {
   absl::Duration line_timeout;
   absl::Duration lease_ttl;
   absl::Duration drain_grace;
-  int64_t rpc_threads = 0;
   std::string log_level;
 };
 

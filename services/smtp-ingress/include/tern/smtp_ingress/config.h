@@ -43,7 +43,6 @@ struct SmtpConfig {
   int64_t max_unknown_recipients = 0;
   absl::Duration unknown_recipient_delay;
   absl::Duration drain_grace;
-  int64_t rpc_threads = 0;
   std::string log_level;
 
   // Outbound delivery (mail for other domains, from the storage queue).

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "absl/status/statusor.h"
+#include "grpcpp/channel.h"
 #include "tern/core/stop.h"
 #include "tern/storage/config.h"
 
@@ -16,6 +17,8 @@ class StorageServer {
   static absl::StatusOr<std::unique_ptr<StorageServer>> Start(const StorageConfig& config);
   ~StorageServer();
   int grpc_port() const;
+  // A channel to this server that never leaves the process (the all-in-one `tern`).
+  std::shared_ptr<grpc::Channel> InProcessChannel();
   int http_port() const;
   // Marks not-ready, lets in-flight calls finish (up to `grace_ms`), then stops everything.
   void Stop(int grace_ms = 5000);
