@@ -81,6 +81,10 @@ absl::StatusOr<std::unique_ptr<StorageServer>> StorageServer::Start(const Storag
   limits.max_message_bytes = static_cast<uint64_t>(config.max_message_bytes);
   impl->hub = std::make_unique<WatchHub>(config.database_url, *impl->probe);
   impl->hub->Start();
+  // Watch streams are served only once hints can flow (readiness says the same later on).
+  if (!impl->hub->WaitListening(absl::Seconds(10))) {
+    log::Warn("change feed not listening yet; watchers will re-read when it is");
+  }
   impl->store = std::make_unique<MailStore>(*impl->db, *impl->probe, *impl->hub, limits);
   impl->service = std::make_unique<StorageService>(*impl->store, *impl->hub, *impl->probe);
   rpc::ServerOptions options;

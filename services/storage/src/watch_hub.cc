@@ -29,6 +29,10 @@ void WatchHub::Start() {
   sender_ = std::thread([this] { SendLoop(); });
 }
 
+bool WatchHub::WaitListening(absl::Duration timeout) {
+  return first_listen_.WaitForNotificationWithTimeout(timeout);
+}
+
 void WatchHub::Stop() {
   stop_ = true;
   if (thread_.joinable()) thread_.join();
@@ -129,7 +133,10 @@ void WatchHub::Loop() {
       Receiver receiver(conn, [this](const std::string& p) { Dispatch(p); });
       conn.get_notifs();  // LISTEN is issued by the receiver; make sure it went out
       listening_ = true;
-      if (was_connected) ResyncAll();
+      // Whoever subscribed before this LISTEN took effect (at start, or while the feed was
+      // down) may have missed a notification: everyone re-reads.
+      ResyncAll();
+      if (!was_connected) first_listen_.Notify();
       was_connected = true;
       while (!stop_) conn.await_notification(0, 200000);
     } catch (const std::exception& e) {

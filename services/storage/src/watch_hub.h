@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "store.h"
 #include "tern/storage/v1/storage.pb.h"
 
@@ -34,6 +35,8 @@ class WatchHub final : public ChangePublisher {
   // returns, `cb` is not running and never runs again.
   uint64_t Subscribe(int64_t account_id, Callback cb);
   void Unsubscribe(uint64_t id);
+  // Waits until the first LISTEN is in place (false after `timeout`).
+  bool WaitListening(absl::Duration timeout);
   // True while the LISTEN connection is up.
   bool listening() const { return listening_; }
 
@@ -49,6 +52,7 @@ class WatchHub final : public ChangePublisher {
   Probe& probe_;
   std::atomic<bool> stop_{false};
   std::atomic<bool> listening_{false};
+  absl::Notification first_listen_;
   std::thread thread_;
   std::thread sender_;
   absl::Mutex out_mu_;
