@@ -10,6 +10,8 @@
 namespace tern::storage {
 namespace {
 
+namespace pb = ::tern::storage::v1;
+
 void ConvertAddresses(const std::vector<mime::Address>& in,
                       google::protobuf::RepeatedPtrField<pb::Address>* out) {
   for (const auto& a : in) {
@@ -149,7 +151,7 @@ std::optional<absl::Time> ParseMailDate(std::string_view text) {
   return absl::FromCivil(cs, absl::UTCTimeZone()) - absl::Minutes(offset_min);
 }
 
-ParsedMessage ParseForStorage(const std::string& content) {
+ParsedMessage ParseForStorage(std::string_view content) {
   mime::Message m = mime::Parse(content);
   ParsedMessage p;
   p.size = content.size();
