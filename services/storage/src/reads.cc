@@ -8,6 +8,7 @@
 #include "store_internal.h"
 #include "tern/core/error.h"
 #include "tern/core/status.h"
+#include "tern/pg/binary.h"
 #include "tern/storage/v1/storage.pb.h"
 
 namespace tern::storage {
@@ -49,7 +50,7 @@ absl::StatusOr<const pb::BodyPart*> FindPart(const pb::BodyPart& root,
 // The byte range [start, start + len) of `section` in a message of `size` octets, from its
 // stored structure (only read for the part sections).
 absl::Status SectionRange(Section section, const std::vector<uint32_t>& part, uint64_t size,
-                          uint64_t header_size, const pqxx::field& structure, uint64_t* start,
+                          uint64_t header_size, std::string_view structure, uint64_t* start,
                           uint64_t* len) {
   *start = 0;
   *len = size;
@@ -67,7 +68,9 @@ absl::Status SectionRange(Section section, const std::vector<uint32_t>& part, ui
       break;
   }
   pb::BodyPart root;
-  if (!root.ParseFromString(Bytes(structure))) return absl::DataLossError("bad structure");
+  if (!root.ParseFromArray(structure.data(), static_cast<int>(structure.size()))) {
+    return absl::DataLossError("bad structure");
+  }
   TERN_ASSIGN_OR_RETURN(const pb::BodyPart* p, FindPart(root, part));
   const pb::BodyPart* msg_body =
       p->children_size() == 1 && p->type() == "message" ? &p->children(0) : nullptr;
@@ -102,11 +105,20 @@ void PrepareReads(pg::Pool& db) {
              "mm.mailbox_id = b.id JOIN messages m ON m.id = mm.message_id WHERE b.account_id = "
              "$1 AND b.name = $2 AND NOT b.noselect AND mm.uid = ANY($3::bigint[]) AND m.size <= "
              "$4 ORDER BY mm.uid");
-  db.Prepare("fetch_small",
-             "SELECT m.size, CASE WHEN m.size <= $4 THEN m.content END FROM mailboxes b JOIN "
-             "mailbox_messages mm ON mm.mailbox_id = b.id JOIN messages m ON m.id = "
-             "mm.message_id WHERE b.account_id = $1 AND b.name = $2 AND NOT b.noselect AND "
-             "mm.uid = $3");
+  // A whole message in chunks of $4 octets, one row each, in one statement (so one snapshot,
+  // and no second transaction for a message of more than one chunk).
+  db.Prepare("fetch_whole",
+             "SELECT m.size, substring(m.content FROM (c * $4::bigint + 1)::int FOR $4::int) "
+             "FROM mailboxes b JOIN mailbox_messages mm ON mm.mailbox_id = b.id JOIN messages m "
+             "ON m.id = mm.message_id, generate_series(0::bigint, greatest(m.size - 1, 0) / "
+             "$4::bigint) AS c WHERE b.account_id = $1 AND b.name = $2 AND NOT b.noselect AND "
+             "mm.uid = $3 ORDER BY c");
+  // The chunks of [$2, $2 + $3) of a message, $4 octets each.
+  db.Prepare("fetch_range",
+             "SELECT substring(content FROM ($2::bigint + c * $4::bigint + 1)::int FOR "
+             "least($4::bigint, $3::bigint - c * $4::bigint)::int) FROM messages, "
+             "generate_series(0::bigint, ($3::bigint - 1) / $4::bigint) AS c WHERE id = $1 "
+             "ORDER BY c");
 }
 
 }  // namespace internal
@@ -227,40 +239,54 @@ absl::Status MailStore::FetchContent(const FetchContentArgs& req,
   TERN_ASSIGN_OR_RETURN(int64_t account_id, AccountId(req.account));
   TERN_ASSIGN_OR_RETURN(std::string name, NormalizeMailbox(req.mailbox));
   if (req.uid == 0) return absl::InvalidArgumentError("uid: 0 is not a UID");
-  // The common case (a whole message that fits one chunk: POP3 RETR, IMAP BODY[]) in one
-  // statement; everything else below in a snapshot.
+  const int64_t chunk = static_cast<int64_t>(limits_.content_chunk);
+  // Chunks are streamed as PostgreSQL sends them, in binary: the bytes go from libpq's result
+  // to the reply with one copy, and one chunk is in memory at a time.
+  bool cancelled = false;
+  auto send = [&](std::string_view data, std::optional<uint64_t> total) {
+    cancelled = !emit({data, total});
+    return !cancelled;
+  };
+  // The common case (a whole message: POP3 RETR, IMAP BODY[]) in one statement, whatever its
+  // size; the other sections below in a snapshot.
   if (req.section == Section::kFull && req.offset == 0 && req.length == 0) {
-    bool done = false;
+    bool found = false;
     TERN_RETURN_IF_ERROR(db_.Run("fetch_content", pg::TxMode::kAutocommit, [&](pqxx::transaction_base& tx) {
-      pqxx::result r = tx.exec_prepared("fetch_small", account_id, name,
-                                        static_cast<int64_t>(req.uid),
-                                        static_cast<int64_t>(limits_.content_chunk));
-      if (r.empty()) return absl::OkStatus();  // the general path says why
-      if (r[0][1].is_null()) return absl::OkStatus();
-      const std::string data = Bytes(r[0][1]);
-      done = true;
-      if (!emit({data, r[0][0].as<uint64_t>()})) return absl::CancelledError("client went away");
+      found = false;
+      pg::StreamPrepared(
+          tx, "fetch_whole",
+          pg::Params().Int(account_id).Bytes(name).Int(req.uid).Int(chunk),
+          [&](const pg::Result& r) {
+            const bool first = !found;
+            found = true;
+            return send(r.Bytes(0, 1), first ? std::optional<uint64_t>(r.Int(0, 0)) : std::nullopt);
+          });
       return absl::OkStatus();
     }));
-    if (done) return absl::OkStatus();
+    if (cancelled) return absl::CancelledError("client went away");
+    if (found) return absl::OkStatus();
+    // No such message, or a mailbox that is not there: the general path says which.
   }
   return db_.Run("fetch_content", pg::TxMode::kSnapshot, [&](pqxx::transaction_base& tx) {
     TERN_ASSIGN_OR_RETURN(Mailbox m, LoadSelectable(tx, account_id, name, false));
     const bool needs_parts = req.section >= Section::kPart;
-    pqxx::result r = tx.exec_params(
+    pg::Result r = pg::Exec(
+        tx,
         std::string("SELECT mm.message_id, m.size, m.header_size") +
             (needs_parts ? ", m.body_structure" : "") +
             " FROM mailbox_messages mm JOIN messages m ON m.id = mm.message_id WHERE "
             "mm.mailbox_id = $1 AND mm.uid = $2",
-        m.id, static_cast<int64_t>(req.uid));
-    if (r.empty()) {
+        pg::Params().Int(m.id).Int(req.uid));
+    if (r.rows() == 0) {
       return ReasonError(Reason::kNoSuchMessage, "no message with UID " + std::to_string(req.uid));
     }
-    const int64_t message_id = r[0][0].as<int64_t>();
-    const uint64_t size = r[0][1].as<uint64_t>();
+    const int64_t message_id = r.Int(0, 0);
+    const uint64_t size = static_cast<uint64_t>(r.Int(0, 1));
     uint64_t start = 0, len = 0;
-    TERN_RETURN_IF_ERROR(SectionRange(req.section, req.part, size, r[0][2].as<uint64_t>(),
-                                      r[0][needs_parts ? 3 : 0], &start, &len));
+    TERN_RETURN_IF_ERROR(SectionRange(req.section, req.part, size,
+                                      static_cast<uint64_t>(r.Int(0, 2)),
+                                      needs_parts ? r.Bytes(0, 3) : std::string_view(), &start,
+                                      &len));
     start = std::min(start, size);
     len = std::min(len, size - start);
     const uint64_t total = len;
@@ -269,22 +295,24 @@ absl::Status MailStore::FetchContent(const FetchContentArgs& req,
     start += off;
     len -= off;
     if (req.length > 0) len = std::min<uint64_t>(len, req.length);
+    if (len == 0) {
+      if (!send({}, total)) return absl::CancelledError("client went away");
+      return absl::OkStatus();
+    }
     bool first = true;
-    do {
-      uint64_t n = std::min<uint64_t>(len, limits_.content_chunk);
-      std::string data;
-      if (n > 0) {
-        pqxx::result c = tx.exec_params(
-            "SELECT substring(content FROM $2 FOR $3) FROM messages WHERE id = $1", message_id,
-            static_cast<int64_t>(start + 1), static_cast<int64_t>(n));
-        data = Bytes(c[0][0]);
-      }
-      ContentChunk chunk{data, first ? std::optional<uint64_t>(total) : std::nullopt};
-      if (!emit(chunk)) return absl::CancelledError("client went away");
-      first = false;
-      start += n;
-      len -= n;
-    } while (len > 0);
+    pg::StreamPrepared(tx, "fetch_range",
+                       pg::Params()
+                           .Int(message_id)
+                           .Int(static_cast<int64_t>(start))
+                           .Int(static_cast<int64_t>(len))
+                           .Int(chunk),
+                       [&](const pg::Result& c) {
+                         const bool was_first = first;
+                         first = false;
+                         return send(c.Bytes(0, 0),
+                                     was_first ? std::optional<uint64_t>(total) : std::nullopt);
+                       });
+    if (cancelled) return absl::CancelledError("client went away");
     return absl::OkStatus();
   });
 }
@@ -296,17 +324,22 @@ absl::Status MailStore::FetchMessages(const FetchMessagesArgs& req,
   if (req.uids.empty() || req.uids.size() > 256) {
     return absl::InvalidArgumentError("uids: 1 to 256");
   }
-  std::vector<int64_t> uids(req.uids.begin(), req.uids.end());
+  const std::string uids = pg::IntArray(req.uids);
   const int64_t max = static_cast<int64_t>(
       std::min<uint64_t>(req.max_message_bytes ? req.max_message_bytes : limits_.content_chunk,
                          limits_.max_message_bytes));
-  return db_.Run("fetch_messages", pg::TxMode::kAutocommit, [&](pqxx::transaction_base& tx) {
-    for (const auto& row : tx.exec_prepared("fetch_many", account_id, name, pg::IntArray(uids), max)) {
-      const std::string content = Bytes(row[1]);
-      if (!emit({row[0].as<uint32_t>(), content})) return absl::CancelledError("client went away");
-    }
+  bool cancelled = false;
+  TERN_RETURN_IF_ERROR(db_.Run("fetch_messages", pg::TxMode::kAutocommit, [&](pqxx::transaction_base& tx) {
+    // One message in memory at a time, sent from libpq's result with one copy.
+    pg::StreamPrepared(tx, "fetch_many", pg::Params().Int(account_id).Bytes(name).Text(uids).Int(max),
+                       [&](const pg::Result& r) {
+                         cancelled = !emit({static_cast<uint32_t>(r.Int(0, 0)), r.Bytes(0, 1)});
+                         return !cancelled;
+                       });
     return absl::OkStatus();
-  });
+  }));
+  if (cancelled) return absl::CancelledError("client went away");
+  return absl::OkStatus();
 }
 
 }  // namespace tern::storage
