@@ -116,17 +116,15 @@ Params& Params::Bytes(std::string_view value) {
   return *this;
 }
 
-Params& Params::Text(const std::string& value) {
-  values_.push_back(value.c_str());
+Params& Params::Text(std::string value) {
+  owned_.push_back(std::move(value));
+  values_.push_back(owned_.back().c_str());
   lengths_.push_back(0);
   formats_.push_back(0);
   return *this;
 }
 
-Params& Params::Int(int64_t value) {
-  owned_.push_back(std::to_string(value));
-  return Text(owned_.back());
-}
+Params& Params::Int(int64_t value) { return Text(std::to_string(value)); }
 
 Params& Params::Null() {
   values_.push_back(nullptr);

@@ -1,7 +1,8 @@
 // Writing messages: Deliver and Append, with group commit (see MailStore::WriteMessage).
-#include <openssl/sha.h>
+#include <openssl/evp.h>
 
 #include <algorithm>
+#include <memory>
 #include <optional>
 #include <set>
 
@@ -13,69 +14,25 @@
 #include "tern/core/error.h"
 #include "tern/core/log.h"
 #include "tern/core/status.h"
+#include "tern/pg/binary.h"
 
 namespace tern::storage {
 namespace {
 
-std::string Sha256(std::string_view data) {
-  unsigned char md[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), md);
-  return std::string(reinterpret_cast<char*>(md), sizeof(md));
+// SHA-256 of trace followed by content, without making the concatenation.
+std::string Sha256(std::string_view trace, std::string_view content) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1 ||
+      EVP_DigestUpdate(ctx.get(), trace.data(), trace.size()) != 1 ||
+      EVP_DigestUpdate(ctx.get(), content.data(), content.size()) != 1 ||
+      EVP_DigestFinal_ex(ctx.get(), md, &n) != 1) {
+    // Only on allocation failure; the message is then refused (a retry may work).
+    return {};
+  }
+  return std::string(reinterpret_cast<char*>(md), n);
 }
-
-// A one-dimensional PostgreSQL array in the binary wire format (what array_recv reads), sent
-// as one binary parameter: a batch's message bodies go to the server as they are, unquoted.
-class BinaryArray {
- public:
-  // Element type OIDs.
-  static constexpr uint32_t kBytea = 17, kInt8 = 20, kInt4 = 23, kText = 25;
-
-  explicit BinaryArray(uint32_t element_type) : element_type_(element_type) {
-    data_.resize(kHeader);
-  }
-  void Add(std::string_view value) {
-    Put32(static_cast<uint32_t>(value.size()));
-    data_.append(value);
-    ++count_;
-  }
-  void AddInt8(int64_t value) {
-    Put32(8);
-    Put32(static_cast<uint32_t>(static_cast<uint64_t>(value) >> 32));
-    Put32(static_cast<uint32_t>(value));
-    ++count_;
-  }
-  void AddInt4(int32_t value) {
-    Put32(4);
-    Put32(static_cast<uint32_t>(value));
-    ++count_;
-  }
-  void AddNull() {
-    Put32(0xffffffff);  // length -1
-    has_null_ = true;
-    ++count_;
-  }
-  // The parameter: header (one dimension, lower bound 1) and elements.
-  pqxx::binarystring Finish() {
-    const uint32_t header[kHeader / 4] = {1, has_null_ ? 1u : 0u, element_type_, count_, 1};
-    for (size_t i = 0; i < kHeader / 4; ++i) Set32(i * 4, header[i]);
-    return pqxx::binarystring(data_);
-  }
-
- private:
-  static constexpr size_t kHeader = 20;
-  void Put32(uint32_t v) {
-    data_.resize(data_.size() + 4);
-    Set32(data_.size() - 4, v);
-  }
-  void Set32(size_t at, uint32_t v) {
-    for (int i = 0; i < 4; ++i) data_[at + i] = static_cast<char>(v >> (24 - 8 * i));
-  }
-
-  const uint32_t element_type_;
-  uint32_t count_ = 0;
-  bool has_null_ = false;
-  std::string data_;
-};
 
 // The status of one delivery refused in a batch (see tern_deliver_batch), as Pool::Run maps
 // the same SQLSTATE for a delivery alone.
@@ -94,12 +51,12 @@ void PrepareDelivery(pg::Pool& db) {
              "SELECT message_id, account, uidvalidity, uid, account_id, modseq FROM "
              "tern_deliver($1::text[], $2, $3, $4, $5, $6, $7, $8, to_timestamp($9::bigint), $10, "
              "$11, coalesce(to_timestamp($12::bigint), now()), $13, $14::text[])");
-  db.Prepare("deliver_batch",
-             "SELECT delivery, message_id, account, account_id, uidvalidity, uid, modseq, job_id, "
-             "refusal_state, refusal FROM tern_deliver_batch($1::text[], $2::text[], "
-             "$3::bytea[], $4::bigint[], $5::bigint[], $6::bytea[], $7::bytea[], $8::bytea[], "
-             "$9::bigint[], $10::text[], $11::text[], $12::bigint[], $13::integer[], "
-             "$14::text[], $15::text[], $16::text[])");
+  // The same with trace ($15) and content ($6) joined by the server, not by us.
+  db.Prepare("deliver_trace",
+             "SELECT message_id, account, uidvalidity, uid, account_id, modseq FROM "
+             "tern_deliver($1::text[], $2, $3, $4, $5, $15::bytea || $6::bytea, $7, $8, "
+             "to_timestamp($9::bigint), $10, $11, coalesce(to_timestamp($12::bigint), now()), "
+             "$13, $14::text[])");
   db.Prepare("set_pop3_size", "UPDATE messages SET pop3_size = $2 WHERE id = $1");
 }
 
@@ -109,6 +66,8 @@ void PrepareDelivery(pg::Pool& db) {
 struct MailStore::WriteJob {
   const std::vector<std::string>& accounts;
   const std::string& mailbox;
+  // The message is trace followed by content; both point into the caller's request.
+  const std::string_view trace;
   const std::string_view content;
   const ParsedMessage parsed;
   const std::string sha;
@@ -139,18 +98,41 @@ void MailStore::WriteJob::Write(pqxx::transaction_base& tx) {
   std::optional<std::string> sent;
   if (parsed.sent_date) sent = std::to_string(absl::ToUnixSeconds(*parsed.sent_date));
   const std::string when = date ? std::to_string(*date) : "";
-  pqxx::result r = tx.exec_prepared(
-      "deliver", pg::TextArray(accounts), mailbox, pqxx::binarystring(sha),
-      static_cast<int64_t>(parsed.size), static_cast<int64_t>(parsed.header_size),
-      pqxx::binarystring(content.data(), content.size()), pqxx::binarystring(parsed.envelope),
-      pqxx::binarystring(parsed.body_structure), sent ? sent->c_str() : nullptr,
-      parsed.header_text, parsed.body_text ? parsed.body_text->c_str() : nullptr,
-      when.empty() ? nullptr : when.c_str(), static_cast<int>(flags), pg::TextArray(keywords));
-  for (const auto& row : r) {
-    result.message_id = row[0].as<uint64_t>();
-    const DeliveredCopy& c = result.copies.emplace_back(DeliveredCopy{
-        row[1].as<std::string>(), mailbox, row[2].as<uint32_t>(), row[3].as<uint32_t>()});
-    hints.push_back({row[4].as<int64_t>(), mailbox, row[5].as<uint64_t>(), c.uid + 1});
+  // The body goes to libpq as it is in the request (no copy here).
+  pg::Params params;
+  params.Text(pg::TextArray(accounts))
+      .Bytes(mailbox)
+      .Bytes(sha)
+      .Int(static_cast<int64_t>(parsed.size))
+      .Int(static_cast<int64_t>(parsed.header_size))
+      .Bytes(content)
+      .Bytes(parsed.envelope)
+      .Bytes(parsed.body_structure);
+  if (sent) {
+    params.Text(*sent);
+  } else {
+    params.Null();
+  }
+  params.Bytes(parsed.header_text);
+  if (parsed.body_text) {
+    params.Bytes(*parsed.body_text);
+  } else {
+    params.Null();
+  }
+  if (!when.empty()) {
+    params.Text(when);
+  } else {
+    params.Null();
+  }
+  params.Int(flags).Text(pg::TextArray(keywords));
+  if (!trace.empty()) params.Bytes(trace);
+  pg::Result r = pg::ExecPrepared(tx, trace.empty() ? "deliver" : "deliver_trace", params);
+  for (int i = 0; i < r.rows(); ++i) {
+    result.message_id = static_cast<uint64_t>(r.Int(i, 0));
+    const DeliveredCopy& c = result.copies.emplace_back(
+        DeliveredCopy{std::string(r.Bytes(i, 1)), mailbox, static_cast<uint32_t>(r.Int(i, 2)),
+                      static_cast<uint32_t>(r.Int(i, 3))});
+    hints.push_back({r.Int(i, 4), mailbox, static_cast<uint64_t>(r.Int(i, 5)), c.uid + 1});
   }
   if (!outbound.empty()) {
     int64_t id = tx.exec_params("SELECT id FROM messages WHERE sha256 = $1",
@@ -175,19 +157,21 @@ absl::StatusOr<DeliverResult> MailStore::WriteMessage(
     std::string_view content, std::optional<int64_t> date, uint32_t flags,
     const std::vector<std::string>& keywords, const std::string& sender,
     const std::vector<std::string>& outbound) {
-  if (!trace.empty()) return absl::UnimplementedError("trace: not yet");
   if (content.empty()) return absl::InvalidArgumentError("message: empty");
-  if (content.size() > limits_.max_message_bytes) {
+  if (trace.size() + content.size() > limits_.max_message_bytes) {
     return ReasonError(Reason::kMessageTooLarge, "size: message larger than " +
                                         std::to_string(limits_.max_message_bytes) + " bytes");
   }
   // Parsing and hashing happen here, in the caller's thread, while another batch is written.
-  ParsedMessage parsed = ParseForStorage(content);
+  ParsedMessage parsed = ParseForStorage(trace, content);
+  std::string sha = Sha256(trace, content);
+  if (sha.empty()) return absl::ResourceExhaustedError("hash: out of memory");
   WriteJob job{.accounts = accounts,
                .mailbox = mailbox,
+               .trace = trace,
                .content = content,
                .parsed = std::move(parsed),
-               .sha = Sha256(content),
+               .sha = std::move(sha),
                .date = date,
                .flags = flags,
                .keywords = keywords,
@@ -239,7 +223,7 @@ absl::StatusOr<DeliverResult> MailStore::WriteMessage(
   TERN_RETURN_IF_ERROR(job.status);
   // Hints go out after the commit, batched by the publisher (see ChangePublisher).
   for (auto& h : job.hints) publisher_.Publish(std::move(h));
-  probe_.MessagesStored(static_cast<int>(accounts.size()), content.size());
+  probe_.MessagesStored(static_cast<int>(accounts.size()), trace.size() + content.size());
   return std::move(job.result);
 }
 
@@ -279,20 +263,25 @@ void MailStore::RunWriteBatch(std::vector<WriteJob*> batch) {
     if (a->accounts.empty() || b->accounts.empty()) return a->accounts.size() < b->accounts.size();
     return a->accounts.front() < b->accounts.front();
   });
+  // Every field but the bodies in one binary array per column (small values, copied into the
+  // array); each body in a parameter of its own that points into its request, so no body is
+  // copied in this process, and joined to its trace by the server.
+  using pg::BinaryArray;
   BinaryArray accounts(BinaryArray::kText), mailbox(BinaryArray::kText),
       sha(BinaryArray::kBytea), size(BinaryArray::kInt8), header_size(BinaryArray::kInt8),
-      content(BinaryArray::kBytea), envelope(BinaryArray::kBytea),
-      body_structure(BinaryArray::kBytea), sent(BinaryArray::kInt8),
-      header_text(BinaryArray::kText), body_text(BinaryArray::kText),
+      envelope(BinaryArray::kBytea), body_structure(BinaryArray::kBytea),
+      sent(BinaryArray::kInt8), header_text(BinaryArray::kText), body_text(BinaryArray::kText),
       internal_date(BinaryArray::kInt8), flags(BinaryArray::kInt4), keywords(BinaryArray::kText),
       sender(BinaryArray::kText), outbound(BinaryArray::kText);
+  constexpr int kArrays = 15;
+  std::string contents = "ARRAY[";
+  int next_param = kArrays + 1;
   for (const WriteJob* job : batch) {
     accounts.Add(pg::TextArray(job->accounts));
     mailbox.Add(job->mailbox);
     sha.Add(job->sha);
     size.AddInt8(static_cast<int64_t>(job->parsed.size));
     header_size.AddInt8(static_cast<int64_t>(job->parsed.header_size));
-    content.Add(job->content);
     envelope.Add(job->parsed.envelope);
     body_structure.Add(job->parsed.body_structure);
     if (job->parsed.sent_date) {
@@ -315,46 +304,62 @@ void MailStore::RunWriteBatch(std::vector<WriteJob*> batch) {
     keywords.Add(pg::TextArray(job->keywords));
     sender.Add(job->sender);
     outbound.Add(pg::TextArray(job->outbound));
+    if (job != batch.front()) contents += ", ";
+    if (!job->trace.empty()) contents += "$" + std::to_string(next_param++) + "::bytea || ";
+    contents += "$" + std::to_string(next_param++) + "::bytea";
   }
-  const pqxx::binarystring params[] = {
-      accounts.Finish(),    mailbox.Finish(),   sha.Finish(),           size.Finish(),
-      header_size.Finish(), content.Finish(),   envelope.Finish(),      body_structure.Finish(),
-      sent.Finish(),        header_text.Finish(), body_text.Finish(),   internal_date.Finish(),
-      flags.Finish(),       keywords.Finish(),  sender.Finish(),        outbound.Finish()};
+  contents += "]";
+  pg::Params params;
+  for (BinaryArray* a : {&accounts, &mailbox, &sha, &size, &header_size, &envelope,
+                         &body_structure, &sent, &header_text, &body_text, &internal_date, &flags,
+                         &keywords, &sender, &outbound}) {
+    params.Bytes(a->Finish());
+  }
+  for (const WriteJob* job : batch) {
+    if (!job->trace.empty()) params.Bytes(job->trace);
+    params.Bytes(job->content);
+  }
+  // The statement's text depends on the batch (one parameter or two per body), so it is not
+  // prepared; planning a function call is cheap next to the batch it writes.
+  const std::string sql =
+      "SELECT delivery, message_id, account, account_id, uidvalidity, uid, modseq, job_id, "
+      "refusal_state, refusal FROM tern_deliver_batch($1::text[], $2::text[], $3::bytea[], "
+      "$4::bigint[], $5::bigint[], " + contents + ", $6::bytea[], $7::bytea[], $8::bigint[], "
+      "$9::text[], $10::text[], $11::bigint[], $12::integer[], $13::text[], $14::text[], "
+      "$15::text[])";
   // One statement, so one implicit transaction and one round trip; a refused delivery is rolled
   // back alone by tern_deliver_batch and reported by a row of its own.
   int attempt = 0;
   bool committed = false;
   absl::Status s = db_.Run("deliver_batch", pg::TxMode::kAutocommit, [&](pqxx::transaction_base& tx) {
     if (attempt++ > 0) probe_.WriteBatchRetried("conflict");
-    pqxx::result r = tx.exec_prepared(
-        "deliver_batch", params[0], params[1], params[2], params[3], params[4], params[5],
-        params[6], params[7], params[8], params[9], params[10], params[11], params[12],
-        params[13], params[14], params[15]);
+    pg::Result r = pg::Exec(tx, sql, params);
     committed = true;
     for (WriteJob* job : batch) {
       job->result = {};
       job->hints.clear();
       job->status = absl::OkStatus();
     }
-    for (const auto& row : r) {
-      const int i = row[0].as<int>() - 1;
-      if (i < 0 || i >= static_cast<int>(batch.size())) {
+    for (int row = 0; row < r.rows(); ++row) {
+      const int64_t i = r.Int(row, 0) - 1;
+      if (i < 0 || i >= static_cast<int64_t>(batch.size())) {
         return absl::InternalError("deliver_batch: delivery out of range");
       }
       WriteJob& job = *batch[i];
-      if (!row[8].is_null()) {
-        job.status = RefusalStatus(row[8].as<std::string>(), row[9].as<std::string>());
+      if (!r.IsNull(row, 8)) {
+        job.status = RefusalStatus(std::string(r.Bytes(row, 8)), std::string(r.Bytes(row, 9)));
         job.result = {};
         job.hints.clear();
-      } else if (!row[7].is_null()) {
-        job.result.message_id = row[1].as<uint64_t>();
-        job.result.outbound_jobs.push_back(row[7].as<uint64_t>());
+      } else if (!r.IsNull(row, 7)) {
+        job.result.message_id = static_cast<uint64_t>(r.Int(row, 1));
+        job.result.outbound_jobs.push_back(static_cast<uint64_t>(r.Int(row, 7)));
       } else {
-        job.result.message_id = row[1].as<uint64_t>();
+        job.result.message_id = static_cast<uint64_t>(r.Int(row, 1));
         const DeliveredCopy& c = job.result.copies.emplace_back(DeliveredCopy{
-            row[2].as<std::string>(), job.mailbox, row[4].as<uint32_t>(), row[5].as<uint32_t>()});
-        job.hints.push_back({row[3].as<int64_t>(), job.mailbox, row[6].as<uint64_t>(), c.uid + 1});
+            std::string(r.Bytes(row, 2)), job.mailbox, static_cast<uint32_t>(r.Int(row, 4)),
+            static_cast<uint32_t>(r.Int(row, 5))});
+        job.hints.push_back(
+            {r.Int(row, 3), job.mailbox, static_cast<uint64_t>(r.Int(row, 6)), c.uid + 1});
       }
     }
     return absl::OkStatus();

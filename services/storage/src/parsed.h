@@ -26,6 +26,9 @@ struct ParsedMessage {
 };
 
 ParsedMessage ParseForStorage(std::string_view content);
+// The message `trace` followed by `content`, parsed as that concatenation (every offset and size
+// counts from the first octet of `trace`) without making it.
+ParsedMessage ParseForStorage(std::string_view trace, std::string_view content);
 
 // RFC 5322 date-time (lenient: optional weekday and seconds, obsolete zone names).
 std::optional<absl::Time> ParseMailDate(std::string_view text);

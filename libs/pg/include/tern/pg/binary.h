@@ -45,14 +45,18 @@ class Connection : public pqxx::connection_base {
   Policy policy_;
 };
 
-// The parameters of one statement, $1 first. Views are not copied: the bytes they point to
-// must outlive the call.
+// The parameters of one statement, $1 first. Bytes() views are not copied: the bytes they
+// point to must outlive the call. Text() and Int() values (small) are kept by Params.
 class Params {
  public:
+  Params() = default;
+  Params(const Params&) = delete;  // the values point into it
+  Params& operator=(const Params&) = delete;
+
   // Binary format: the bytes as they are, for a bytea parameter (or a text one).
   Params& Bytes(std::string_view value);
   // Text format, for any type (a number, an array literal, a date).
-  Params& Text(const std::string& value);
+  Params& Text(std::string value);
   // An integer, sent as text (so it fits int2, int4 or int8 parameters alike).
   Params& Int(int64_t value);
   Params& Null();
@@ -66,7 +70,7 @@ class Params {
   std::vector<const char*> values_;
   std::vector<int> lengths_;
   std::vector<int> formats_;
-  std::deque<std::string> owned_;  // Int() values; a deque keeps their addresses
+  std::deque<std::string> owned_;  // Text() and Int() values; a deque keeps their addresses
 };
 
 // A result in binary format. Column types must be read as what they are: Bytes() for bytea
