@@ -103,6 +103,7 @@ ListMailboxesArgs FromProto(const pb::ListMailboxesRequest& req) {
 DeliverArgs FromProto(const pb::DeliverRequest& req) {
   DeliverArgs a;
   a.accounts = Strings(req.accounts());
+  a.trace = req.trace();
   a.content = req.content();
   a.mailbox = req.mailbox();
   a.internal_date = Time(req.internal_date());
