@@ -29,58 +29,6 @@ class StorageDataPathTest : public StorageTest {
     auto ctx = rpc::ContextWithDeadline(std::chrono::seconds(30));
     return stub().Deliver(ctx.get(), req, resp);
   }
-  std::map<uint32_t, std::string> FetchMany(const std::string& account,
-                                            const std::vector<uint32_t>& uids, uint64_t max) {
-    pb::FetchMessagesRequest req;
-    req.set_account(account);
-    req.set_mailbox("INBOX");
-    for (uint32_t u : uids) req.add_uids(u);
-    req.set_max_message_bytes(max);
-    auto ctx = rpc::ContextWithDeadline();
-    auto reader = stub().FetchMessages(ctx.get(), req);
-    std::map<uint32_t, std::string> got;
-    pb::FetchMessagesResponse r;
-    while (reader->Read(&r)) got[r.uid()] = r.content();
-    grpc::Status s = reader->Finish();
-    EXPECT_TRUE(s.ok()) << s.error_message();
-    return got;
-  }
-  pb::MessageMetadata Metadata(const std::string& account, uint32_t uid) {
-    pb::FetchMetadataRequest req;
-    req.set_account(account);
-    req.set_mailbox("INBOX");
-    *req.mutable_uids() = Uids({{uid, uid}});
-    req.set_envelope(true);
-    req.set_body_structure(true);
-    auto ctx = rpc::ContextWithDeadline();
-    auto reader = stub().FetchMetadata(ctx.get(), req);
-    pb::FetchMetadataResponse r;
-    pb::MessageMetadata md;
-    while (reader->Read(&r)) {
-      if (r.messages_size() > 0) md = r.messages(0);
-    }
-    EXPECT_TRUE(reader->Finish().ok());
-    return md;
-  }
-  // The POP3 size Select(list_only) gives for `uid`.
-  uint64_t Pop3Size(const std::string& account, uint32_t uid) {
-    pb::SelectRequest req;
-    req.set_account(account);
-    req.set_mailbox("INBOX");
-    req.set_with_messages(true);
-    req.set_list_only(true);
-    auto ctx = rpc::ContextWithDeadline();
-    auto reader = stub().Select(ctx.get(), req);
-    pb::SelectResponse r;
-    uint64_t size = 0;
-    while (reader->Read(&r)) {
-      for (int i = 0; i < r.uids_size() && i < r.sizes_size(); ++i) {
-        if (r.uids(i) == uid) size = r.sizes(i);
-      }
-    }
-    EXPECT_TRUE(reader->Finish().ok());
-    return size;
-  }
   // How many database transactions of `op` this server has run (its query histogram).
   static int64_t Transactions(const std::string& op) {
     int code = 0;
@@ -114,7 +62,7 @@ TEST_F(StorageDataPathTest, EveryByteValueSurvivesDeliveryAndEveryRead) {
   EXPECT_EQ(FetchWhole(account, "INBOX", u2, pb::FetchContentRequest::TEXT), large.substr(header));
   EXPECT_EQ(FetchWhole(account, "INBOX", u2, pb::FetchContentRequest::PART, {1}),
             large.substr(header));
-  EXPECT_EQ(FetchMany(account, {u1, u2}, 8 << 20),
+  EXPECT_EQ(FetchMessages(account, {u1, u2}, 8 << 20),
             (std::map<uint32_t, std::string>{{u1, small}, {u2, large}}));
   EXPECT_EQ(StatusOf(account, "INBOX").size(), small.size() + large.size());
 }
@@ -178,16 +126,21 @@ TEST_F(StorageDataPathTest, TraceIsStoredInFrontOfTheContentAsIfSentAsOne) {
   EXPECT_EQ(FetchWhole(a, "INBOX", uid, pb::FetchContentRequest::PART, {1}), "first\nline");
   EXPECT_EQ(FetchWhole(a, "INBOX", uid, pb::FetchContentRequest::PART, {2}), "second");
   EXPECT_EQ(StatusOf(a, "INBOX").size(), whole.size());
-  EXPECT_EQ(Pop3Size(a, uid), whole.size() + 1) << "the bare LF is sent as CRLF";
-  const pb::MessageMetadata md = Metadata(a, uid);
+  EXPECT_EQ(SelectSizes(a, /*list_only=*/true)[uid], whole.size() + 1)
+      << "the bare LF is sent as CRLF";
+  const std::vector<pb::MessageMetadata> mds = FetchMetadata(a, Uids({{uid, uid}}));
+  ASSERT_EQ(mds.size(), 1u);
+  const pb::MessageMetadata& md = mds[0];
   EXPECT_EQ(md.size(), whole.size());
   EXPECT_EQ(md.header_size(), header);
   EXPECT_EQ(md.envelope().subject(), "traced");
   ASSERT_EQ(md.body_structure().children_size(), 2);
   EXPECT_EQ(md.body_structure().children(1).body_offset(), whole.find("second"));
-  const pb::MessageMetadata same = Metadata(b, plain.copies(0).uid());
-  EXPECT_EQ(md.body_structure().SerializeAsString(), same.body_structure().SerializeAsString());
-  EXPECT_EQ(md.envelope().SerializeAsString(), same.envelope().SerializeAsString());
+  const std::vector<pb::MessageMetadata> same =
+      FetchMetadata(b, Uids({{plain.copies(0).uid(), plain.copies(0).uid()}}));
+  ASSERT_EQ(same.size(), 1u);
+  EXPECT_EQ(md.body_structure().SerializeAsString(), same[0].body_structure().SerializeAsString());
+  EXPECT_EQ(md.envelope().SerializeAsString(), same[0].envelope().SerializeAsString());
   // The size limit counts both pieces: content just under it, with the trace over it.
   pb::DeliverResponse ignored;
   const std::string under = "Subject: big\r\n\r\n" +
