@@ -28,7 +28,7 @@ std::string Sha256(std::string_view trace, std::string_view content) {
       EVP_DigestUpdate(ctx.get(), trace.data(), trace.size()) != 1 ||
       EVP_DigestUpdate(ctx.get(), content.data(), content.size()) != 1 ||
       EVP_DigestFinal_ex(ctx.get(), md, &n) != 1) {
-    // Only on allocation failure; the message is then refused (a retry may work).
+    // Only on allocation failure; the message is then refused with INTERNAL (retry later).
     return {};
   }
   return std::string(reinterpret_cast<char*>(md), n);
@@ -165,7 +165,7 @@ absl::StatusOr<DeliverResult> MailStore::WriteMessage(
   // Parsing and hashing happen here, in the caller's thread, while another batch is written.
   ParsedMessage parsed = ParseForStorage(trace, content);
   std::string sha = Sha256(trace, content);
-  if (sha.empty()) return absl::ResourceExhaustedError("hash: out of memory");
+  if (sha.empty()) return absl::InternalError("hash: out of memory");
   WriteJob job{.accounts = accounts,
                .mailbox = mailbox,
                .trace = trace,

@@ -125,8 +125,9 @@ class MailStore {
   absl::StatusOr<Quota> SetQuota(const SetQuotaArgs& args);
 
  private:
-  // deliver.cc. Writes one message to the same mailbox of each account (and queues its
-  // outbound copies) with group commit: concurrent calls are queued, and one caller at a time
+  // deliver.cc. Writes one message, `trace` followed by `content` (both left where they are:
+  // each goes to libpq as a parameter of its own and PostgreSQL joins them), to the same
+  // mailbox of each account (and queues its outbound copies) with group commit: concurrent calls are queued, and one caller at a time
   // (the leader) takes every pending call, up to kMaxWriteBatch, and writes them with one
   // statement (tern_deliver_batch), so one transaction and one COMMIT. A delivery refused in a
   // batch (quota, no such mailbox) changes nothing and gets its own status while the others
