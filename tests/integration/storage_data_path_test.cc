@@ -72,6 +72,35 @@ TEST_F(StorageDataPathTest, EveryByteValueSurvivesDeliveryAndEveryRead) {
   EXPECT_EQ(StatusOf(account, "INBOX").size(), small.size() + large.size());
 }
 
+TEST_F(StorageDataPathTest, OutboundWorkersClaimTheExactBytes) {
+  const std::string trace = "Return-Path: <me@ours.test>\r\n";
+  const std::string content = BinaryMessage("outbound", 2000);
+  pb::DeliverRequest req;
+  req.add_outbound("rcpt@binary.example");
+  req.set_sender("me@ours.test");
+  req.set_trace(trace);
+  req.set_content(content);
+  pb::DeliverResponse resp;
+  auto ctx = rpc::ContextWithDeadline();
+  ASSERT_TRUE(stub().Deliver(ctx.get(), req, &resp).ok());
+  ASSERT_EQ(resp.outbound_jobs_size(), 1);
+  pb::ClaimOutboundRequest claim;
+  claim.set_owner("data-path-worker");
+  claim.set_lease_seconds(60);
+  claim.set_limit(100);
+  pb::ClaimOutboundResponse claimed;
+  ctx = rpc::ContextWithDeadline();
+  ASSERT_TRUE(stub().ClaimOutbound(ctx.get(), claim, &claimed).ok());
+  bool found = false;
+  for (const auto& j : claimed.jobs()) {
+    if (j.id() != resp.outbound_jobs(0)) continue;
+    found = true;
+    EXPECT_EQ(j.content(), trace + content);
+    EXPECT_EQ(j.size(), trace.size() + content.size());
+  }
+  EXPECT_TRUE(found);
+}
+
 TEST_F(StorageDataPathTest, ConcurrentBinaryDeliveriesWithTracesAreStoredExactly) {
   // Concurrent deliveries share group-commit batches (one body parameter each, a trace joined
   // by the server); whatever the batching, each message reads back byte for byte.

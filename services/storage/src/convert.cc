@@ -347,6 +347,13 @@ void ToProto(const OutboundJob& in, pb::OutboundJob* out) {
   out->set_warned(in.warned);
 }
 
+void ToProto(OutboundJob&& in, pb::OutboundJob* out) {
+  std::string content = std::move(in.content);
+  in.content.clear();
+  ToProto(static_cast<const OutboundJob&>(in), out);
+  out->set_content(std::move(content));
+}
+
 void ToProto(const Quota& in, pb::Quota* out) {
   out->set_storage_bytes_limit(in.storage_bytes_limit);
   out->set_storage_bytes_used(in.storage_bytes_used);

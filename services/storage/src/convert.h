@@ -47,6 +47,8 @@ void ToProto(const Changes& in, pb::ChangesSinceResponse* out);
 void ToProto(const SearchResult& in, pb::SearchResponse* out);
 void ToProto(const LeaseResult& in, pb::LeaseResponse* out);
 void ToProto(const OutboundJob& in, pb::OutboundJob* out);
+// The same, taking over the job's content (no copy).
+void ToProto(OutboundJob&& in, pb::OutboundJob* out);
 void ToProto(const Quota& in, pb::Quota* out);
 
 }  // namespace tern::storage

@@ -1,9 +1,11 @@
 // The outbound queue: mail for other domains, queued by Deliver in the same transaction, claimed
 // by delivery workers with FOR UPDATE SKIP LOCKED and a lease, listed and acted on by operators.
 #include <algorithm>
+#include <map>
 
 #include "store.h"
 #include "tern/core/status.h"
+#include "tern/pg/binary.h"
 
 namespace tern::storage {
 namespace {
@@ -50,14 +52,19 @@ absl::StatusOr<std::vector<OutboundJob>> MailStore::ClaimOutbound(const ClaimOut
                     "ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED), claimed AS "
                     "(UPDATE outbound_queue q SET lease_owner = $1, lease_until = now() + "
                     "$2::interval, attempts = q.attempts + 1 FROM due WHERE q.id = due.id "
-                    "RETURNING q.*) SELECT ") + kJobColumns + ", m.content FROM claimed q JOIN "
+                    "RETURNING q.*) SELECT ") + kJobColumns + " FROM claimed q JOIN "
             "messages m ON m.id = q.message_id ORDER BY q.id",
         req.owner, std::to_string(req.lease_seconds) + " seconds", limit,
         static_cast<int64_t>(req.max_per_domain));
-    for (const auto& row : r) {
-      OutboundJob& j = out.emplace_back(JobFromRow(row));
-      j.content = pqxx::binarystring(row[12]).str();
-    }
+    std::vector<int64_t> ids;
+    for (const auto& row : r) ids.push_back(out.emplace_back(JobFromRow(row)).message_id);
+    if (out.empty()) return absl::OkStatus();
+    // The contents in binary, copied once from libpq's result (the reply then takes them over).
+    pg::Result c = pg::Exec(tx, "SELECT id, content FROM messages WHERE id = ANY($1::bigint[])",
+                            pg::Params().Text(pg::IntArray(ids)));
+    std::map<int64_t, std::string_view> content;
+    for (int i = 0; i < c.rows(); ++i) content[c.Int(i, 0)] = c.Bytes(i, 1);
+    for (OutboundJob& j : out) j.content = std::string(content[static_cast<int64_t>(j.message_id)]);
     return absl::OkStatus();
   }));
   return out;

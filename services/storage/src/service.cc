@@ -72,7 +72,7 @@ TERN_UNARY(ReleaseLease, pb::LeaseRequest, pb::LeaseResponse,
            TERN_REPLY(store_.Lease(MailStore::LeaseOp::kRelease, FromProto(*req))))
 TERN_UNARY(ClaimOutbound, pb::ClaimOutboundRequest, pb::ClaimOutboundResponse, {
   TERN_ASSIGN_OR_RETURN(auto jobs, store_.ClaimOutbound(FromProto(*req)));
-  for (const auto& j : jobs) ToProto(j, resp->add_jobs());
+  for (auto& j : jobs) ToProto(std::move(j), resp->add_jobs());
   return absl::OkStatus();
 })
 TERN_UNARY(CompleteOutbound, pb::CompleteOutboundRequest, pb::CompleteOutboundResponse, {
