@@ -2,6 +2,7 @@
 #include <thread>
 
 #include "gtest/gtest.h"
+#include "tern/pg/binary.h"
 #include "tern/pg/migrate.h"
 #include "tern/pg/pool.h"
 #include "tern/testing/pg_cluster.h"
@@ -105,6 +106,61 @@ TEST_F(PgTest, EveryConnectionInsistsOnSynchronousCommit) {
                     return absl::OkStatus();
                   }).ok());
   EXPECT_EQ(setting, "on");
+}
+
+// binary.h: parameters go as they are and bytea comes back as its bytes, every byte value
+// included; rows stream one at a time; errors are mapped by Pool::Run as libpqxx's are.
+TEST_F(PgTest, BinaryStatementsKeepEveryByteAndMapErrorsLikeLibpqxx) {
+  Pool pool({.url = cluster_->url(), .size = 1, .metric_prefix = "t6"}, registry_);
+  pool.Prepare("echo", "SELECT $1::bytea, length($1::bytea)::int8, $2::int4, $3::text IS NULL");
+  std::string all;
+  for (int i = 0; i < 256; ++i) all.push_back(static_cast<char>(i));
+  const std::string big = all + std::string(300000, '\0') + all;
+  const std::string& every = all;
+  ASSERT_TRUE(pool.Run("binary", TxMode::kReadWrite, [&](pqxx::transaction_base& tx) {
+                    for (const std::string* v : {&every, &big}) {
+                      Result r = ExecPrepared(tx, "echo", Params().Bytes(*v).Int(-7).Null());
+                      EXPECT_EQ(r.rows(), 1);
+                      EXPECT_EQ(r.Bytes(0, 0), *v);
+                      EXPECT_EQ(r.Int(0, 1), static_cast<int64_t>(v->size()));
+                      EXPECT_EQ(r.Int(0, 2), -7);
+                      EXPECT_TRUE(r.Bool(0, 3));
+                    }
+                    std::vector<std::string> rows;
+                    Stream(tx,
+                           "SELECT substring($1::bytea FROM g * 100 + 1 FOR 100) FROM "
+                           "generate_series(0, 2) g ORDER BY g",
+                           Params().Bytes(all), [&](const Result& r) {
+                             rows.emplace_back(r.Bytes(0, 0));
+                             return rows.size() < 2;  // stop early: the rest is dropped
+                           });
+                    EXPECT_EQ(rows, (std::vector<std::string>{all.substr(0, 100), all.substr(100, 100)}));
+                    // The connection is idle again: libpqxx can go on using it.
+                    EXPECT_EQ(tx.exec("SELECT 1")[0][0].as<int>(), 1);
+                    return absl::OkStatus();
+                  }).ok());
+  auto raise = [&](const std::string& code, bool stream) {
+    return pool.Run("raise", TxMode::kReadWrite, [&](pqxx::transaction_base& tx) {
+      const std::string sql =
+          "SELECT tern_raise_test($1)";
+      tx.exec("CREATE OR REPLACE FUNCTION tern_raise_test(c text) RETURNS int LANGUAGE plpgsql "
+              "AS $$ BEGIN RAISE EXCEPTION 'custom message' USING ERRCODE = c; END $$");
+      if (stream) {
+        Stream(tx, sql, Params().Text(code), [](const Result&) { return true; });
+      } else {
+        Exec(tx, sql, Params().Text(code));
+      }
+      return absl::OkStatus();
+    });
+  };
+  for (bool stream : {false, true}) {
+    absl::Status quota = raise("TQ001", stream);
+    EXPECT_EQ(quota.code(), absl::StatusCode::kResourceExhausted) << stream;
+    EXPECT_EQ(quota.message(), "custom message");
+    EXPECT_EQ(raise("23505", stream).code(), absl::StatusCode::kAlreadyExists) << stream;
+    EXPECT_EQ(raise("42601", stream).code(), absl::StatusCode::kInternal) << stream;
+  }
+  EXPECT_TRUE(pool.Ping().ok()) << "the connection is still usable after the errors";
 }
 
 }  // namespace

@@ -50,25 +50,6 @@ class StorageApiTest : public StorageTest {
     auto ctx = rpc::ContextWithDeadline();
     return stub().DeleteMailbox(ctx.get(), req, &resp);
   }
-  // The sizes Select gives for a mailbox's messages, by UID: POP3 sizes with list_only.
-  std::map<uint32_t, uint64_t> SelectSizes(const std::string& account, bool list_only) {
-    pb::SelectRequest req;
-    req.set_account(account);
-    req.set_mailbox("INBOX");
-    req.set_with_messages(true);
-    req.set_list_only(list_only);
-    auto ctx = rpc::ContextWithDeadline();
-    auto reader = stub().Select(ctx.get(), req);
-    std::map<uint32_t, uint64_t> sizes;
-    pb::SelectResponse r;
-    while (reader->Read(&r)) {
-      EXPECT_EQ(r.uids_size(), r.sizes_size());
-      for (int i = 0; i < r.uids_size() && i < r.sizes_size(); ++i) sizes[r.uids(i)] = r.sizes(i);
-    }
-    grpc::Status s = reader->Finish();
-    EXPECT_TRUE(s.ok()) << s.error_message();
-    return sizes;
-  }
   std::vector<uint32_t> Search(const std::string& account, const pb::SearchKey& key,
                                grpc::Status* status = nullptr) {
     pb::SearchRequest req;
@@ -227,18 +208,7 @@ TEST_F(StorageApiTest, FetchMetadataReturnsParsedEnvelopeAndStructure) {
   const std::string account = NewAccount();
   pb::AppendResponse a;
   ASSERT_TRUE(Append(account, "INBOX", Message("meta"), &a, pb::FLAG_SEEN).ok());
-  pb::FetchMetadataRequest req;
-  req.set_account(account);
-  req.set_mailbox("INBOX");
-  *req.mutable_uids() = Uids({{1, 0}});
-  req.set_envelope(true);
-  req.set_body_structure(true);
-  auto ctx = rpc::ContextWithDeadline();
-  auto reader = stub().FetchMetadata(ctx.get(), req);
-  pb::FetchMetadataResponse r;
-  std::vector<pb::MessageMetadata> got;
-  while (reader->Read(&r)) got.insert(got.end(), r.messages().begin(), r.messages().end());
-  ASSERT_TRUE(reader->Finish().ok());
+  const std::vector<pb::MessageMetadata> got = FetchMetadata(account, Uids({{1, 0}}));
   ASSERT_EQ(got.size(), 1u);
   EXPECT_EQ(got[0].uid(), a.uid());
   EXPECT_EQ(got[0].flags(), static_cast<uint32_t>(pb::FLAG_SEEN));
@@ -410,17 +380,10 @@ TEST_F(StorageApiTest, MalformedMimeIsStoredByteExactWithABestEffortStructure) {
   pb::AppendResponse a;
   ASSERT_TRUE(Append(account, "INBOX", content, &a).ok());
   EXPECT_EQ(FetchWhole(account, "INBOX", a.uid()), content);
-  pb::FetchMetadataRequest req;
-  req.set_account(account);
-  req.set_mailbox("INBOX");
-  *req.mutable_uids() = Uids({{a.uid(), a.uid()}});
-  req.set_body_structure(true);
-  auto ctx = rpc::ContextWithDeadline();
-  auto reader = stub().FetchMetadata(ctx.get(), req);
-  pb::FetchMetadataResponse r;
-  ASSERT_TRUE(reader->Read(&r));
-  EXPECT_EQ(r.messages(0).body_structure().type(), "multipart");
-  EXPECT_GE(r.messages(0).body_structure().children_size(), 1);
+  const std::vector<pb::MessageMetadata> got = FetchMetadata(account, Uids({{a.uid(), a.uid()}}));
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].body_structure().type(), "multipart");
+  EXPECT_GE(got[0].body_structure().children_size(), 1);
 }
 
 TEST_F(StorageApiTest, HttpEndpointServesMetricsAndReadiness) {
@@ -519,32 +482,21 @@ TEST_F(StorageApiTest, FetchMessagesReturnsSeveralWholeMessagesAndListOnlySelect
   ASSERT_TRUE(Append(account, "INBOX", small1, nullptr).ok());
   ASSERT_TRUE(Append(account, "INBOX", big, nullptr).ok());
   ASSERT_TRUE(Append(account, "INBOX", small3, nullptr).ok());
-  pb::FetchMessagesRequest req;
-  req.set_account(account);
-  req.set_mailbox("INBOX");
-  for (uint32_t u : {1u, 2u, 3u, 99u}) req.add_uids(u);
-  req.set_max_message_bytes(4096);
-  auto ctx = rpc::ContextWithDeadline();
-  auto reader = stub().FetchMessages(ctx.get(), req);
-  std::map<uint32_t, std::string> got;
-  pb::FetchMessagesResponse r;
-  while (reader->Read(&r)) got[r.uid()] = r.content();
-  ASSERT_TRUE(reader->Finish().ok());
-  EXPECT_EQ(got, (std::map<uint32_t, std::string>{{1, small1}, {3, small3}}))
+  EXPECT_EQ(FetchMessages(account, {1, 2, 3, 99}, 4096),
+            (std::map<uint32_t, std::string>{{1, small1}, {3, small3}}))
       << "exact bytes; the big one and the missing UID are left out";
-  for (int i = 0; i < 300; ++i) req.add_uids(1000 + i);
-  ctx = rpc::ContextWithDeadline();
-  reader = stub().FetchMessages(ctx.get(), req);
-  while (reader->Read(&r)) {
-  }
-  EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  std::vector<uint32_t> too_many = {1, 2, 3};
+  for (int i = 0; i < 300; ++i) too_many.push_back(1000 + i);
+  grpc::Status s;
+  FetchMessages(account, too_many, 4096, &s);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
 
   pb::SelectRequest sel;
   sel.set_account(account);
   sel.set_mailbox("INBOX");
   sel.set_with_messages(true);
   sel.set_list_only(true);
-  ctx = rpc::ContextWithDeadline();
+  auto ctx = rpc::ContextWithDeadline();
   auto sr = stub().Select(ctx.get(), sel);
   pb::SelectResponse resp;
   std::vector<uint64_t> sizes;

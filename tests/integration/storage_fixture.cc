@@ -161,6 +161,62 @@ std::vector<uint32_t> StorageTest::SelectUids(const std::string& account,
   return uids;
 }
 
+std::map<uint32_t, uint64_t> StorageTest::SelectSizes(const std::string& account, bool list_only) {
+  pb::SelectRequest req;
+  req.set_account(account);
+  req.set_mailbox("INBOX");
+  req.set_with_messages(true);
+  req.set_list_only(list_only);
+  auto ctx = rpc::ContextWithDeadline();
+  auto reader = stub_->Select(ctx.get(), req);
+  std::map<uint32_t, uint64_t> sizes;
+  pb::SelectResponse r;
+  while (reader->Read(&r)) {
+    EXPECT_EQ(r.uids_size(), r.sizes_size());
+    for (int i = 0; i < r.uids_size() && i < r.sizes_size(); ++i) sizes[r.uids(i)] = r.sizes(i);
+  }
+  grpc::Status s = reader->Finish();
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  return sizes;
+}
+
+std::vector<pb::MessageMetadata> StorageTest::FetchMetadata(const std::string& account,
+                                                            const pb::IdSet& uids) {
+  pb::FetchMetadataRequest req;
+  req.set_account(account);
+  req.set_mailbox("INBOX");
+  *req.mutable_uids() = uids;
+  req.set_envelope(true);
+  req.set_body_structure(true);
+  auto ctx = rpc::ContextWithDeadline();
+  auto reader = stub_->FetchMetadata(ctx.get(), req);
+  pb::FetchMetadataResponse r;
+  std::vector<pb::MessageMetadata> got;
+  while (reader->Read(&r)) got.insert(got.end(), r.messages().begin(), r.messages().end());
+  grpc::Status s = reader->Finish();
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  return got;
+}
+
+std::map<uint32_t, std::string> StorageTest::FetchMessages(const std::string& account,
+                                                           const std::vector<uint32_t>& uids,
+                                                           uint64_t max, grpc::Status* status) {
+  pb::FetchMessagesRequest req;
+  req.set_account(account);
+  req.set_mailbox("INBOX");
+  for (uint32_t u : uids) req.add_uids(u);
+  req.set_max_message_bytes(max);
+  auto ctx = rpc::ContextWithDeadline();
+  auto reader = stub_->FetchMessages(ctx.get(), req);
+  std::map<uint32_t, std::string> got;
+  pb::FetchMessagesResponse r;
+  while (reader->Read(&r)) got[r.uid()] = r.content();
+  grpc::Status s = reader->Finish();
+  if (status) *status = s;
+  else EXPECT_TRUE(s.ok()) << s.error_message();
+  return got;
+}
+
 std::string StorageTest::Sql(const std::string& query) {
   pqxx::connection c(Cluster().url());
   pqxx::nontransaction tx(c);

@@ -2,6 +2,7 @@
 // binary, one in-process storage server per test suite, and helpers for common calls.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -45,6 +46,15 @@ class StorageTest : public ::testing::Test {
                          uint64_t length = 0, grpc::Status* status = nullptr,
                          int* chunks = nullptr);
   std::vector<uint32_t> SelectUids(const std::string& account, const std::string& mailbox);
+  // The sizes Select gives for INBOX's messages, by UID: POP3 sizes with list_only.
+  std::map<uint32_t, uint64_t> SelectSizes(const std::string& account, bool list_only);
+  // FetchMetadata of `uids` in INBOX, with envelope and structure.
+  std::vector<pb::MessageMetadata> FetchMetadata(const std::string& account, const pb::IdSet& uids);
+  // FetchMessages of `uids` in INBOX: content by UID; the call's status in *status (when
+  // given, else it must succeed).
+  std::map<uint32_t, std::string> FetchMessages(const std::string& account,
+                                                const std::vector<uint32_t>& uids, uint64_t max,
+                                                grpc::Status* status = nullptr);
   // Runs one SQL query against the test database and returns the first column of the first row.
   static std::string Sql(const std::string& query);
   // One HTTP GET (e.g. /metrics on the server's http_port()); the whole response, status in *code.

@@ -157,6 +157,7 @@ class GrpcStorageClient final : public StorageClient {
     for (const auto& a : envelope.accounts) req.add_accounts(a);
     for (const auto& a : envelope.outbound) req.add_outbound(a);
     req.set_sender(envelope.sender);
+    req.set_trace(envelope.trace);
     req.set_content(std::move(content));
     // Not retried here: the caller answers 4xx and the sending MTA retries.
     internal::Unary<storage::v1::DeliverRequest, storage::v1::DeliverResponse,
@@ -476,6 +477,7 @@ absl::StatusOr<storage::v1::DeliverResponse> FakeStorageClient::Deliver(const En
   if (down_) return absl::UnavailableError("storage down");
   absl::MutexLock lock(&mu_);
   if (!deliver_status_.ok()) return deliver_status_;
+  content.insert(0, envelope.trace);  // stored as storage stores it: trace, then content
   for (const auto& a : envelope.accounts) inbox_[a][++next_uid_[a]] = content;
   storage::v1::DeliverResponse r;
   for (const auto& address : envelope.outbound) {

@@ -53,7 +53,7 @@ void Pool::UpdateGauges() {
   open_gauge_.Set(open_);
 }
 
-absl::StatusOr<std::unique_ptr<pqxx::connection>> Pool::Acquire() {
+absl::StatusOr<std::unique_ptr<Connection>> Pool::Acquire() {
   {
     absl::MutexLock lock(&mu_);
     auto can_take = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
@@ -74,7 +74,7 @@ absl::StatusOr<std::unique_ptr<pqxx::connection>> Pool::Acquire() {
     UpdateGauges();
   }
   try {
-    auto c = std::make_unique<pqxx::connection>(options_.url);
+    auto c = std::make_unique<Connection>(options_.url);
     // "250 only after commit" relies on durable commits; a database or role default of
     // synchronous_commit=off would silently break it, so every connection insists.
     pqxx::nontransaction(*c).exec("SET synchronous_commit = on");
@@ -91,7 +91,7 @@ absl::StatusOr<std::unique_ptr<pqxx::connection>> Pool::Acquire() {
   }
 }
 
-void Pool::Release(std::unique_ptr<pqxx::connection> c, bool broken) {
+void Pool::Release(std::unique_ptr<Connection> c, bool broken) {
   absl::MutexLock lock(&mu_);
   --in_use_;
   if (broken || !c->is_open()) {

@@ -497,20 +497,21 @@ class Session {
       co_return true;
     }
     const std::string id = log::NewId("m");
-    std::string content = "Return-Path: <" + mail_.reverse_path.Address() + ">\r\n" +
-                          ReceivedHeader(id) + message;
+    std::string trace =
+        "Return-Path: <" + mail_.reverse_path.Address() + ">\r\n" + ReceivedHeader(id);
     std::set<std::string> accounts, outbound;
     for (const auto& r : rcpts_) {
       if (r.remote) outbound.insert(r.address);
       accounts.insert(r.accounts.begin(), r.accounts.end());
     }
     clients::Envelope envelope{mail_.reverse_path.Address(), {accounts.begin(), accounts.end()},
-                               {outbound.begin(), outbound.end()}};
-    const size_t size = content.size();
+                               {outbound.begin(), outbound.end()}, std::move(trace)};
+    const size_t size = envelope.trace.size() + message.size();
     const int recipients = static_cast<int>(accounts.size() + outbound.size());
     auto& storage = env_.storage;
-    auto deliver = [&storage, &envelope, &content](auto done) {
-      storage.DeliverAsync(envelope, std::move(content), std::move(done));
+    // The body goes as it came off the socket, apart from the trace: no copy to prepend it.
+    auto deliver = [&storage, &envelope, &message](auto done) {
+      storage.DeliverAsync(envelope, std::move(message), std::move(done));
     };
     auto stored =
         co_await net::Await<absl::StatusOr<storage::v1::DeliverResponse>>(deliver, lc_.conn);

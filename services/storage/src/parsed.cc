@@ -10,6 +10,8 @@
 namespace tern::storage {
 namespace {
 
+namespace pb = ::tern::storage::v1;
+
 void ConvertAddresses(const std::vector<mime::Address>& in,
                       google::protobuf::RepeatedPtrField<pb::Address>* out) {
   for (const auto& a : in) {
@@ -76,6 +78,17 @@ int MonthIndex(std::string_view m) {
     }
   }
   return -1;
+}
+
+// Whether trace + content, from octet `from` on, is exactly `text`.
+bool TailEquals(std::string_view trace, std::string_view content, uint64_t from,
+                std::string_view text) {
+  if (trace.size() + content.size() - from != text.size()) return false;
+  if (from < trace.size()) {
+    const std::string_view head = trace.substr(from);
+    return text.substr(0, head.size()) == head && text.substr(head.size()) == content;
+  }
+  return content.substr(from - trace.size()) == text;
 }
 
 }  // namespace
@@ -149,11 +162,19 @@ std::optional<absl::Time> ParseMailDate(std::string_view text) {
   return absl::FromCivil(cs, absl::UTCTimeZone()) - absl::Minutes(offset_min);
 }
 
-ParsedMessage ParseForStorage(const std::string& content) {
-  mime::Message m = mime::Parse(content);
+ParsedMessage ParseForStorage(std::string_view content) { return ParseForStorage({}, content); }
+
+ParsedMessage ParseForStorage(std::string_view trace, std::string_view content) {
+  mime::Parser parser;
+  parser.Feed(trace);
+  parser.Feed(content);
+  mime::Message m = parser.Finish();
+  pop3_protocol::ListSizeCounter pop3;
+  pop3.Add(trace);
+  pop3.Add(content);
   ParsedMessage p;
-  p.size = content.size();
-  p.pop3_size = pop3_protocol::ListSize(content);
+  p.size = trace.size() + content.size();
+  p.pop3_size = pop3.Total();
   p.header_size = m.header_size;
   pb::Envelope env;
   ConvertEnvelope(m.envelope, &env);
@@ -164,8 +185,8 @@ ParsedMessage ParseForStorage(const std::string& content) {
   if (m.envelope.date) p.sent_date = ParseMailDate(*m.envelope.date);
   p.header_text = SanitizeUtf8(m.header_text);
   std::string text = SanitizeUtf8(m.search_text);
-  if (!(text.size() == m.search_text.size() && content.size() >= p.header_size &&
-        content.compare(p.header_size, std::string::npos, text) == 0)) {
+  if (!(text.size() == m.search_text.size() && p.size >= p.header_size &&
+        TailEquals(trace, content, p.header_size, text))) {
     p.body_text = std::move(text);
   }
   p.malformed = m.malformed;

@@ -3,6 +3,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "absl/time/time.h"
 #include "tern/storage/v1/storage.pb.h"
@@ -24,7 +25,10 @@ struct ParsedMessage {
   bool malformed = false;
 };
 
-ParsedMessage ParseForStorage(const std::string& content);
+ParsedMessage ParseForStorage(std::string_view content);
+// The message `trace` followed by `content`, parsed as that concatenation (every offset and size
+// counts from the first octet of `trace`) without making it.
+ParsedMessage ParseForStorage(std::string_view trace, std::string_view content);
 
 // RFC 5322 date-time (lenient: optional weekday and seconds, obsolete zone names).
 std::optional<absl::Time> ParseMailDate(std::string_view text);

@@ -12,8 +12,8 @@ namespace {
 constexpr const char* kBodyText =
     "coalesce(m.body_text, convert_from(substring(m.content FROM (m.header_size + 1)::int), 'UTF8'))";
 
-std::string Day(const google::protobuf::Timestamp& t) {
-  return absl::FormatTime("%Y-%m-%d", absl::FromUnixSeconds(t.seconds()), absl::UTCTimeZone());
+std::string Day(int64_t unix_seconds) {
+  return absl::FormatTime("%Y-%m-%d", absl::FromUnixSeconds(unix_seconds), absl::UTCTimeZone());
 }
 
 // Escapes every non-alphanumeric byte for a PostgreSQL ARE, so user text matches literally.
@@ -28,17 +28,15 @@ std::string RegexLiteral(const std::string& s) {
 
 }  // namespace
 
-absl::StatusOr<std::string> IdSetSql(const pb::IdSet& set, const std::string& column,
+absl::StatusOr<std::string> IdSetSql(const IdSet& set, const std::string& column,
                                      uint32_t star, size_t max_ranges) {
-  if (set.ranges().empty()) return absl::InvalidArgumentError("empty UID set");
-  if (static_cast<size_t>(set.ranges_size()) > max_ranges) {
-    return absl::InvalidArgumentError("UID set: too many ranges");
-  }
+  if (set.empty()) return absl::InvalidArgumentError("empty UID set");
+  if (set.size() > max_ranges) return absl::InvalidArgumentError("UID set: too many ranges");
   std::string sql = "(";
   bool first = true;
-  for (const auto& r : set.ranges()) {
-    uint32_t a = r.first() == 0 ? star : r.first();
-    uint32_t b = r.last() == 0 ? star : r.last();
+  for (const auto& r : set) {
+    uint32_t a = r.first == 0 ? star : r.first;
+    uint32_t b = r.last == 0 ? star : r.last;
     if (a > b) std::swap(a, b);
     if (!first) sql += " OR ";
     first = false;
@@ -61,47 +59,48 @@ std::string SearchBuilder::Param(std::string value) {
   return "$" + std::to_string(params_.size());
 }
 
-absl::StatusOr<std::string> SearchBuilder::Build(const pb::SearchKey& key) {
+absl::StatusOr<std::string> SearchBuilder::Build(const SearchKey& key) {
   return Node(key, 0);
 }
 
-absl::StatusOr<std::string> SearchBuilder::Node(const pb::SearchKey& key, size_t depth) {
+absl::StatusOr<std::string> SearchBuilder::Node(const SearchKey& key, size_t depth) {
   if (depth > limits_.max_search_depth) return absl::InvalidArgumentError("search: too deep");
   if (++nodes_ > limits_.max_search_keys) return absl::InvalidArgumentError("search: too many keys");
-  switch (key.key_case()) {
-    case pb::SearchKey::KEY_NOT_SET:
-    case pb::SearchKey::kAll:
+  using K = SearchKey::Kind;
+  const std::string n = std::to_string(key.number);
+  switch (key.kind) {
+    case K::kAll:
       return std::string("TRUE");
-    case pb::SearchKey::kFlagSet:
-      return "(mm.flags & " + std::to_string(key.flag_set()) + ") <> 0";
-    case pb::SearchKey::kFlagUnset:
-      return "(mm.flags & " + std::to_string(key.flag_unset()) + ") = 0";
-    case pb::SearchKey::kNew:
+    case K::kFlagSet:
+      return "(mm.flags & " + n + ") <> 0";
+    case K::kFlagUnset:
+      return "(mm.flags & " + n + ") = 0";
+    case K::kNew:
       return std::string("(mm.flags & 1) = 0");
-    case pb::SearchKey::kKeyword:
-      return Param(key.keyword()) + " = ANY(mm.keywords)";
-    case pb::SearchKey::kUnkeyword:
-      return "NOT (" + Param(key.unkeyword()) + " = ANY(mm.keywords))";
-    case pb::SearchKey::kBefore:
-      return "(mm.internal_date AT TIME ZONE 'UTC')::date < " + Param(Day(key.before())) + "::date";
-    case pb::SearchKey::kOn:
-      return "(mm.internal_date AT TIME ZONE 'UTC')::date = " + Param(Day(key.on())) + "::date";
-    case pb::SearchKey::kSince:
-      return "(mm.internal_date AT TIME ZONE 'UTC')::date >= " + Param(Day(key.since())) + "::date";
-    case pb::SearchKey::kSentBefore:
-      return "(m.sent_date AT TIME ZONE 'UTC')::date < " + Param(Day(key.sent_before())) + "::date";
-    case pb::SearchKey::kSentOn:
-      return "(m.sent_date AT TIME ZONE 'UTC')::date = " + Param(Day(key.sent_on())) + "::date";
-    case pb::SearchKey::kSentSince:
-      return "(m.sent_date AT TIME ZONE 'UTC')::date >= " + Param(Day(key.sent_since())) + "::date";
-    case pb::SearchKey::kLarger:
-      return "mm.size > " + std::to_string(key.larger());
-    case pb::SearchKey::kSmaller:
-      return "mm.size < " + std::to_string(key.smaller());
-    case pb::SearchKey::kModseq:
-      return "mm.modseq >= " + std::to_string(key.modseq());
-    case pb::SearchKey::kHeader: {
-      const std::string& field = key.header().field();
+    case K::kKeyword:
+      return Param(key.text) + " = ANY(mm.keywords)";
+    case K::kUnkeyword:
+      return "NOT (" + Param(key.text) + " = ANY(mm.keywords))";
+    case K::kBefore:
+      return "(mm.internal_date AT TIME ZONE 'UTC')::date < " + Param(Day(key.number)) + "::date";
+    case K::kOn:
+      return "(mm.internal_date AT TIME ZONE 'UTC')::date = " + Param(Day(key.number)) + "::date";
+    case K::kSince:
+      return "(mm.internal_date AT TIME ZONE 'UTC')::date >= " + Param(Day(key.number)) + "::date";
+    case K::kSentBefore:
+      return "(m.sent_date AT TIME ZONE 'UTC')::date < " + Param(Day(key.number)) + "::date";
+    case K::kSentOn:
+      return "(m.sent_date AT TIME ZONE 'UTC')::date = " + Param(Day(key.number)) + "::date";
+    case K::kSentSince:
+      return "(m.sent_date AT TIME ZONE 'UTC')::date >= " + Param(Day(key.number)) + "::date";
+    case K::kLarger:
+      return "mm.size > " + n;
+    case K::kSmaller:
+      return "mm.size < " + n;
+    case K::kModseq:
+      return "mm.modseq >= " + n;
+    case K::kHeader: {
+      const std::string& field = key.field;
       if (field.empty() || field.size() > 200) {
         return absl::InvalidArgumentError("search: bad header field name");
       }
@@ -112,37 +111,38 @@ absl::StatusOr<std::string> SearchBuilder::Node(const pb::SearchKey& key, size_t
       }
       // header_text holds one unfolded "Name: value" line per field.
       return "m.header_text ~* " +
-             Param("(^|\n)" + RegexLiteral(field) + ":[^\n]*" + RegexLiteral(key.header().value()));
+             Param("(^|\n)" + RegexLiteral(field) + ":[^\n]*" + RegexLiteral(key.text));
     }
-    case pb::SearchKey::kText: {
-      std::string p = Param(key.text());
+    case K::kText: {
+      std::string p = Param(key.text);
       return "(strpos(lower(m.header_text), lower(" + p + ")) > 0 OR strpos(lower(" +
              std::string(kBodyText) + "), lower(" + p + ")) > 0)";
     }
-    case pb::SearchKey::kBody:
-      return "strpos(lower(" + std::string(kBodyText) + "), lower(" + Param(key.body()) + ")) > 0";
-    case pb::SearchKey::kUid:
-      return IdSetSql(key.uid(), "mm.uid", max_uid_, limits_.max_ranges);
-    case pb::SearchKey::kSeq: {
+    case K::kBody:
+      return "strpos(lower(" + std::string(kBodyText) + "), lower(" + Param(key.text) + ")) > 0";
+    case K::kUid:
+      return IdSetSql(key.set, "mm.uid", max_uid_, limits_.max_ranges);
+    case K::kSeq: {
       TERN_ASSIGN_OR_RETURN(std::string cond,
-                            IdSetSql(key.seq(), "s.seq", max_seq_, limits_.max_ranges));
+                            IdSetSql(key.set, "s.seq", max_seq_, limits_.max_ranges));
       return "mm.uid IN (SELECT s.uid FROM (SELECT uid, row_number() OVER (ORDER BY uid) AS seq "
              "FROM mailbox_messages WHERE mailbox_id = $1) s WHERE " + cond + ")";
     }
-    case pb::SearchKey::kAnd:
-    case pb::SearchKey::kOr: {
-      const auto& keys = key.has_and_() ? key.and_().keys() : key.or_().keys();
-      if (keys.empty()) return std::string(key.has_and_() ? "TRUE" : "FALSE");
+    case K::kAnd:
+    case K::kOr: {
+      const bool is_and = key.kind == K::kAnd;
+      if (key.children.empty()) return std::string(is_and ? "TRUE" : "FALSE");
       std::string sql = "(";
-      for (int i = 0; i < keys.size(); ++i) {
-        TERN_ASSIGN_OR_RETURN(std::string part, Node(keys[i], depth + 1));
-        if (i) sql += key.has_and_() ? " AND " : " OR ";
+      for (size_t i = 0; i < key.children.size(); ++i) {
+        TERN_ASSIGN_OR_RETURN(std::string part, Node(key.children[i], depth + 1));
+        if (i) sql += is_and ? " AND " : " OR ";
         sql += "(" + part + ")";
       }
       return sql + ")";
     }
-    case pb::SearchKey::kNot: {
-      TERN_ASSIGN_OR_RETURN(std::string part, Node(key.not_(), depth + 1));
+    case K::kNot: {
+      if (key.children.size() != 1) return absl::InvalidArgumentError("search: NOT needs one key");
+      TERN_ASSIGN_OR_RETURN(std::string part, Node(key.children[0], depth + 1));
       return "NOT (" + part + ")";
     }
   }

@@ -13,7 +13,7 @@ namespace tern::storage {
 
 // "(col BETWEEN a AND b OR col = c ...)"; 0 in a range means "*" (`star`). An empty set is an
 // error; so are more than `max_ranges` ranges.
-absl::StatusOr<std::string> IdSetSql(const pb::IdSet& set, const std::string& column,
+absl::StatusOr<std::string> IdSetSql(const IdSet& set, const std::string& column,
                                      uint32_t star, size_t max_ranges);
 
 class SearchBuilder {
@@ -21,11 +21,11 @@ class SearchBuilder {
   // Parameter $1 is the mailbox id; the builder numbers its own from $2.
   SearchBuilder(int64_t mailbox_id, uint32_t max_uid, const StoreLimits& limits);
   void set_max_seq(uint32_t n) { max_seq_ = n; }
-  absl::StatusOr<std::string> Build(const pb::SearchKey& key);
+  absl::StatusOr<std::string> Build(const SearchKey& key);
   const std::vector<std::string>& params() const { return params_; }
 
  private:
-  absl::StatusOr<std::string> Node(const pb::SearchKey& key, size_t depth);
+  absl::StatusOr<std::string> Node(const SearchKey& key, size_t depth);
   std::string Param(std::string value);
 
   uint32_t max_uid_;

@@ -2,6 +2,7 @@
 // method's latency and status code in exactly one place.
 #pragma once
 
+#include "convert.h"
 #include "probe.h"
 #include "store.h"
 #include "tern/rpc/server_metrics.h"

@@ -1,24 +1,28 @@
 // MailStore: the storage service's logic over PostgreSQL. Every method validates its input,
-// runs in one transaction and returns absl::Status; the gRPC layer (service.cc) only adapts.
-// Streaming reads hand chunks to an `emit` callback that returns false when the client is gone.
+// runs in one transaction and returns absl::Status; the gRPC layer (service.cc, with the
+// conversions in convert.cc) only adapts. Requests and results are the plain structs of
+// store_types.h. Streaming reads hand chunks to an `emit` callback that returns false when the
+// client is gone. The methods are defined by concern, in the file named above each group.
 #pragma once
 
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/time/time.h"
+#include "store_types.h"
 #include "tern/pg/pool.h"
-#include "tern/storage/v1/storage.pb.h"
 
 namespace tern::storage {
-
-namespace pb = ::tern::storage::v1;
 
 struct StoreLimits {
   uint64_t max_message_bytes = 50 << 20;
@@ -53,43 +57,58 @@ class MailStore {
  public:
   MailStore(pg::Pool& db, Probe& probe, ChangePublisher& publisher, StoreLimits limits = {});
 
+  // accounts.cc
   absl::StatusOr<bool> EnsureAccount(const std::string& account);
   // Removes the account's mail store; returns the number of message copies deleted.
   absl::StatusOr<uint32_t> DeleteAccount(const std::string& account);
-  absl::Status CreateMailbox(const pb::CreateMailboxRequest& req, pb::CreateMailboxResponse* resp);
-  absl::Status RenameMailbox(const pb::RenameMailboxRequest& req);
-  absl::Status DeleteMailbox(const pb::DeleteMailboxRequest& req);
-  absl::Status ListMailboxes(const pb::ListMailboxesRequest& req, pb::ListMailboxesResponse* resp);
-  absl::Status SetSubscribed(const pb::SetSubscribedRequest& req);
+  // The account id of a mail store (created on first use); cached.
+  absl::StatusOr<int64_t> AccountId(const std::string& account);
 
-  absl::Status Deliver(const pb::DeliverRequest& req, pb::DeliverResponse* resp);
-  absl::Status Append(const pb::AppendRequest& req, pb::AppendResponse* resp);
+  // mailboxes.cc
+  absl::StatusOr<MailboxInfo> CreateMailbox(const CreateMailboxArgs& args);
+  absl::Status RenameMailbox(const std::string& account, const std::string& from,
+                             const std::string& to);
+  absl::Status DeleteMailbox(const std::string& account, const std::string& name);
+  absl::StatusOr<MailboxList> ListMailboxes(const ListMailboxesArgs& args);
+  absl::Status SetSubscribed(const std::string& account, const std::string& name,
+                             bool subscribed);
 
-  absl::Status Select(const pb::SelectRequest& req,
-                      const std::function<bool(const pb::SelectResponse&)>& emit);
-  absl::Status Status(const pb::StatusRequest& req, pb::StatusResponse* resp);
-  absl::Status FetchMetadata(const pb::FetchMetadataRequest& req,
-                             const std::function<bool(const pb::FetchMetadataResponse&)>& emit);
-  absl::Status FetchContent(const pb::FetchContentRequest& req,
-                            const std::function<bool(const pb::FetchContentResponse&)>& emit);
+  // deliver.cc. Both return only after the commit that stored the message.
+  absl::StatusOr<DeliverResult> Deliver(const DeliverArgs& args);
+  absl::StatusOr<AppendResult> Append(const AppendArgs& args);
 
-  absl::Status FetchMessages(const pb::FetchMessagesRequest& req,
-                             const std::function<bool(const pb::FetchMessagesResponse&)>& emit);
+  // reads.cc
+  absl::Status Select(const SelectArgs& args,
+                      const std::function<bool(const SelectChunk&)>& emit);
+  absl::StatusOr<MailboxInfo> Status(const std::string& account, const std::string& mailbox);
+  absl::Status FetchMetadata(const FetchMetadataArgs& args,
+                             const std::function<bool(const std::vector<MessageMetadata>&)>& emit);
+  absl::Status FetchContent(const FetchContentArgs& args,
+                            const std::function<bool(const ContentChunk&)>& emit);
+  absl::Status FetchMessages(const FetchMessagesArgs& args,
+                             const std::function<bool(const MessageContent&)>& emit);
 
-  absl::Status StoreFlags(const pb::StoreFlagsRequest& req, pb::StoreFlagsResponse* resp);
-  absl::Status Copy(const pb::CopyRequest& req, bool move, pb::CopyResponse* resp);
-  absl::Status Expunge(const pb::ExpungeRequest& req, pb::ExpungeResponse* resp);
-  absl::Status ChangesSince(const pb::ChangesSinceRequest& req, pb::ChangesSinceResponse* resp);
-  absl::Status Search(const pb::SearchRequest& req, pb::SearchResponse* resp);
+  // flags_copy_expunge.cc
+  absl::StatusOr<StoreFlagsResult> StoreFlags(const StoreFlagsArgs& args);
+  absl::StatusOr<CopyResult> Copy(const CopyArgs& args, bool move);
+  absl::StatusOr<ExpungeResult> Expunge(const ExpungeArgs& args);
 
-  // mode: acquire, renew or release (see the proto).
+  // changes.cc
+  absl::StatusOr<Changes> ChangesSince(const ChangesSinceArgs& args);
+
+  // search_store.cc
+  absl::StatusOr<SearchResult> Search(const SearchArgs& args);
+
+  // leases.cc. Acquire, renew or release (see the proto).
   enum class LeaseOp { kAcquire, kRenew, kRelease };
-  absl::Status Lease(LeaseOp op, const pb::LeaseRequest& req, pb::LeaseResponse* resp);
+  absl::StatusOr<LeaseResult> Lease(LeaseOp op, const LeaseArgs& args);
 
-  absl::Status ClaimOutbound(const pb::ClaimOutboundRequest& req, pb::ClaimOutboundResponse* resp);
-  absl::Status CompleteOutbound(const pb::CompleteOutboundRequest& req,
-                                pb::CompleteOutboundResponse* resp);
-  absl::Status ListOutbound(const pb::ListOutboundRequest& req, pb::ListOutboundResponse* resp);
+  // outbound.cc
+  absl::StatusOr<std::vector<OutboundJob>> ClaimOutbound(const ClaimOutboundArgs& args);
+  // True when nothing is left to do and the job is gone.
+  absl::StatusOr<bool> CompleteOutbound(const CompleteOutboundArgs& args);
+  absl::StatusOr<std::vector<OutboundJob>> ListOutbound(const std::string& state, uint32_t limit);
+  absl::StatusOr<OutboundJob> UpdateOutbound(const UpdateOutboundArgs& args);
   // Jobs and the age of the oldest one (seconds), per state: queued, held, failed (every
   // state present, zero when empty). For the queue gauges.
   struct QueueState {
@@ -100,29 +119,30 @@ class MailStore {
   // Drops jobs that gave up (state failed) longer than `retention` ago, with their content
   // when nothing else holds it. Returns how many.
   absl::StatusOr<int64_t> ExpireFailedOutbound(absl::Duration retention);
-  absl::Status UpdateOutbound(const pb::UpdateOutboundRequest& req, pb::OutboundJob* resp);
 
-  absl::Status GetQuota(const std::string& account, pb::Quota* resp);
-  absl::Status SetQuota(const pb::SetQuotaRequest& req, pb::Quota* resp);
-
-  // The account id of a mail store (created on first use); cached.
-  absl::StatusOr<int64_t> AccountId(const std::string& account);
+  // quotas.cc
+  absl::StatusOr<Quota> GetQuota(const std::string& account);
+  absl::StatusOr<Quota> SetQuota(const SetQuotaArgs& args);
 
  private:
-  // Writes one message to the same mailbox of each account (and queues its outbound copies)
-  // with group commit: concurrent calls are queued, and one caller at a time (the leader) takes
-  // every pending call, up to kMaxWriteBatch, and writes them with one statement
-  // (tern_deliver_batch), so one transaction and one COMMIT. A delivery refused in a batch
-  // (quota, no such mailbox) changes nothing and gets its own status while the others commit;
-  // a failed COMMIT or a lost connection fails the whole batch; a deadlock retries it whole.
-  // A message whose POP3 size differs from its size is written alone, with its POP3 size in the
-  // same transaction. Returns only after the commit that stored the message.
-  absl::Status WriteMessage(const std::vector<std::string>& accounts, const std::string& mailbox,
-                            const std::string& content, const google::protobuf::Timestamp& date,
-                            uint32_t flags, const std::vector<std::string>& keywords,
-                            pb::DeliverResponse* resp, const std::string& sender = "",
-                            const std::vector<std::string>& outbound = {});
+  // deliver.cc. Writes one message, `trace` followed by `content` (both left where they are:
+  // each goes to libpq as a parameter of its own and PostgreSQL joins them), to the same
+  // mailbox of each account (and queues its outbound copies) with group commit: concurrent calls are queued, and one caller at a time
+  // (the leader) takes every pending call, up to kMaxWriteBatch, and writes them with one
+  // statement (tern_deliver_batch), so one transaction and one COMMIT. A delivery refused in a
+  // batch (quota, no such mailbox) changes nothing and gets its own status while the others
+  // commit; a failed COMMIT or a lost connection fails the whole batch; a deadlock retries it
+  // whole. A message whose POP3 size differs from its size is written alone, with its POP3 size
+  // in the same transaction. Returns only after the commit that stored the message.
   struct WriteJob;
+  absl::StatusOr<DeliverResult> WriteMessage(const std::vector<std::string>& accounts,
+                                             const std::string& mailbox,
+                                             std::string_view trace, std::string_view content,
+                                             std::optional<int64_t> internal_date,
+                                             uint32_t flags,
+                                             const std::vector<std::string>& keywords,
+                                             const std::string& sender = "",
+                                             const std::vector<std::string>& outbound = {});
   // Deliveries per batch: at most PostgreSQL's per-backend cache of subtransaction ids (64;
   // each delivery of a batch is a subtransaction), beyond which every snapshot gets slower.
   static constexpr size_t kMaxWriteBatch = 64;
@@ -132,6 +152,8 @@ class MailStore {
   static constexpr int kMaxWriteBatches = 1;
   // Runs `batch` (taken from write_queue_ by its leader) and sets each job's status.
   void RunWriteBatch(std::vector<WriteJob*> batch);
+
+  // store.cc
   void CollectGarbage(const std::vector<int64_t>& message_ids);
   // A read-write transaction whose change notes are published after it commits.
   absl::Status Change(

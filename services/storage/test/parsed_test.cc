@@ -72,5 +72,34 @@ TEST(ParseForStorageTest, KeepsDecodedTextWhenItDiffersFromTheRawBody) {
   ASSERT_TRUE(q.body_text.has_value()) << "invalid UTF-8 must not be searched through convert_from";
 }
 
+// A trace put in front of the content parses as the concatenation would, wherever the two
+// pieces meet (inside a header line, at the header's end, inside the body).
+TEST(ParseForStorageTest, TraceAndContentParseAsTheirConcatenation) {
+  const std::string whole =
+      "Return-Path: <s@example.org>\r\nReceived: from a by b; Tue, 3 Mar 2026 10:00:00 +0000\r\n"
+      "From: s@example.org\r\nSubject: two pieces\r\nMIME-Version: 1.0\r\n"
+      "Content-Type: multipart/mixed; boundary=B\r\n\r\n--B\r\nContent-Type: text/plain\r\n\r\n"
+      "caf\xc3\xa9 bare\nLF\r\n--B\r\nContent-Type: text/plain; charset=iso-8859-1\r\n"
+      "Content-Transfer-Encoding: quoted-printable\r\n\r\ncaf=E9\r\n--B--";
+  // A plain text body is the search text itself (stored once), split or not.
+  const std::string plain = "Subject: plain\r\n\r\njust text\r\n";
+  for (const std::string& msg : {whole, plain}) {
+    const ParsedMessage want = ParseForStorage(msg);
+    for (size_t split = 0; split <= msg.size(); ++split) {
+      const ParsedMessage got = ParseForStorage(std::string_view(msg).substr(0, split),
+                                                std::string_view(msg).substr(split));
+      ASSERT_EQ(got.size, want.size) << split;
+      EXPECT_EQ(got.pop3_size, want.pop3_size) << split;
+      EXPECT_EQ(got.header_size, want.header_size) << split;
+      EXPECT_EQ(got.envelope, want.envelope) << split;
+      EXPECT_EQ(got.body_structure, want.body_structure) << split;
+      EXPECT_EQ(got.sent_date, want.sent_date) << split;
+      EXPECT_EQ(got.header_text, want.header_text) << split;
+      EXPECT_EQ(got.body_text, want.body_text) << split;
+    }
+  }
+  EXPECT_GT(ParseForStorage(whole).pop3_size, whole.size()) << "the bare LF and the open last line";
+}
+
 }  // namespace
 }  // namespace tern::storage

@@ -72,6 +72,9 @@ struct Envelope {
   std::string sender;                 // the reverse path; "" for <> (bounces)
   std::vector<std::string> accounts;  // local accounts
   std::vector<std::string> outbound;  // addresses of other domains
+  // Trace header lines (Return-Path, Received) stored in front of the content: sent as their
+  // own piece so the body is never copied to prepend them.
+  std::string trace;
 };
 
 class StorageClient {

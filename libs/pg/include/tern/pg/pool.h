@@ -14,6 +14,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "pqxx/pqxx"
+#include "tern/pg/binary.h"
 #include "prometheus/counter.h"
 #include "prometheus/family.h"
 #include "prometheus/gauge.h"
@@ -44,6 +45,7 @@ class Pool {
   ~Pool();
 
   // Runs `fn` in a transaction of `mode` and commits when it returns OK (rolls back otherwise).
+  // The transaction's connection is a pg::Connection, so binary.h's statements work on it.
   // Serialization failures and deadlocks are retried a few times. Error mapping:
   //   connection lost / refused, commit in doubt -> UNAVAILABLE
   //   SQLSTATE TQ001 -> RESOURCE_EXHAUSTED, TN001 -> NOT_FOUND (the raised message is kept),
@@ -61,8 +63,8 @@ class Pool {
   void CountError(const std::string& kind);
 
  private:
-  absl::StatusOr<std::unique_ptr<pqxx::connection>> Acquire();
-  void Release(std::unique_ptr<pqxx::connection> c, bool broken);
+  absl::StatusOr<std::unique_ptr<Connection>> Acquire();
+  void Release(std::unique_ptr<Connection> c, bool broken);
   void UpdateGauges() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const PoolOptions options_;
@@ -72,7 +74,7 @@ class Pool {
   prometheus::Gauge& in_use_gauge_;
   prometheus::Gauge& open_gauge_;
   absl::Mutex mu_;
-  std::vector<std::unique_ptr<pqxx::connection>> idle_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::unique_ptr<Connection>> idle_ ABSL_GUARDED_BY(mu_);
   int open_ ABSL_GUARDED_BY(mu_) = 0;
   int in_use_ ABSL_GUARDED_BY(mu_) = 0;
 };
