@@ -16,16 +16,17 @@ asio::awaitable<bool> SessionIo::Finish() {
   co_return ok;
 }
 
-asio::awaitable<size_t> SessionIo::Read(char* buf, size_t size, bool idle,
-                                        const std::string& goodbye) {
+asio::awaitable<void> SessionIo::Goodbye() {
+  QueueGoodbye();
+  co_await Finish();
+}
+
+asio::awaitable<size_t> SessionIo::Read(char* buf, size_t size, bool idle) {
   if (!co_await Flush()) co_return 0;
   conn_.set_interruptible(idle);
   size_t n = co_await conn_.ReadSome(buf, size);
   conn_.set_interruptible(false);
-  if (n == 0 && conn_.open() && conn_.draining()) {
-    out_ += goodbye;
-    co_await Finish();
-  }
+  if (n == 0 && conn_.open() && conn_.draining()) co_await Goodbye();
   co_return n;
 }
 

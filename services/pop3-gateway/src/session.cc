@@ -39,8 +39,8 @@ class Session {
     env_.probe.SessionOpened(conn_->listener());
     log::Info("pop3 connect", {{"listener", conn_->listener()}, {"ip", conn_->peer().to_string()}},
               &lc_);
-    if (conn_->draining()) {
-      Queue(pp::StandardReply(ReplyId::kShuttingDown));
+    if (io_.draining()) {
+      io_.QueueGoodbye();
     } else {
       Queue(pp::Greeting(env_.config.apop ? banner_ : std::string()));
       co_await Loop();
@@ -76,9 +76,8 @@ class Session {
   }
   awaitable<bool> Fill() {
     char buf[8192];
-    const std::string bye = pp::Format(pp::StandardReply(ReplyId::kShuttingDown));
     if (reader_.mid_line()) conn_->LinePending();  // its end must come within line_timeout
-    size_t n = co_await io_.Read(buf, sizeof buf, true, bye);
+    size_t n = co_await io_.Read(buf, sizeof buf, true);
     if (n == 0) co_return false;
     reader_.Feed(std::string_view(buf, n));
     co_return true;
@@ -96,8 +95,8 @@ class Session {
 
   awaitable<void> Loop() {
     for (;;) {
-      if (conn_->draining() && state_ != pp::State::kUpdate) {
-        Queue(pp::StandardReply(ReplyId::kShuttingDown));
+      if (io_.draining() && state_ != pp::State::kUpdate) {
+        io_.QueueGoodbye();
         co_return;  // nothing deleted: the session did not reach UPDATE
       }
       auto next = reader_.Next();
@@ -130,10 +129,7 @@ class Session {
       if (!go_on) co_return;
       if (upgrade_) {
         upgrade_ = false;
-        if (!co_await io_.Flush()) co_return;
-        reader_.DiscardBuffered();  // plaintext after STLS is never executed
-        bool tls_ok = co_await conn_->StartTls();
-        if (!tls_ok) co_return;
+        if (!co_await io_.StartTls(reader_)) co_return;
         user_.clear();
       }
     }
@@ -570,7 +566,7 @@ class Session {
   std::shared_ptr<net::Connection> conn_;
   pp::CommandReader reader_;
   log::Context lc_;
-  net::SessionIo io_{*conn_};
+  net::SessionIo io_{*conn_, pp::Format(pp::StandardReply(ReplyId::kShuttingDown))};
   std::string& out_ = io_.out();
   std::string banner_;
   pp::State state_ = pp::State::kAuthorization;

@@ -62,9 +62,8 @@ class Session {
   awaitable<void> Run() {
     env_.probe.SessionOpened(conn_->listener());
     log::Info("smtp connect", {{"listener", conn_->listener()}, {"ip", Ip()}}, &lc_);
-    if (conn_->draining()) {
-      Queue(R(ReplyId::kShuttingDown));
-      co_await io_.Finish();
+    if (io_.draining()) {
+      co_await io_.Goodbye();
     } else {
       Queue(sp::Greeting(env_.config.hostname));
       co_await Loop();
@@ -89,9 +88,8 @@ class Session {
   // Fills the reader until it has a line (or the connection ends): false at the end.
   awaitable<bool> Fill() {
     char buf[16384];
-    const std::string bye = sp::Format(R(ReplyId::kShuttingDown));
     if (reader_.mid_line()) conn_->LinePending();  // its end must come within line_timeout
-    size_t n = co_await io_.Read(buf, sizeof buf, !in_mail_, bye);
+    size_t n = co_await io_.Read(buf, sizeof buf, !in_mail_);
     if (n == 0) {
       if (conn_->timed_out()) env_.probe.SessionEnded("timeout");
       co_return false;
@@ -108,9 +106,8 @@ class Session {
 
   awaitable<void> Loop() {
     for (;;) {
-      if (!in_mail_ && conn_->draining()) {
-        Queue(R(ReplyId::kShuttingDown));
-        co_await io_.Finish();
+      if (!in_mail_ && io_.draining()) {
+        co_await io_.Goodbye();
         co_return;
       }
       auto next = reader_.Next();
@@ -137,11 +134,7 @@ class Session {
       }
       if (upgrade_) {
         upgrade_ = false;
-        if (!co_await io_.Flush()) co_return;
-        // Plaintext sent after STARTTLS is never executed (command injection defence).
-        reader_.DiscardBuffered();
-        bool ok = co_await conn_->StartTls();
-        if (!ok) co_return;
+        if (!co_await io_.StartTls(reader_)) co_return;
         // RFC 3207: forget everything learnt before TLS.
         helo_.clear();
         user_.clear();
@@ -657,7 +650,7 @@ class Session {
   std::shared_ptr<net::Connection> conn_;
   sp::CommandReader reader_;
   log::Context lc_;
-  net::SessionIo io_{*conn_};
+  net::SessionIo io_{*conn_, sp::Format(R(ReplyId::kShuttingDown))};
   std::string& out_ = io_.out();
   std::string helo_;
   std::string user_;

@@ -17,7 +17,16 @@ namespace tern::net {
 
 class SessionIo {
  public:
-  explicit SessionIo(Connection& conn) : conn_(conn) {}
+  // `goodbye` is what the session says when a drain ends it (SMTP 421, POP3 -ERR, IMAP BYE).
+  SessionIo(Connection& conn, std::string goodbye)
+      : conn_(conn), goodbye_(std::move(goodbye)) {}
+  // True once the server drains: the session says Goodbye() at its next command boundary.
+  bool draining() const { return conn_.draining(); }
+  // Queues the goodbye and finishes (a drain, or a connection accepted while draining).
+  asio::awaitable<void> Goodbye();
+  // Only queues it, for a session with work to do before its last write (POP3 frees the
+  // maildrop lease first).
+  void QueueGoodbye() { out_ += goodbye_; }
   // Replies appended here are sent by the next Flush().
   std::string& out() { return out_; }
   // Writes what is queued; false when the connection is over.
@@ -26,11 +35,23 @@ class SessionIo {
   // the goodbye. Nothing is read afterwards.
   asio::awaitable<bool> Finish();
   // Flushes, then reads the client's next bytes into `buf`: how many, 0 at the end. While
-  // `idle` (between commands), a drain interrupts the wait and `goodbye` is sent first.
-  asio::awaitable<size_t> Read(char* buf, size_t size, bool idle, const std::string& goodbye);
+  // `idle` (between commands), a drain interrupts the wait and the goodbye is sent first.
+  asio::awaitable<size_t> Read(char* buf, size_t size, bool idle);
+  // STARTTLS / STLS, after the "go ahead" reply is queued: sends it, drops whatever plaintext
+  // the client sent after the command (never executed: the command-injection defence of
+  // RFC 3207 section 4 and RFC 2595), and runs the handshake. False when the connection is
+  // over. `reader` is the codec's line reader.
+  template <typename Reader>
+  asio::awaitable<bool> StartTls(Reader& reader) {
+    if (!co_await Flush()) co_return false;
+    reader.DiscardBuffered();
+    bool ok = co_await conn_.StartTls();
+    co_return ok;
+  }
 
  private:
   Connection& conn_;
+  const std::string goodbye_;
   std::string out_;
 };
 
