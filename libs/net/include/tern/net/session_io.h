@@ -30,8 +30,11 @@ class SessionIo {
   asio::awaitable<size_t> Read(char* buf, size_t size, bool idle, const std::string& goodbye);
 
  private:
+  static constexpr size_t kKeepCapacity = 16 << 10;  // per buffer, between writes
   Connection& conn_;
   std::string out_;
+  std::string sending_;  // what the write under way sends (see Flush)
+  bool writing_ = false;
 };
 
 // The client's line answering a SASL challenge (SMTP 334, POP3 "+ ", IMAP "+"), read with the
