@@ -4,7 +4,7 @@
 
 #include "tern/auth/v1/auth.grpc.pb.h"
 #include "tern/pop3_protocol/multiline.h"
-#include "tern/rpc/channel.h"
+#include "tern/rpc/client.h"
 #include "tern/rpc/status.h"
 #include "tern/sasl/sasl.h"
 #include "tern/storage/v1/storage.grpc.pb.h"
@@ -26,18 +26,21 @@ absl::Status HealthOf(const std::shared_ptr<grpc::Channel>& channel) {
   return *serving ? absl::OkStatus() : absl::UnavailableError("not serving");
 }
 
+// The client address, for auth's per-address throttling.
+rpc::Metadata ClientIp(const std::string& ip) {
+  if (ip.empty()) return {};
+  return {{"x-tern-client-ip", ip}};
+}
+
 class GrpcAuthClient final : public AuthClient {
  public:
-  explicit GrpcAuthClient(std::shared_ptr<grpc::Channel> ch)
-      : channel_(ch), stub_(auth::v1::Auth::NewStub(ch)) {}
-  absl::Status Health() override { return HealthOf(channel_); }
+  using Stub = auth::v1::Auth::Stub;
+  explicit GrpcAuthClient(rpc::ServiceClient<auth::v1::Auth> client) : client_(std::move(client)) {}
+  absl::Status Health() override { return HealthOf(client_.channel()); }
   absl::StatusOr<auth::v1::LookupRecipientResponse> Lookup(const std::string& address) override {
     auth::v1::LookupRecipientRequest req;
     req.set_address(address);
-    auth::v1::LookupRecipientResponse resp;
-    auto ctx = rpc::ContextWithDeadline(5s);
-    TERN_RETURN_IF_ERROR_GRPC(stub_->LookupRecipient(ctx.get(), req, &resp));
-    return resp;
+    return client_.Call(&Stub::LookupRecipient, req, 5s);
   }
   absl::StatusOr<auth::v1::AuthenticateResponse> Authenticate(
       const std::string& mechanism, const std::vector<std::string>& responses,
@@ -45,11 +48,7 @@ class GrpcAuthClient final : public AuthClient {
     auth::v1::AuthenticateRequest req;
     req.set_mechanism(mechanism);
     for (const auto& r : responses) req.add_responses(r);
-    auth::v1::AuthenticateResponse resp;
-    auto ctx = rpc::ContextWithDeadline(10s);
-    if (!client_ip.empty()) ctx->AddMetadata("x-tern-client-ip", client_ip);
-    TERN_RETURN_IF_ERROR_GRPC(stub_->Authenticate(ctx.get(), req, &resp));
-    return resp;
+    return client_.Call(&Stub::Authenticate, req, 10s, ClientIp(client_ip));
   }
   absl::StatusOr<auth::v1::AuthenticateResponse> VerifyApop(const std::string& user,
                                                             const std::string& timestamp,
@@ -59,23 +58,19 @@ class GrpcAuthClient final : public AuthClient {
     req.set_user(user);
     req.set_timestamp(timestamp);
     req.set_digest(digest);
-    auth::v1::AuthenticateResponse resp;
-    auto ctx = rpc::ContextWithDeadline(10s);
-    if (!client_ip.empty()) ctx->AddMetadata("x-tern-client-ip", client_ip);
-    TERN_RETURN_IF_ERROR_GRPC(stub_->VerifyApop(ctx.get(), req, &resp));
-    return resp;
+    return client_.Call(&Stub::VerifyApop, req, 10s, ClientIp(client_ip));
   }
 
  private:
-  std::shared_ptr<grpc::Channel> channel_;
-  std::unique_ptr<auth::v1::Auth::Stub> stub_;
+  rpc::ServiceClient<auth::v1::Auth> client_;
 };
 
 class GrpcStorageClient final : public StorageClient {
  public:
-  explicit GrpcStorageClient(std::shared_ptr<grpc::Channel> ch)
-      : channel_(ch), stub_(storage::v1::Storage::NewStub(ch)) {}
-  absl::Status Health() override { return HealthOf(channel_); }
+  using Stub = storage::v1::Storage::Stub;
+  explicit GrpcStorageClient(rpc::ServiceClient<storage::v1::Storage> client)
+      : client_(std::move(client)) {}
+  absl::Status Health() override { return HealthOf(client_.channel()); }
   absl::StatusOr<storage::v1::DeliverResponse> Deliver(const Envelope& envelope,
                                                        std::string content) override {
     storage::v1::DeliverRequest req;
@@ -83,11 +78,8 @@ class GrpcStorageClient final : public StorageClient {
     for (const auto& a : envelope.outbound) req.add_outbound(a);
     req.set_sender(envelope.sender);
     req.set_content(std::move(content));
-    storage::v1::DeliverResponse resp;
     // Not retried here: the caller answers 4xx and the sending MTA retries.
-    auto ctx = rpc::ContextWithDeadline(30s);
-    TERN_RETURN_IF_ERROR_GRPC(stub_->Deliver(ctx.get(), req, &resp));
-    return resp;
+    return client_.Call(&Stub::Deliver, req, 30s);
   }
   absl::StatusOr<Maildrop> List(const std::string& account, const std::string& mailbox) override {
     storage::v1::SelectRequest req;
@@ -96,7 +88,7 @@ class GrpcStorageClient final : public StorageClient {
     req.set_with_messages(true);
     req.set_list_only(true);
     auto ctx = rpc::ContextWithDeadline(60s);
-    auto reader = stub_->Select(ctx.get(), req);
+    auto reader = client_.stub().Select(ctx.get(), req);
     Maildrop drop;
     storage::v1::SelectResponse chunk;
     while (reader->Read(&chunk)) {
@@ -115,7 +107,7 @@ class GrpcStorageClient final : public StorageClient {
     req.set_mailbox(mailbox);
     req.set_uid(uid);
     auto ctx = rpc::ContextWithDeadline(60s);
-    auto reader = stub_->FetchContent(ctx.get(), req);
+    auto reader = client_.stub().FetchContent(ctx.get(), req);
     std::string out;
     storage::v1::FetchContentResponse chunk;
     while (reader->Read(&chunk)) {
@@ -135,7 +127,7 @@ class GrpcStorageClient final : public StorageClient {
     for (uint32_t u : uids) req.add_uids(u);
     req.set_max_message_bytes(max_bytes);
     auto ctx = rpc::ContextWithDeadline(60s);
-    auto reader = stub_->FetchMessages(ctx.get(), req);
+    auto reader = client_.stub().FetchMessages(ctx.get(), req);
     std::map<uint32_t, std::string> out;
     storage::v1::FetchMessagesResponse r;
     while (reader->Read(&r)) out[r.uid()] = std::move(*r.mutable_content());
@@ -154,10 +146,7 @@ class GrpcStorageClient final : public StorageClient {
       r->set_first(u);
       r->set_last(u);
     }
-    storage::v1::ExpungeResponse resp;
-    auto ctx = rpc::ContextWithDeadline(30s);
-    TERN_RETURN_IF_ERROR_GRPC(stub_->Expunge(ctx.get(), req, &resp));
-    return absl::OkStatus();
+    return client_.Call(&Stub::Expunge, req, 30s).status();
   }
   absl::StatusOr<bool> Lease(LeaseOp op, const std::string& account, const std::string& name,
                              const std::string& owner, uint32_t ttl_seconds) override {
@@ -166,13 +155,12 @@ class GrpcStorageClient final : public StorageClient {
     req.set_name(name);
     req.set_owner(owner);
     req.set_ttl_seconds(ttl_seconds);
-    storage::v1::LeaseResponse resp;
-    auto ctx = rpc::ContextWithDeadline(10s);
-    grpc::Status s = op == LeaseOp::kAcquire ? stub_->AcquireLease(ctx.get(), req, &resp)
-                     : op == LeaseOp::kRenew ? stub_->RenewLease(ctx.get(), req, &resp)
-                                             : stub_->ReleaseLease(ctx.get(), req, &resp);
-    TERN_RETURN_IF_ERROR_GRPC(s);
-    return resp.granted();
+    auto resp = client_.Call(op == LeaseOp::kAcquire ? &Stub::AcquireLease
+                             : op == LeaseOp::kRenew ? &Stub::RenewLease
+                                                     : &Stub::ReleaseLease,
+                             req, 10s);
+    if (!resp.ok()) return resp.status();
+    return resp->granted();
   }
   absl::StatusOr<std::vector<storage::v1::OutboundJob>> ClaimOutbound(
       const std::string& owner, uint32_t lease_seconds, uint32_t limit,
@@ -182,54 +170,45 @@ class GrpcStorageClient final : public StorageClient {
     req.set_lease_seconds(lease_seconds);
     req.set_limit(limit);
     req.set_max_per_domain(max_per_domain);
-    storage::v1::ClaimOutboundResponse resp;
-    auto ctx = rpc::ContextWithDeadline(30s);
-    TERN_RETURN_IF_ERROR_GRPC(stub_->ClaimOutbound(ctx.get(), req, &resp));
-    return std::vector<storage::v1::OutboundJob>(std::make_move_iterator(resp.mutable_jobs()->begin()),
-                                                 std::make_move_iterator(resp.mutable_jobs()->end()));
+    auto resp = client_.Call(&Stub::ClaimOutbound, req, 30s);
+    if (!resp.ok()) return resp.status();
+    return std::vector<storage::v1::OutboundJob>(std::make_move_iterator(resp->mutable_jobs()->begin()),
+                                                 std::make_move_iterator(resp->mutable_jobs()->end()));
   }
   absl::StatusOr<bool> CompleteOutbound(
       const storage::v1::CompleteOutboundRequest& request) override {
-    storage::v1::CompleteOutboundResponse resp;
-    auto ctx = rpc::ContextWithDeadline(30s);
-    TERN_RETURN_IF_ERROR_GRPC(stub_->CompleteOutbound(ctx.get(), request, &resp));
-    return resp.removed();
+    auto resp = client_.Call(&Stub::CompleteOutbound, request, 30s);
+    if (!resp.ok()) return resp.status();
+    return resp->removed();
   }
   absl::Status EnsureAccount(const std::string& account) override {
     storage::v1::EnsureAccountRequest req;
     req.set_account(account);
-    storage::v1::EnsureAccountResponse resp;
-    auto ctx = rpc::ContextWithDeadline(10s);
-    return rpc::FromGrpc(stub_->EnsureAccount(ctx.get(), req, &resp));
+    return client_.Call(&Stub::EnsureAccount, req, 10s).status();
   }
   absl::Status SetQuota(const std::string& account, uint64_t bytes, uint64_t messages) override {
     storage::v1::SetQuotaRequest req;
     req.set_account(account);
     req.set_storage_bytes(bytes);
     req.set_messages(messages);
-    storage::v1::Quota resp;
-    auto ctx = rpc::ContextWithDeadline(10s);
-    return rpc::FromGrpc(stub_->SetQuota(ctx.get(), req, &resp));
+    return client_.Call(&Stub::SetQuota, req, 10s).status();
   }
   absl::Status DeleteAccount(const std::string& account) override {
     storage::v1::DeleteAccountRequest req;
     req.set_account(account);
-    storage::v1::DeleteAccountResponse resp;
-    auto ctx = rpc::ContextWithDeadline(30s);
-    return rpc::FromGrpc(stub_->DeleteAccount(ctx.get(), req, &resp));
+    return client_.Call(&Stub::DeleteAccount, req, 30s).status();
   }
 
  private:
-  std::shared_ptr<grpc::Channel> channel_;
-  std::unique_ptr<storage::v1::Storage::Stub> stub_;
+  rpc::ServiceClient<storage::v1::Storage> client_;
 };
 
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<AuthClient>> MakeGrpcAuthClient(const rpc::ChannelOptions& options) {
-  auto ch = rpc::MakeChannel(options);
-  if (!ch.ok()) return ch.status();
-  return std::unique_ptr<AuthClient>(std::make_unique<GrpcAuthClient>(*ch));
+  auto client = rpc::ServiceClient<auth::v1::Auth>::Make(options);
+  if (!client.ok()) return client.status();
+  return std::unique_ptr<AuthClient>(std::make_unique<GrpcAuthClient>(*std::move(client)));
 }
 
 DependencyMonitor::DependencyMonitor(std::vector<std::pair<std::string, Check>> checks,
@@ -292,9 +271,9 @@ std::unique_ptr<DependencyMonitor> MonitorBackends(std::shared_ptr<AuthClient> a
 }
 
 absl::StatusOr<std::unique_ptr<StorageClient>> MakeGrpcStorageClient(const rpc::ChannelOptions& options) {
-  auto ch = rpc::MakeChannel(options);
-  if (!ch.ok()) return ch.status();
-  return std::unique_ptr<StorageClient>(std::make_unique<GrpcStorageClient>(*ch));
+  auto client = rpc::ServiceClient<storage::v1::Storage>::Make(options);
+  if (!client.ok()) return client.status();
+  return std::unique_ptr<StorageClient>(std::make_unique<GrpcStorageClient>(*std::move(client)));
 }
 
 void FakeAuthClient::AddAccount(const std::string& address, const std::string& password) {
