@@ -4,9 +4,24 @@ namespace tern::net {
 
 asio::awaitable<bool> SessionIo::Flush() {
   if (out_.empty()) co_return true;
-  std::string data;
-  data.swap(out_);
-  bool ok = co_await conn_.Write(data);
+  if (writing_) {  // a write already under way owns sending_
+    std::string data;
+    data.swap(out_);
+    bool ok = co_await conn_.Write(data);
+    co_return ok;
+  }
+  // The queue and sending_ trade places, each keeping its capacity, so a session that answers
+  // command after command (RETR after RETR) does not allocate and regrow its reply buffer each
+  // time; what a long answer grew beyond kKeepCapacity is given back.
+  writing_ = true;
+  sending_.swap(out_);
+  bool ok = co_await conn_.Write(sending_);
+  if (sending_.capacity() > kKeepCapacity) {
+    std::string().swap(sending_);
+  } else {
+    sending_.clear();
+  }
+  writing_ = false;
   co_return ok;
 }
 

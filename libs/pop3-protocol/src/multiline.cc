@@ -13,6 +13,8 @@ using detail::LineState;
 template <typename Sink>
 LineState Scan(LineState state, std::string_view chunk, Sink& sink) {
   size_t i = 0;
+  size_t lf = 0;  // with have_lf: the first LF at or after i, or chunk.size()
+  bool have_lf = false;
   while (i < chunk.size()) {
     switch (state) {
       case LineState::kLineStart:
@@ -29,9 +31,16 @@ LineState Scan(LineState state, std::string_view chunk, Sink& sink) {
         }
         break;
       case LineState::kText: {
-        // Runs of text go out at once; only CR and LF need a look.
-        const size_t end = chunk.find_first_of("\r\n", i);
-        if (end == std::string_view::npos) {
+        // Runs of text go out at once; only CR and LF need a look. Found with memchr (many
+        // octets at a time; find_first_of tests them one by one), the next LF kept so that
+        // lone CRs before it do not make the search start again: linear in the chunk.
+        if (!have_lf || lf < i) {
+          lf = std::min(chunk.find('\n', i), chunk.size());
+          have_lf = true;
+        }
+        const size_t cr = chunk.substr(i, lf - i).find('\r');
+        const size_t end = cr == std::string_view::npos ? lf : i + cr;
+        if (end == chunk.size()) {
           sink.Text(chunk.substr(i));
           i = chunk.size();
           break;

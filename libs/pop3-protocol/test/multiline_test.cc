@@ -71,6 +71,7 @@ TEST(MultilineWriterTest, Table) {
       {"lone cr kept", "a\rb\r\n", "a\rb\r\n.\r\n"},
       {"lone cr then dot: not a line start", "a\r.\r\n", "a\r.\r\n.\r\n"},
       {"cr cr lf", "a\r\r\n", "a\r\r\n.\r\n"},
+      {"lone crs before one line end", "a\rb\rc\r\n.d\re\n", "a\rb\rc\r\n..d\re\r\n.\r\n"},
       {"final lone cr", "a\r", "a\r\n.\r\n"},
       {"nul and 8-bit kept", "a\0\xff\r\n"s, "a\0\xff\r\n.\r\n"s},
       {"many dots", ".\r\n.\r\n..\r\n", "..\r\n..\r\n...\r\n.\r\n"},

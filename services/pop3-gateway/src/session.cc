@@ -322,54 +322,97 @@ class Session {
     return &drop_.messages[msg - 1];
   }
 
-  // Clients walk the maildrop in order (RETR 1, RETR 2, ...): fetch ahead in one call and
-  // serve from memory, at most kAheadMessages messages and kAheadBytes at a time. The sizes are
-  // the POP3 sizes, never below the stored ones, so what passes kAheadMessageMax here is not
-  // left out by FetchMany.
+  // Reading ahead. Clients walk the maildrop in order (RETR 1, RETR 2, ...): messages come from
+  // storage in batches and are served from memory, and the next batch is asked for as soon as
+  // one lands, so that storage works while the client reads and the client seldom waits for it.
+  // Batches double from kFirstBatch to kAheadMessages messages (a client that reads one message
+  // pays for few; each batch is fetched in about the time the one before it is read), at most
+  // kAheadBytes each, so a walking session holds two batches at most.
+  // Messages over kAheadMessageMax are fetched alone. The sizes are the POP3 sizes, never below
+  // the stored ones, so what passes kAheadMessageMax here is not left out by FetchMany.
   static constexpr size_t kWriteSlice = 64 * 1024;  // RETR: stuff and send this much at a time
+  static constexpr size_t kFirstBatch = 8;
   static constexpr size_t kAheadMessages = 256;
   static constexpr uint64_t kAheadBytes = 4 << 20;
   static constexpr uint64_t kAheadMessageMax = 256 << 10;
 
-  awaitable<void> FetchAhead(uint32_t msg) {
-    std::vector<uint32_t> uids;
+  // One FetchMany on its way or landed. Shared with the coroutine that makes the call, which
+  // fills `got`, sets `done` and cancels `landed` (on the session's strand, as is every use).
+  struct Batch {
+    explicit Batch(const asio::any_io_executor& ex)
+        : landed(ex, asio::steady_timer::time_point::max()) {}
+    std::vector<uint32_t> uids;  // asked for, ascending
+    uint32_t end = 0;            // the message index after the last one considered
+    bool done = false;
+    std::map<uint32_t, std::string> got;  // UID -> content; empty when the call failed
+    asio::steady_timer landed;
+  };
+
+  // Asks for up to `count` messages from index `from` (0-based) without waiting for them.
+  std::shared_ptr<Batch> Ask(const asio::any_io_executor& ex, uint32_t from, size_t count) {
+    auto b = std::make_shared<Batch>(ex);
     uint64_t bytes = 0;
-    for (uint32_t i = msg - 1; i < drop_.messages.size() && uids.size() < kAheadMessages; ++i) {
+    uint32_t i = from;
+    for (; i < drop_.messages.size() && b->uids.size() < count; ++i) {
       const auto& e = drop_.messages[i];
       if (deleted_[i] || e.size > kAheadMessageMax) continue;
       if (bytes + e.size > kAheadBytes) break;
       bytes += e.size;
-      uids.push_back(e.uid);
+      b->uids.push_back(e.uid);
     }
-    if (uids.empty()) co_return;
+    b->end = i;
+    if (b->uids.empty()) {
+      b->done = true;
+      return b;
+    }
     auto& storage = env_.storage;
-    auto fetch = [&storage, a = account_, &uids](auto done) {
-      storage.FetchManyAsync(a, kInbox, uids, kAheadMessageMax, std::move(done));
+    auto call = [b, &storage, a = account_, conn = lc_.conn]() -> awaitable<void> {
+      auto fetch = [&storage, &a, &b](auto done) {
+        storage.FetchManyAsync(a, kInbox, b->uids, kAheadMessageMax, std::move(done));
+      };
+      auto got =
+          co_await net::Await<absl::StatusOr<std::map<uint32_t, std::string>>>(fetch, conn);
+      if (got.ok()) b->got = std::move(*got);
+      b->done = true;
+      b->landed.cancel();
     };
-    auto got =
-        co_await net::Await<absl::StatusOr<std::map<uint32_t, std::string>>>(fetch, lc_.conn);
-    if (got.ok()) ahead_ = std::move(*got);
+    asio::co_spawn(ex, std::move(call), asio::detached);
+    return b;
+  }
+
+  // The content of message `msg` (1-based): from the batch read ahead, or asked for alone.
+  awaitable<absl::StatusOr<std::string>> Content(uint32_t msg, const clients::MaildropEntry& m) {
+    if (m.size <= kAheadMessageMax && !ahead_.count(m.uid)) {
+      const auto ex = co_await asio::this_coro::executor;
+      const bool in_next =
+          next_ && std::binary_search(next_->uids.begin(), next_->uids.end(), m.uid);
+      // The batch already asked for holds it, or the client jumped: start again from here.
+      batch_size_ = in_next ? std::min(batch_size_ * 2, kAheadMessages) : kFirstBatch;
+      std::shared_ptr<Batch> b = in_next ? std::move(next_) : Ask(ex, msg - 1, batch_size_);
+      if (!b->done) {
+        boost::system::error_code ec;
+        co_await b->landed.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      }
+      ahead_ = std::move(b->got);
+      next_ = Ask(ex, b->end, std::min(batch_size_ * 2, kAheadMessages));
+    }
+    if (auto it = ahead_.find(m.uid); it != ahead_.end()) {
+      std::string content = std::move(it->second);
+      ahead_.erase(it);
+      co_return content;
+    }
+    auto& storage = env_.storage;
+    auto fetch = [&storage, a = account_, uid = m.uid](auto done) {
+      storage.FetchAsync(a, kInbox, uid, std::move(done));
+    };
+    auto content = co_await net::Await<absl::StatusOr<std::string>>(fetch, lc_.conn);
+    co_return content;
   }
 
   awaitable<bool> Send(uint32_t msg, std::optional<uint64_t> top_lines) {
     auto* m = Message(msg);
     if (!m) co_return true;
-    const uint32_t uid = m->uid;
-    if (!ahead_.count(uid)) {
-      ahead_.clear();
-      co_await FetchAhead(msg);
-    }
-    absl::StatusOr<std::string> content;
-    if (auto it = ahead_.find(uid); it != ahead_.end()) {
-      content = std::move(it->second);
-      ahead_.erase(it);
-    } else {
-      auto& storage = env_.storage;
-      auto fetch = [&storage, a = account_, uid](auto done) {
-        storage.FetchAsync(a, kInbox, uid, std::move(done));
-      };
-      content = co_await net::Await<absl::StatusOr<std::string>>(fetch, lc_.conn);
-    }
+    absl::StatusOr<std::string> content = co_await Content(msg, *m);
     if (!content.ok()) {
       log::Warn("fetch failed", {{"error", std::string(content.status().message())}}, &lc_);
       Queue(pp::StandardReply(ReplyFor(Call::kFetch, content.status())));
@@ -578,7 +621,9 @@ class Session {
   bool reply_ok_ = false;  // the last reply queued was +OK (see Queue)
   clients::Maildrop drop_;
   std::vector<bool> deleted_;
-  std::map<uint32_t, std::string> ahead_;  // UID -> content fetched ahead
+  std::map<uint32_t, std::string> ahead_;  // UID -> content read ahead, being served
+  std::shared_ptr<Batch> next_;             // the batch asked for after it
+  size_t batch_size_ = kFirstBatch;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

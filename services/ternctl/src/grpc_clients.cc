@@ -1,10 +1,9 @@
 // Clients over gRPC: one channel per service, a deadline on every call, the admin token on every
-// AuthAdmin call.
+// AuthAdmin call — all through rpc::ServiceClient, as the suite's own clients make theirs.
 #include <utility>
 
 #include "tern/auth/v1/auth.grpc.pb.h"
-#include "tern/rpc/channel.h"
-#include "tern/rpc/status.h"
+#include "tern/rpc/client.h"
 #include "tern/storage/v1/storage.grpc.pb.h"
 #include "tern/ternctl/clients.h"
 
@@ -13,14 +12,12 @@ namespace {
 
 class GrpcClients : public Clients {
  public:
-  GrpcClients(const Settings& settings, std::shared_ptr<grpc::Channel> auth,
-              std::shared_ptr<grpc::Channel> storage)
+  GrpcClients(const Settings& settings, rpc::ServiceClient<authpb::AuthAdmin> admin,
+              rpc::ServiceClient<storagepb::Storage> storage)
       : token_(settings.token),
         timeout_(settings.timeout),
-        auth_channel_(std::move(auth)),
-        storage_channel_(std::move(storage)),
-        admin_(authpb::AuthAdmin::NewStub(auth_channel_)),
-        storage_(storagepb::Storage::NewStub(storage_channel_)) {}
+        admin_(std::move(admin)),
+        storage_(std::move(storage)) {}
 
   absl::StatusOr<authpb::Domain> AddDomain(const authpb::DomainRequest& req) override {
     return Admin(&authpb::AuthAdmin::Stub::AddDomain, req);
@@ -78,64 +75,49 @@ class GrpcClients : public Clients {
 
   absl::StatusOr<storagepb::ListMailboxesResponse> ListMailboxes(
       const storagepb::ListMailboxesRequest& req) override {
-    return Call(*storage_, &storagepb::Storage::Stub::ListMailboxes, req, false);
+    return storage_.Call(&storagepb::Storage::Stub::ListMailboxes, req, timeout_);
   }
   absl::StatusOr<storagepb::Quota> GetQuota(const storagepb::GetQuotaRequest& req) override {
-    return Call(*storage_, &storagepb::Storage::Stub::GetQuota, req, false);
+    return storage_.Call(&storagepb::Storage::Stub::GetQuota, req, timeout_);
   }
   absl::StatusOr<storagepb::ListOutboundResponse> ListOutbound(
       const storagepb::ListOutboundRequest& req) override {
-    return Call(*storage_, &storagepb::Storage::Stub::ListOutbound, req, false);
+    return storage_.Call(&storagepb::Storage::Stub::ListOutbound, req, timeout_);
   }
   absl::StatusOr<storagepb::OutboundJob> UpdateOutbound(
       const storagepb::UpdateOutboundRequest& req) override {
-    return Call(*storage_, &storagepb::Storage::Stub::UpdateOutbound, req, false);
+    return storage_.Call(&storagepb::Storage::Stub::UpdateOutbound, req, timeout_);
   }
 
   absl::StatusOr<bool> Health(Service service) override {
-    return rpc::CheckHealth(service == Service::kAuth ? auth_channel_ : storage_channel_, "",
+    return rpc::CheckHealth(service == Service::kAuth ? admin_.channel() : storage_.channel(), "",
                             timeout_);
   }
 
  private:
-  // One unary call with the deadline, and the admin token when `with_token`.
-  template <typename Stub, typename Req, typename Resp>
-  absl::StatusOr<Resp> Call(Stub& stub,
-                            grpc::Status (Stub::*method)(grpc::ClientContext*, const Req&, Resp*),
-                            const Req& req, bool with_token) {
-    std::unique_ptr<grpc::ClientContext> ctx = rpc::ContextWithDeadline(timeout_);
-    if (with_token) ctx->AddMetadata("authorization", "Bearer " + token_);
-    Resp resp;
-    grpc::Status status = (stub.*method)(ctx.get(), req, &resp);
-    if (!status.ok()) return rpc::FromGrpc(status);
-    return resp;
-  }
-
+  // An AuthAdmin call, with the admin token.
   template <typename Req, typename Resp>
   absl::StatusOr<Resp> Admin(grpc::Status (authpb::AuthAdmin::Stub::*method)(grpc::ClientContext*,
                                                                              const Req&, Resp*),
                              const Req& req) {
-    return Call(*admin_, method, req, true);
+    return admin_.Call(method, req, timeout_, {{"authorization", "Bearer " + token_}});
   }
 
   std::string token_;
   std::chrono::milliseconds timeout_;
-  std::shared_ptr<grpc::Channel> auth_channel_;
-  std::shared_ptr<grpc::Channel> storage_channel_;
-  std::unique_ptr<authpb::AuthAdmin::Stub> admin_;
-  std::unique_ptr<storagepb::Storage::Stub> storage_;
+  rpc::ServiceClient<authpb::AuthAdmin> admin_;
+  rpc::ServiceClient<storagepb::Storage> storage_;
 };
 
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Clients>> MakeGrpcClients(const Settings& settings) {
-  absl::StatusOr<std::shared_ptr<grpc::Channel>> auth =
-      rpc::MakeChannel({.target = settings.auth, .tls = settings.tls});
-  if (!auth.ok()) return auth.status();
-  absl::StatusOr<std::shared_ptr<grpc::Channel>> storage =
-      rpc::MakeChannel({.target = settings.storage, .tls = settings.tls});
+  auto admin = rpc::ServiceClient<authpb::AuthAdmin>::Make({.target = settings.auth, .tls = settings.tls});
+  if (!admin.ok()) return admin.status();
+  auto storage =
+      rpc::ServiceClient<storagepb::Storage>::Make({.target = settings.storage, .tls = settings.tls});
   if (!storage.ok()) return storage.status();
-  return std::unique_ptr<Clients>(new GrpcClients(settings, *auth, *storage));
+  return std::unique_ptr<Clients>(new GrpcClients(settings, *std::move(admin), *std::move(storage)));
 }
 
 }  // namespace tern::ternctl

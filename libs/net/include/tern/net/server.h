@@ -1,8 +1,8 @@
 // The TCP/TLS server every gateway uses (Boost.Asio + OpenSSL): listeners with plain or
 // implicit TLS, STARTTLS upgrade, limits on connections in total and per client address, idle
 // and total timeouts, and a graceful drain. A connection is one coroutine on one strand; the
-// protocol code (SMTP, POP3, IMAP) is the Handler and never blocks it: blocking calls go through
-// Offload().
+// protocol code (SMTP, POP3, IMAP) is the Handler and never blocks it: calls to other services
+// are asynchronous and awaited with Await().
 #pragma once
 
 #include <utility>  // before Asio: Boost 1.74 awaitable.hpp misses it under GCC 12
@@ -193,30 +193,12 @@ class Server {
   std::map<Connection*, std::weak_ptr<Connection>> open_ ABSL_GUARDED_BY(mu_);
 };
 
-// Runs `fn` (a blocking call: gRPC, file I/O) on `pool` and resumes the calling coroutine on its
-// own executor with the result.
-// GCC 12 destroys some objects of a coroutine call twice (temporaries in a co_await operand,
-// by-value parameters with a destructor): callers pass a named lambda, taken by reference and
-// moved before the first suspension; the task is a named object too.
-// `request_id` (the session's connection id) is the log::ScopedRequest of the call, so the
-// services called log it and their own calls pass it on.
-template <typename Fn>
-auto Offload(asio::thread_pool& pool, Fn&& fn, std::string_view request_id = {})
-    -> asio::awaitable<decltype(fn())> {
-  using R = decltype(fn());
-  auto task = [f = std::forward<Fn>(fn), id = std::string(request_id)]() mutable -> asio::awaitable<R> {
-    log::ScopedRequest request(id);
-    co_return f();
-  };
-  auto op = asio::co_spawn(pool, std::move(task), asio::use_awaitable);
-  co_return co_await std::move(op);
-}
-
 // Awaits an asynchronous call without holding a thread: `start(done)` begins the call (e.g. a
 // clients::...Async method) and `done(result)` may run on any thread, once; the coroutine
 // resumes on its own executor with the result. `request_id` is the log::ScopedRequest while
-// `start` runs, so the call's context carries it (x-request-id). Pass a named lambda, as for
-// Offload.
+// `start` runs, so the call's context carries it (x-request-id). GCC 12 destroys some objects
+// of a coroutine call twice (temporaries in a co_await operand, by-value parameters with a
+// destructor): pass a named lambda, taken by reference.
 template <typename Result, typename Start>
 asio::awaitable<Result> Await(Start& start, std::string_view request_id = {}) {
   auto initiate = [&start, id = std::string(request_id)](auto handler) {

@@ -50,9 +50,12 @@ class SessionIo {
   }
 
  private:
+  static constexpr size_t kKeepCapacity = 16 << 10;  // per buffer, between writes
   Connection& conn_;
   const std::string goodbye_;
   std::string out_;
+  std::string sending_;  // what the write under way sends (see Flush)
+  bool writing_ = false;
 };
 
 // The client's line answering a SASL challenge (SMTP 334, POP3 "+ ", IMAP "+"), read with the
