@@ -51,6 +51,11 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(const ChannelOptions&
   }
   grpc::ChannelArguments args;
   args.SetLoadBalancingPolicyName("round_robin");
+  // No BDP probing: the flow-control window stays at its default instead of growing to many
+  // megabytes, so a stream the caller reads piece by piece (a 20 MB RETR) is held back at
+  // storage, not buffered whole in the gateway (measured: 11 MiB per session with it, 0.5
+  // without, the same RETR rate on loopback).
+  args.SetInt(GRPC_ARG_HTTP2_BDP_PROBE, 0);
   args.SetMaxReceiveMessageSize(options.max_message_bytes);
   args.SetMaxSendMessageSize(options.max_message_bytes);
   return grpc::CreateCustomChannel(options.target, creds, args);

@@ -409,9 +409,52 @@ class Session {
     co_return content;
   }
 
+  // One piece of a streamed message.
+  awaitable<absl::StatusOr<std::string>> NextPiece(clients::ContentStream& stream) {
+    auto next = [&stream](auto done) { stream.Next(std::move(done)); };
+    auto piece = co_await net::Await<absl::StatusOr<std::string>>(next, lc_.conn);
+    co_return piece;
+  }
+
+  // RETR of a message too big to read ahead: storage's chunks are stuffed and sent as they
+  // come, the next asked for once the last is written, so a session holds one chunk, not the
+  // message. An error before the first byte is an -ERR; after it the connection is closed
+  // (the client sees no terminating "." and knows the message did not come).
+  awaitable<bool> Stream(const clients::MaildropEntry& m) {
+    auto stream = env_.storage.OpenContent(account_, kInbox, m.uid);
+    auto piece = co_await NextPiece(*stream);
+    if (!piece.ok()) {
+      log::Warn("fetch failed", {{"error", std::string(piece.status().message())}}, &lc_);
+      Queue(pp::StandardReply(ReplyFor(Call::kFetch, piece.status())));
+      co_return true;
+    }
+    Queue(pp::StandardReply(ReplyId::kMessageFollows));
+    pp::MultilineWriter w;
+    uint64_t octets = 0;
+    while (!piece->empty()) {
+      octets += piece->size();
+      w.Write(*piece, &out_);
+      piece = std::string();  // freed before the next one comes
+      if (!co_await io_.Flush()) co_return false;
+      piece = co_await NextPiece(*stream);
+      if (!piece.ok()) {
+        log::Warn("fetch failed mid-message; closing",
+                  {{"error", std::string(piece.status().message())}}, &lc_);
+        co_return false;
+      }
+    }
+    w.Finish(&out_);
+    env_.probe.Retrieved(octets);
+    co_return true;
+  }
+
   awaitable<bool> Send(uint32_t msg, std::optional<uint64_t> top_lines) {
     auto* m = Message(msg);
     if (!m) co_return true;
+    if (!top_lines && m->size > kAheadMessageMax) {
+      bool go_on = co_await Stream(*m);
+      co_return go_on;
+    }
     absl::StatusOr<std::string> content = co_await Content(msg, *m);
     if (!content.ok()) {
       log::Warn("fetch failed", {{"error", std::string(content.status().message())}}, &lc_);

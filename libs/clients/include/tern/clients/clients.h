@@ -77,6 +77,15 @@ struct Envelope {
   std::string trace;
 };
 
+// A message read in pieces as the caller asks for them (a big RETR), so a session never holds
+// more than a piece: Next() asks for the next one, with at most one request outstanding.
+class ContentStream {
+ public:
+  virtual ~ContentStream() = default;  // an unfinished stream is cancelled
+  // The next piece of the stored bytes; "" once they are all read; an error ends the stream.
+  virtual void Next(Done<std::string> done) = 0;
+};
+
 class StorageClient {
  public:
   virtual ~StorageClient() = default;
@@ -127,6 +136,10 @@ class StorageClient {
                            const std::vector<uint32_t>& uids, DoneStatus done) = 0;
   virtual void LeaseAsync(LeaseOp op, const std::string& account, const std::string& name,
                           const std::string& owner, uint32_t ttl_seconds, Done<bool> done) = 0;
+  // The exact stored bytes of one message, piece by piece (storage's 256 KB chunks).
+  virtual std::unique_ptr<ContentStream> OpenContent(const std::string& account,
+                                                     const std::string& mailbox,
+                                                     uint32_t uid) = 0;
 };
 
 // The channel options for `target` from a config with the client_tls.* keys.
@@ -196,6 +209,9 @@ class InlineAuthClient : public AuthClient {
 };
 class InlineStorageClient : public StorageClient {
  public:
+  // The whole message fetched at the first Next(), then handed out 64 KiB at a time.
+  std::unique_ptr<ContentStream> OpenContent(const std::string& account,
+                                             const std::string& mailbox, uint32_t uid) final;
   void DeliverAsync(const Envelope& envelope, std::string content,
                             Done<storage::v1::DeliverResponse> done) final {
     done(Deliver(envelope, std::move(content)));
