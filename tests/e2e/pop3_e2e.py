@@ -28,9 +28,9 @@ SERVER = Server(smtp=True, pop3=True, extra_env={**TLS_ENV, "TERN_AUTH_THROTTLE_
 import poplib  # noqa: E402
 
 DOMAIN = "pop.test"
-CAROL, DAVE, EVE, FRANK, GRACE, HEIDI = (f"{u}@{DOMAIN}" for u in ("carol", "dave", "eve",
-                                                                     "frank", "grace", "heidi"))
-PW = {u: new_password() for u in (CAROL, DAVE, EVE, FRANK, GRACE, HEIDI)}
+CAROL, DAVE, EVE, FRANK, GRACE, HEIDI, IVAN = (
+    f"{u}@{DOMAIN}" for u in ("carol", "dave", "eve", "frank", "grace", "heidi", "ivan"))
+PW = {u: new_password() for u in (CAROL, DAVE, EVE, FRANK, GRACE, HEIDI, IVAN)}
 APOP_SECRET = "tanstaaf-" + new_password()
 
 
@@ -167,6 +167,29 @@ class Pop3E2E(unittest.TestCase):
         m = re.match(rb"\+OK (\d+) octets", resp)
         if m:
             self.assertEqual(int(m.group(1)), sent, "the octets RETR announced")
+        p.quit()
+
+    def test_a_message_of_several_storage_chunks_is_streamed_exactly(self):
+        # Over 256 KiB, RETR streams storage's chunks (256 KB each) through the gateway; dot
+        # lines fall on and around the chunk boundaries.
+        body_lines = []
+        for i in range(30000):
+            body_lines.append(f".dot line {i}" if i % 7 == 0 else f"line {i} " + "x" * (i % 50))
+        big = self.deliver(IVAN, "big", "\r\n".join(body_lines) + "\r\n")
+        self.deliver(IVAN, "small", "after the big one\r\n")
+        self.assertGreater(len(big), 3 * 256 * 1024)
+        p = self.login(IVAN)
+        _, listing, _ = p.list()
+        listed = [int(x.split()[1]) for x in listing]
+        resp, lines, octets = p.retr(1)
+        self.assertEqual(lines[-len(body_lines):], [x.encode() for x in body_lines],
+                         "every line back, the dot lines unstuffed by poplib")
+        self.assertEqual(sum(len(line) + 2 for line in lines), listed[0])
+        _, top, _ = p.top(1, 2)
+        self.assertEqual(top[-2:], [x.encode() for x in body_lines[:2]])
+        _, lines, _ = p.retr(2)
+        self.assertEqual(lines[-1], b"after the big one", "the session goes on after it")
+        self.assertIn(b"Subject: small", lines)
         p.quit()
 
     def test_second_concurrent_login_is_in_use(self):
