@@ -7,6 +7,7 @@
 #include <set>
 
 #include "names.h"
+#include "tern/core/error.h"
 #include "tern/core/status.h"
 #include "tern/rpc/channel.h"
 
@@ -41,7 +42,7 @@ pb::Account AccountFromRow(const pqxx::row& r) {
 
 absl::StatusOr<int64_t> DomainId(pqxx::transaction_base& tx, const std::string& domain) {
   pqxx::result r = tx.exec_params("SELECT id FROM auth_domains WHERE name = $1", domain);
-  if (r.empty()) return absl::NotFoundError("no such domain: " + domain);
+  if (r.empty()) return ReasonError(Reason::kNoSuchDomain, "no such domain: " + domain);
   return r[0][0].as<int64_t>();
 }
 
@@ -217,7 +218,7 @@ absl::StatusOr<pb::Domain> Directory::DomainRecord(pqxx::transaction_base& tx,
       "auth_accounts a WHERE a.domain_id = d.id), (SELECT count(*) FROM auth_aliases l "
       "WHERE l.domain_id = d.id), coalesce(d.postmaster, '') FROM auth_domains d WHERE d.name = $1",
       name);
-  if (r.empty()) return absl::NotFoundError("no such domain: " + name);
+  if (r.empty()) return ReasonError(Reason::kNoSuchDomain, "no such domain: " + name);
   pb::Domain d;
   d.set_name(r[0][0].as<std::string>());
   SetTime(d.mutable_created(), r[0][1]);
@@ -241,7 +242,7 @@ absl::StatusOr<pb::Domain> Directory::AddDomain(const std::string& name,
         "INSERT INTO auth_domains (name, postmaster) VALUES ($1, nullif($2, '')) ON CONFLICT "
         "(name) DO NOTHING RETURNING id",
         domain, target);
-    if (r.empty()) return absl::AlreadyExistsError("domain exists: " + domain);
+    if (r.empty()) return ReasonError(Reason::kAlreadyExists, "domain exists: " + domain);
     Audit(tx, actor, "domain.add", domain, target.empty() ? "" : "postmaster=" + target);
     TERN_ASSIGN_OR_RETURN(out, DomainRecord(tx, domain));
     return absl::OkStatus();
@@ -287,9 +288,11 @@ absl::Status Directory::RemoveDomain(const std::string& name, const std::string&
         "auth_aliases WHERE domain_id = $1)",
         id);
     if (used[0][0].as<int64_t>() > 0 || used[0][1].as<int64_t>() > 0) {
-      return absl::FailedPreconditionError("domain " + domain + " still has " +
-                                           used[0][0].as<std::string>() + " accounts and " +
-                                           used[0][1].as<std::string>() + " aliases");
+      return WithReason(absl::FailedPreconditionError("domain " + domain + " still has " +
+                                                      used[0][0].as<std::string>() +
+                                                      " accounts and " +
+                                                      used[0][1].as<std::string>() + " aliases"),
+                        Reason::kNotAllowed);
     }
     tx.exec_params("DELETE FROM auth_domains WHERE id = $1", id);
     Audit(tx, actor, "domain.remove", domain);
@@ -310,7 +313,7 @@ absl::StatusOr<pb::Account> Directory::AddAccount(const pb::AddAccountRequest& r
   TERN_RETURN_IF_ERROR(pool_.Run("add_account", pg::TxMode::kReadWrite, [&](pqxx::transaction_base& tx) {
     TERN_ASSIGN_OR_RETURN(int64_t domain_id, DomainId(tx, SplitAddress(address).second));
     if (!tx.exec_params("SELECT 1 FROM auth_aliases WHERE address = $1", address).empty()) {
-      return absl::AlreadyExistsError("an alias has that address: " + address);
+      return ReasonError(Reason::kAlreadyExists, "an alias has that address: " + address);
     }
     pqxx::result r = tx.exec_params(
         std::string("INSERT INTO auth_accounts AS a (domain_id, address, password_hash, "
@@ -318,7 +321,7 @@ absl::StatusOr<pb::Account> Directory::AddAccount(const pb::AddAccountRequest& r
                     "(address) DO NOTHING RETURNING ") + kAccountColumns,
         domain_id, address, hash, static_cast<int64_t>(req.quota_bytes()),
         static_cast<int64_t>(req.quota_messages()));
-    if (r.empty()) return absl::AlreadyExistsError("account exists: " + address);
+    if (r.empty()) return ReasonError(Reason::kAlreadyExists, "account exists: " + address);
     out = AccountFromRow(r[0]);
     // The mail store exists before the account can log in or receive mail.
     TERN_RETURN_IF_ERROR(stores_.Ensure(address));
@@ -338,7 +341,7 @@ absl::StatusOr<pb::Account> Directory::GetAccount(const std::string& address_in)
     pqxx::result r = tx.exec_params(
         std::string("SELECT ") + kAccountColumns + " FROM auth_accounts a WHERE a.address = $1",
         address);
-    if (r.empty()) return absl::NotFoundError("no such account: " + address);
+    if (r.empty()) return ReasonError(Reason::kNoSuchAccount, "no such account: " + address);
     out = AccountFromRow(r[0]);
     return absl::OkStatus();
   }));
@@ -374,7 +377,7 @@ absl::StatusOr<pb::Account> Directory::Update(
   TERN_RETURN_IF_ERROR(pool_.Run(op, pg::TxMode::kReadWrite, [&](pqxx::transaction_base& tx) {
     pqxx::result r =
         tx.exec_params("SELECT id FROM auth_accounts WHERE address = $1 FOR UPDATE", address);
-    if (r.empty()) return absl::NotFoundError("no such account: " + address);
+    if (r.empty()) return ReasonError(Reason::kNoSuchAccount, "no such account: " + address);
     TERN_RETURN_IF_ERROR(fn(tx, r[0][0].as<int64_t>()));
     r = tx.exec_params(
         std::string("SELECT ") + kAccountColumns + " FROM auth_accounts a WHERE a.address = $1",
@@ -452,7 +455,7 @@ absl::Status Directory::RemoveAccount(const std::string& address_in, const std::
   TERN_ASSIGN_OR_RETURN(std::string address, NormalizeAddress(address_in));
   return pool_.Run("remove_account", pg::TxMode::kReadWrite, [&](pqxx::transaction_base& tx) {
     pqxx::result r = tx.exec_params("DELETE FROM auth_accounts WHERE address = $1 RETURNING id", address);
-    if (r.empty()) return absl::NotFoundError("no such account: " + address);
+    if (r.empty()) return ReasonError(Reason::kNoSuchAccount, "no such account: " + address);
     TERN_RETURN_IF_ERROR(stores_.Remove(address));
     tx.exec_params("DELETE FROM auth_throttle WHERE scope = 'account' AND key = $1", address);
     Audit(tx, actor, "account.remove", address);
@@ -478,13 +481,13 @@ absl::StatusOr<pb::Alias> Directory::AddAlias(const pb::AddAliasRequest& req,
   TERN_RETURN_IF_ERROR(pool_.Run("add_alias", pg::TxMode::kReadWrite, [&](pqxx::transaction_base& tx) {
     TERN_ASSIGN_OR_RETURN(int64_t domain_id, DomainId(tx, SplitAddress(address).second));
     if (!tx.exec_params("SELECT 1 FROM auth_accounts WHERE address = $1", address).empty()) {
-      return absl::AlreadyExistsError("an account has that address: " + address);
+      return ReasonError(Reason::kAlreadyExists, "an account has that address: " + address);
     }
     pqxx::result r = tx.exec_params(
         "INSERT INTO auth_aliases (domain_id, address, targets) VALUES ($1, $2, $3::text[]) ON "
         "CONFLICT (address) DO NOTHING RETURNING extract(epoch FROM created_at)::bigint",
         domain_id, address, pg::TextArray(list));
-    if (r.empty()) return absl::AlreadyExistsError("alias exists: " + address);
+    if (r.empty()) return ReasonError(Reason::kAlreadyExists, "alias exists: " + address);
     // Refuse loops and unbounded expansions now, not at delivery time.
     Resolver resolver(tx, options_);
     std::string probe = address[0] == '@' ? "postmaster-probe-" + std::to_string(domain_id) + address
@@ -529,7 +532,7 @@ absl::Status Directory::RemoveAlias(const std::string& address_in, const std::st
   TERN_ASSIGN_OR_RETURN(std::string address, NormalizeAliasAddress(address_in));
   return pool_.Run("remove_alias", pg::TxMode::kReadWrite, [&](pqxx::transaction_base& tx) {
     if (tx.exec_params("DELETE FROM auth_aliases WHERE address = $1 RETURNING id", address).empty()) {
-      return absl::NotFoundError("no such alias: " + address);
+      return ReasonError(Reason::kNoSuchAccount, "no such alias: " + address);
     }
     Audit(tx, actor, "alias.remove", address);
     return absl::OkStatus();

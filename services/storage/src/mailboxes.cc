@@ -111,7 +111,7 @@ absl::Status MailStore::RenameMailbox(const std::string& account, const std::str
 absl::Status MailStore::DeleteMailbox(const std::string& account, const std::string& mailbox) {
   TERN_ASSIGN_OR_RETURN(int64_t account_id, AccountId(account));
   TERN_ASSIGN_OR_RETURN(std::string name, NormalizeMailbox(mailbox));
-  if (name == "INBOX") return absl::FailedPreconditionError("INBOX cannot be deleted");
+  if (name == "INBOX") return WithReason(absl::FailedPreconditionError("INBOX cannot be deleted"), Reason::kNotAllowed);
   std::vector<int64_t> freed;
   TERN_RETURN_IF_ERROR(Change("delete_mailbox", [&](pqxx::transaction_base& tx, std::vector<ChangeNote>& hints) {
     freed.clear();

@@ -4,6 +4,7 @@
 #include <map>
 
 #include "store.h"
+#include "tern/core/error.h"
 #include "tern/core/status.h"
 #include "tern/pg/binary.h"
 
@@ -78,7 +79,8 @@ absl::StatusOr<bool> MailStore::CompleteOutbound(const CompleteOutboundArgs& req
     pqxx::result r = tx.exec_params(
         "SELECT message_id FROM outbound_queue WHERE id = $1 AND lease_owner = $2 FOR UPDATE",
         static_cast<int64_t>(req.id), req.owner);
-    if (r.empty()) return absl::FailedPreconditionError("job not held by this worker (lease lost?)");
+    if (r.empty()) return WithReason(absl::FailedPreconditionError("job not held by this worker (lease lost?)"),
+                                       Reason::kBusy);
     // Remote text: kept valid UTF-8 (a text column refuses anything else) and bounded.
     const std::string error = SanitizeUtf8(req.error.substr(0, 1000));
     if (req.retry.empty()) {
@@ -159,7 +161,7 @@ absl::StatusOr<OutboundJob> MailStore::UpdateOutbound(const UpdateOutboundArgs& 
             " FROM outbound_queue q JOIN messages m ON m.id = q.message_id WHERE q.id = $1 FOR "
             "UPDATE OF q",
         id);
-    if (cur.empty()) return absl::NotFoundError("no such queued message: " + std::to_string(id));
+    if (cur.empty()) return ReasonError(Reason::kNoSuchMessage, "no such queued message: " + std::to_string(id));
     switch (req.action) {
       case OutboundAction::kRetry:
         tx.exec_params("UPDATE outbound_queue SET state = 'queued', next_attempt_at = now() WHERE id = $1", id);
@@ -169,7 +171,7 @@ absl::StatusOr<OutboundJob> MailStore::UpdateOutbound(const UpdateOutboundArgs& 
         break;
       case OutboundAction::kRelease:
         if (cur[0][5].as<std::string>() != "held") {
-          return absl::FailedPreconditionError("job is not held");
+          return WithReason(absl::FailedPreconditionError("job is not held"), Reason::kNotAllowed);
         }
         tx.exec_params("UPDATE outbound_queue SET state = 'queued' WHERE id = $1", id);
         break;

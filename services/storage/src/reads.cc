@@ -37,11 +37,11 @@ absl::StatusOr<const pb::BodyPart*> FindPart(const pb::BodyPart& root,
     }
     if (cur->type() == "multipart") {
       if (n > static_cast<uint32_t>(cur->children_size())) {
-        return absl::NotFoundError("no such body part");
+        return ReasonError(Reason::kNoSuchPart, "no such body part");
       }
       cur = &cur->children(n - 1);
     } else if (n != 1) {
-      return absl::NotFoundError("no such body part");
+      return ReasonError(Reason::kNoSuchPart, "no such body part");
     }
   }
   return cur;

@@ -16,9 +16,11 @@ enum class Reason {
   kQuotaExceeded,    // the account's storage or message quota would be exceeded
   kMessageTooLarge,  // over the size limit of the service
   kNoSuchAccount,
+  kNoSuchDomain,
   kNoSuchMailbox,
   kMustCreateFirst,  // the target mailbox does not exist; the client may create it (TRYCREATE)
   kNoSuchMessage,
+  kNoSuchPart,       // a MIME part number the message does not have
   kAlreadyExists,
   kNotAllowed,       // the operation is refused for this object (e.g. deleting INBOX)
   kBusy,             // held by someone else for now (a lease, a lock)
@@ -39,6 +41,11 @@ Reason ReasonOf(const absl::Status& status);
 
 // Attaches `reason` to an existing status (its code is kept); for the gRPC boundary.
 void SetReason(absl::Status& status, Reason reason);
+// `status` with `reason` attached, its code kept (FAILED_PRECONDITION + kNotAllowed, say).
+inline absl::Status WithReason(absl::Status status, Reason reason) {
+  SetReason(status, reason);
+  return status;
+}
 // The reason named `name`, kUnspecified for an unknown name.
 Reason ReasonNamed(std::string_view name);
 
