@@ -74,6 +74,20 @@ class CommandReader {
   bool skipping_ = false;    // dropping the rest of a refused command
   bool append_ = false;      // the command under way is APPEND
   bool first_line_ = true;   // the line under way is the command's first
+  // Added with the implementation (private, no API change):
+  bool dead_ = false;          // a fatal refusal was given: everything is dropped
+  bool skip_plain_ = false;    // the line skipped is a NextLine() line (no literal at its end)
+  bool refuse_pending_ = false;  // the skipped line was too long: refuse at its end
+  bool skip_truncated_ = false;  // skip_tail_ lost the start of the skipped line
+  bool message_seen_ = false;  // APPEND's message literal has been taken
+  size_t cmd_budget_ = 0;      // octets of the command counted against max_command
+  std::string skip_tail_;      // the last octets of a skipped line (a literal at its end)
+  std::string pending_tag_;    // the tag of the refused command
+
+  Result Refuse(std::string tag, std::string_view text, std::string_view code,
+                std::string_view line_end);
+  void ResetCommand();
+  void Compact();
 };
 
 }  // namespace tern::imap_protocol
