@@ -178,7 +178,7 @@ bool ParseDate(Cursor& in, Date* out) {
   // date-day "-" date-month "-" date-year: 1*2DIGIT "-" 3ALPHA "-" 4DIGIT
   size_t i = 0;
   while (i < rest.size() && i < 3 && IsDigit(rest[i])) ++i;
-  if (i == 0 || i > 2 || rest.size() < i + 10 || rest[i] != '-' || rest[i + 4] != '-') {
+  if (i == 0 || i > 2 || rest.size() < i + 9 || rest[i] != '-' || rest[i + 4] != '-') {
     in.set_pos(start);
     return false;
   }
