@@ -56,6 +56,8 @@ TERN_SMTP_TLS_CERT_FILE="$root/var/secrets/tls-cert.pem" \
 TERN_SMTP_TLS_KEY_FILE="$root/var/secrets/tls-key.pem" \
 TERN_POP3_TLS_CERT_FILE="$root/var/secrets/tls-cert.pem" \
 TERN_POP3_TLS_KEY_FILE="$root/var/secrets/tls-key.pem" \
+TERN_IMAP_TLS_CERT_FILE="$root/var/secrets/tls-cert.pem" \
+TERN_IMAP_TLS_KEY_FILE="$root/var/secrets/tls-key.pem" \
   "$bin/services/tern/tern" >>"$root/var/log/tern.log" 2>&1 &
 pids+=($!)
 
@@ -64,7 +66,8 @@ ready=0
 for _ in $(seq 1 150); do
   if curl -fsS http://127.0.0.1:9101/readyz >/dev/null 2>&1 &&
         curl -fsS http://127.0.0.1:9102/readyz >/dev/null 2>&1 &&
-     curl -fsS http://127.0.0.1:9103/readyz >/dev/null 2>&1; then ready=1; break; fi
+     curl -fsS http://127.0.0.1:9103/readyz >/dev/null 2>&1 &&
+     curl -fsS http://127.0.0.1:9105/readyz >/dev/null 2>&1; then ready=1; break; fi
   if ! kill -0 "${pids[0]}" 2>/dev/null; then break; fi
   sleep 0.2
 done
@@ -93,8 +96,10 @@ Tern is up.
   smtp            MX 127.0.0.1:2525, submission 127.0.0.1:2587 (STARTTLS), submissions 127.0.0.1:2465
                   (self-signed certificate; HTTP http://127.0.0.1:9103/metrics)
   pop3            127.0.0.1:1110 (STLS), POP3S 127.0.0.1:1995; HTTP http://127.0.0.1:9104/metrics
+  imap            127.0.0.1:1143 (STARTTLS), IMAPS 127.0.0.1:1993; HTTP http://127.0.0.1:9105/metrics
   try it          swaks --server 127.0.0.1:2525 --to demo@example.test
                   curl -k pop3s://127.0.0.1:1995/1 -u demo@example.test:<password>
+                  curl -k 'imaps://127.0.0.1:1993/INBOX;UID=1' -u demo@example.test:<password>
   demo account    demo@example.test   password: $(cat "$demo_password_file")
                   (also postmaster@example.test)
   admin           TERN_ADMIN_TOKEN_FILE=$token_file $ternctl status

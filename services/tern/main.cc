@@ -1,6 +1,6 @@
 // tern: the whole suite in one process, from one config file whose top-level sections are the
-// services' own configs (storage:, auth:, smtp:, pop3:). Environment overrides work as for each
-// service (TERN_STORAGE_*, TERN_AUTH_*, TERN_SMTP_*, TERN_POP3_*); TERN_DATABASE_URL sets every
+// services' own configs (storage:, auth:, smtp:, pop3:, imap:). Environment overrides work as for each
+// service (TERN_STORAGE_*, TERN_AUTH_*, TERN_SMTP_*, TERN_POP3_*, TERN_IMAP_*); TERN_DATABASE_URL sets every
 // service's database.url at once. The auth service always talks to the storage service of this
 // process.
 #include <cstdlib>
@@ -11,6 +11,7 @@
 #include "tern/auth/run.h"
 #include "tern/core/log.h"
 #include "tern/core/stop.h"
+#include "tern/imap_gateway/run.h"
 #include "tern/net/tls.h"
 #include "tern/pop3_gateway/run.h"
 #include "tern/smtp_ingress/run.h"
@@ -20,7 +21,7 @@
 
 namespace {
 
-const std::set<std::string> kSections = {"storage", "auth", "smtp", "pop3"};
+const std::set<std::string> kSections = {"storage", "auth", "smtp", "pop3", "imap"};
 
 // Unknown top-level keys are a mistake worth stopping for (a typo in "storage:" would
 // otherwise silently run with defaults).
@@ -37,7 +38,7 @@ bool CheckSections(const std::string& path) {
       const std::string key = kv.first.as<std::string>();
       if (!kSections.count(key)) {
         std::cerr << "tern: config " << path << ": unknown section '" << key
-                  << "' (known: storage, auth, smtp, pop3)\n";
+                  << "' (known: storage, auth, smtp, pop3, imap)\n";
         return false;
       }
     }
@@ -60,7 +61,8 @@ int main(int argc, char** argv) {
                 << tern::storage::DescribeConfig() << "\n# section auth:\n"
                 << tern::auth::DescribeConfig() << "\n# section smtp:\n"
                 << tern::smtp_ingress::DescribeConfig() << "\n# section pop3:\n"
-                << tern::pop3_gateway::DescribeConfig();
+                << tern::pop3_gateway::DescribeConfig() << "\n# section imap:\n"
+                << tern::imap_gateway::DescribeConfig();
       return 0;
     } else {
       std::cerr << "usage: tern [--config FILE] [--help-config]\n";
@@ -93,6 +95,11 @@ int main(int argc, char** argv) {
   auto pop3_config = tern::pop3_gateway::LoadConfig(path, "pop3");
   if (!pop3_config.ok()) {
     std::cerr << "tern: config: pop3." << pop3_config.status().message() << "\n";
+    return 2;
+  }
+  auto imap_config = tern::imap_gateway::LoadConfig(path, "imap");
+  if (!imap_config.ok()) {
+    std::cerr << "tern: config: imap." << imap_config.status().message() << "\n";
     return 2;
   }
   tern::log::Level level;
@@ -134,6 +141,17 @@ int main(int argc, char** argv) {
     (*storage)->Stop();
     return 1;
   }
+  imap_config->auth_target = smtp_config->auth_target;
+  imap_config->storage_target = smtp_config->storage_target;
+  auto imap = tern::imap_gateway::ImapServer::Start(*imap_config);
+  if (!imap.ok()) {
+    tern::log::Error("imap failed to start", {{"error", std::string(imap.status().message())}});
+    (*pop3)->Stop(absl::ZeroDuration());
+    (*smtp)->Stop(absl::ZeroDuration());
+    (*auth)->Stop();
+    (*storage)->Stop();
+    return 1;
+  }
   tern::log::Info("tern ready", {{"storage_grpc", std::to_string((*storage)->grpc_port())},
                                  {"auth_grpc", std::to_string((*auth)->grpc_port())},
                                  {"smtp_mx", std::to_string((*smtp)->mx_port())},
@@ -143,6 +161,7 @@ int main(int argc, char** argv) {
   // (it calls storage), then storage.
   (*smtp)->Stop(smtp_config->drain_grace);
   (*pop3)->Stop(pop3_config->drain_grace);
+  (*imap)->Stop(imap_config->drain_grace);
   (*auth)->Stop();
   (*storage)->Stop();
   return 0;

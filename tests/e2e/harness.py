@@ -90,11 +90,12 @@ def new_password():
 class Server:
     """PostgreSQL (pg.sh) plus the all-in-one `tern`; stop() is safe to call twice."""
 
-    def __init__(self, smtp=False, pop3=False, extra_env=None):
+    def __init__(self, smtp=False, pop3=False, imap=False, extra_env=None):
         # smtp: also run the SMTP listeners (MX, submission, and submissions when extra_env
         # gives a certificate) on free ports; pop3: the POP3 listeners likewise.
         self.smtp = smtp
         self.pop3 = pop3
+        self.imap = imap
         self.extra_env = extra_env or {}
         self.pg_dir = None
         self.log_dir = None
@@ -149,6 +150,12 @@ class Server:
             "TERN_POP3_POP3S_LISTEN": f"127.0.0.1:{self.pop3s_port}" if self.pop3 else "",
             "TERN_POP3_HTTP_LISTEN": f"127.0.0.1:{self.pop3_http}",
         })
+        self.imap_http, self.imap_port, self.imaps_port = free_port(), free_port(), free_port()
+        env.update({
+            "TERN_IMAP_IMAP_LISTEN": f"127.0.0.1:{self.imap_port}" if self.imap else "",
+            "TERN_IMAP_IMAPS_LISTEN": f"127.0.0.1:{self.imaps_port}" if self.imap else "",
+            "TERN_IMAP_HTTP_LISTEN": f"127.0.0.1:{self.imap_http}",
+        })
         # Outbound delivery workers only where a test asks for them (extra_env): elsewhere they
         # would try to deliver test jobs through the real DNS.
         env["TERN_SMTP_OUTBOUND_ENABLED"] = "false"
@@ -164,6 +171,7 @@ class Server:
         # The gateways are ready once they can reach auth and storage.
         ports += [self.smtp_http] if self.smtp else []
         ports += [self.pop3_http] if self.pop3 else []
+        ports += [self.imap_http] if self.imap else []
         pending = {f"http://127.0.0.1:{p}/readyz" for p in ports}
         while pending:
             if self.proc.poll() is not None:

@@ -1,0 +1,332 @@
+// FETCH and UID FETCH: message data from what storage keeps (metadata, the structure parsed
+// at delivery, the stored bytes). Messages are handled in batches of kBatch: one metadata call
+// and one content call per batch, so a client walking a mailbox costs a few calls per
+// hundred messages. \Seen is set by a non-PEEK body fetch, except in a read-only mailbox.
+#include <algorithm>
+#include <map>
+
+#include "../format.h"
+#include "../session.h"
+
+namespace tern::imap_gateway {
+
+namespace sv = storage::v1;
+using Kind = ip::FetchAtt::Kind;
+using SKind = ip::Section::Kind;
+
+namespace {
+
+constexpr size_t kBatch = 256;
+constexpr uint64_t kWholeMax = 256 << 10;  // messages read whole in a batch; bigger: alone
+constexpr size_t kFlushAt = 64 << 10;
+
+bool IEq(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// The fields of a header block named in `fields` (or, with `exclude`, the others), then the
+// blank line (RFC 3501 6.4.5).
+std::string FilterHeader(std::string_view header, const std::vector<std::string>& fields,
+                         bool exclude) {
+  std::string out;
+  bool keep = false;
+  size_t pos = 0;
+  while (pos < header.size()) {
+    size_t end = header.find('\n', pos);
+    end = end == std::string_view::npos ? header.size() : end + 1;
+    std::string_view line = header.substr(pos, end - pos);
+    pos = end;
+    if (line == "\r\n" || line == "\n") break;
+    if (line[0] != ' ' && line[0] != '\t') {
+      const size_t colon = line.find(':');
+      std::string_view name = line.substr(0, colon == std::string_view::npos ? 0 : colon);
+      while (!name.empty() && (name.back() == ' ' || name.back() == '\t')) name.remove_suffix(1);
+      bool named = false;
+      for (const auto& f : fields) named = named || IEq(f, name);
+      keep = !name.empty() && (named != exclude);
+    }
+    if (keep) out += line;
+  }
+  out += "\r\n";
+  return out;
+}
+
+std::string SectionText(const ip::Section& s) {
+  std::string t;
+  for (size_t i = 0; i < s.part.size(); ++i) {
+    if (i) t += '.';
+    t += std::to_string(s.part[i]);
+  }
+  auto dot = [&t](std::string_view what) {
+    if (!t.empty()) t += '.';
+    t += what;
+  };
+  switch (s.kind) {
+    case SKind::kAll: break;
+    case SKind::kHeader: dot("HEADER"); break;
+    case SKind::kText: dot("TEXT"); break;
+    case SKind::kMime: dot("MIME"); break;
+    case SKind::kHeaderFields:
+    case SKind::kHeaderFieldsNot: {
+      dot(s.kind == SKind::kHeaderFields ? "HEADER.FIELDS (" : "HEADER.FIELDS.NOT (");
+      for (size_t i = 0; i < s.fields.size(); ++i) {
+        if (i) t += ' ';
+        std::string f = s.fields[i];
+        for (char& c : f) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        ip::AppendAstring(f, &t);
+      }
+      t += ')';
+      break;
+    }
+  }
+  return t;
+}
+
+bool NeedsWhole(const ip::FetchAtt& a) {
+  switch (a.kind) {
+    case Kind::kRfc822: case Kind::kRfc822Header: case Kind::kRfc822Text: return true;
+    case Kind::kSection: return a.section.part.empty();
+    default: return false;
+  }
+}
+
+void AppendLiteral(std::string_view data, std::string* out) {
+  ip::AppendLiteralHeader(data.size(), out);
+  out->append(data);
+}
+
+}  // namespace
+
+awaitable<bool> Session::OnFetch(ip::Command& cmd) {
+  auto& c = std::get<ip::Fetch>(cmd);
+  auto& m = *selected_;
+  const std::vector<uint32_t> uids = UidsOf(c.set, c.uid);
+  std::vector<ip::FetchAtt> atts = c.atts;
+  if (c.uid && std::none_of(atts.begin(), atts.end(), [](auto& a) { return a.kind == Kind::kUid; })) {
+    atts.insert(atts.begin(), ip::FetchAtt{.kind = Kind::kUid});
+  }
+  bool meta = false, envelope = false, structure = false, whole = false, parts = false;
+  bool seen = false;
+  for (const auto& a : atts) {
+    switch (a.kind) {
+      case Kind::kFlags: case Kind::kUid: break;
+      case Kind::kEnvelope: envelope = meta = true; break;
+      case Kind::kBody: case Kind::kBodyStructure: structure = meta = true; break;
+      default: meta = true; break;
+    }
+    if (NeedsWhole(a)) whole = true;
+    if (a.kind == Kind::kSection && !a.section.part.empty()) parts = true;
+    if ((a.kind == Kind::kSection && !a.peek) || a.kind == Kind::kRfc822 ||
+        a.kind == Kind::kRfc822Text) {
+      seen = true;
+    }
+  }
+  if (m.read_only) seen = false;
+  auto& store = env_.store;
+  size_t sent = 0;
+  for (size_t at = 0; at < uids.size(); at += kBatch) {
+    std::vector<uint32_t> batch(uids.begin() + at, uids.begin() + std::min(uids.size(), at + kBatch));
+    // \Seen first, so the FLAGS sent are the new ones.
+    if (seen) {
+      sv::StoreFlagsRequest req;
+      req.set_account(account_);
+      req.set_mailbox(m.name);
+      req.set_mode(sv::STORE_ADD);
+      req.set_flags(sv::FLAG_SEEN);
+      for (uint32_t u : batch) {
+        const uint32_t s = SeqOf(u);
+        if (s && !(m.flags[s - 1] & sv::FLAG_SEEN)) {
+          auto* r = req.mutable_uids()->add_ranges();
+          r->set_first(u);
+          r->set_last(u);
+        }
+      }
+      if (req.uids().ranges_size() > 0) {
+        auto call = [&store, &req](auto done) { store.StoreFlags(req, std::move(done)); };
+        auto r = co_await Await<absl::StatusOr<sv::StoreFlagsResponse>>(call);
+        if (!r.ok()) {
+          Fail(Call::kWrite, r.status());
+          co_return true;
+        }
+        for (const auto& f : r->updated()) {
+          if (const uint32_t s = SeqOf(f.uid())) m.flags[s - 1] = f.flags();
+        }
+      }
+    }
+    std::map<uint32_t, sv::MessageMetadata> md;
+    if (meta) {
+      sv::FetchMetadataRequest req;
+      req.set_account(account_);
+      req.set_mailbox(m.name);
+      for (uint32_t u : batch) {
+        auto* r = req.mutable_uids()->add_ranges();
+        r->set_first(u);
+        r->set_last(u);
+      }
+      req.set_envelope(envelope);
+      req.set_body_structure(structure);
+      auto call = [&store, &req](auto done) { store.FetchMetadata(req, std::move(done)); };
+      auto r = co_await Await<absl::StatusOr<std::vector<sv::MessageMetadata>>>(call);
+      if (!r.ok()) {
+        Fail(Call::kRead, r.status());
+        co_return true;
+      }
+      for (auto& x : *r) {
+        const uint32_t u = x.uid();
+        md.emplace(u, std::move(x));
+      }
+    }
+    std::map<uint32_t, std::string> content;
+    if (whole) {
+      sv::FetchMessagesRequest req;
+      req.set_account(account_);
+      req.set_mailbox(m.name);
+      for (uint32_t u : batch) req.add_uids(u);
+      req.set_max_message_bytes(kWholeMax);
+      auto call = [&store, &req](auto done) { store.FetchMessages(req, std::move(done)); };
+      auto r = co_await Await<absl::StatusOr<std::vector<sv::FetchMessagesResponse>>>(call);
+      if (!r.ok()) {
+        Fail(Call::kRead, r.status());
+        co_return true;
+      }
+      for (auto& x : *r) content[x.uid()] = std::move(*x.mutable_content());
+    }
+    for (uint32_t u : batch) {
+      const uint32_t seq = SeqOf(u);
+      if (seq == 0) continue;
+      const sv::MessageMetadata* mm = nullptr;
+      if (meta) {
+        auto it = md.find(u);
+        if (it == md.end()) continue;  // expunged meanwhile: nothing to say about it
+        mm = &it->second;
+      }
+      const std::string* body = nullptr;
+      std::string fetched;
+      if (whole) {
+        auto it = content.find(u);
+        if (it != content.end()) {
+          body = &it->second;
+        } else {
+          sv::FetchContentRequest req;
+          req.set_account(account_);
+          req.set_mailbox(m.name);
+          req.set_uid(u);
+          auto call = [&store, &req](auto done) { store.FetchContent(req, std::move(done)); };
+          auto r = co_await Await<absl::StatusOr<std::string>>(call);
+          if (!r.ok()) continue;  // expunged meanwhile
+          fetched = std::move(*r);
+          body = &fetched;
+        }
+      }
+      const uint64_t header_size =
+          body ? std::min<uint64_t>(mm ? mm->header_size() : 0, body->size()) : 0;
+      std::string items;
+      auto item = [&items](std::string_view name) {
+        if (!items.empty()) items += ' ';
+        items += name;
+        items += ' ';
+      };
+      for (const auto& a : atts) {
+        switch (a.kind) {
+          case Kind::kUid: item("UID"); items += std::to_string(u); break;
+          case Kind::kFlags:
+            item("FLAGS");
+            items += FlagList(m.flags[seq - 1], m.keywords[seq - 1], m.recent[seq - 1]);
+            break;
+          case Kind::kInternalDate:
+            item("INTERNALDATE");
+            ip::AppendDateTime(mm->internal_date().seconds(), 0, &items);
+            break;
+          case Kind::kRfc822Size: item("RFC822.SIZE"); items += std::to_string(mm->size()); break;
+          case Kind::kModSeq: item("MODSEQ"); items += "(" + std::to_string(mm->modseq()) + ")"; break;
+          case Kind::kEnvelope: item("ENVELOPE"); AppendEnvelope(mm->envelope(), &items); break;
+          case Kind::kBody: item("BODY"); AppendBodyStructure(mm->body_structure(), false, &items); break;
+          case Kind::kBodyStructure:
+            item("BODYSTRUCTURE");
+            AppendBodyStructure(mm->body_structure(), true, &items);
+            break;
+          case Kind::kRfc822: item("RFC822"); AppendLiteral(*body, &items); break;
+          case Kind::kRfc822Header:
+            item("RFC822.HEADER");
+            AppendLiteral(std::string_view(*body).substr(0, header_size), &items);
+            break;
+          case Kind::kRfc822Text:
+            item("RFC822.TEXT");
+            AppendLiteral(std::string_view(*body).substr(header_size), &items);
+            break;
+          case Kind::kSection: {
+            std::string data;
+            const auto& s = a.section;
+            if (s.part.empty()) {
+              std::string_view all(*body);
+              switch (s.kind) {
+                case SKind::kAll: data.assign(all); break;
+                case SKind::kHeader: data.assign(all.substr(0, header_size)); break;
+                case SKind::kText: data.assign(all.substr(header_size)); break;
+                case SKind::kHeaderFields:
+                case SKind::kHeaderFieldsNot:
+                  data = FilterHeader(all.substr(0, header_size), s.fields,
+                                      s.kind == SKind::kHeaderFieldsNot);
+                  break;
+                case SKind::kMime: break;
+              }
+            } else {
+              sv::FetchContentRequest req;
+              req.set_account(account_);
+              req.set_mailbox(m.name);
+              req.set_uid(u);
+              for (uint32_t p : s.part) req.add_part(p);
+              switch (s.kind) {
+                case SKind::kAll: req.set_what(sv::FetchContentRequest::PART); break;
+                case SKind::kMime: req.set_what(sv::FetchContentRequest::PART_HEADER); break;
+                case SKind::kText: req.set_what(sv::FetchContentRequest::PART_MESSAGE_TEXT); break;
+                default: req.set_what(sv::FetchContentRequest::PART_MESSAGE_HEADER); break;
+              }
+              auto call = [&store, &req](auto done) { store.FetchContent(req, std::move(done)); };
+              auto r = co_await Await<absl::StatusOr<std::string>>(call);
+              // A part the message does not have is empty (RFC 3501 is silent; clients cope).
+              if (r.ok()) data = std::move(*r);
+              if (s.kind == SKind::kHeaderFields || s.kind == SKind::kHeaderFieldsNot) {
+                data = FilterHeader(data, s.fields, s.kind == SKind::kHeaderFieldsNot);
+              }
+            }
+            std::string name = "BODY[" + SectionText(s) + "]";
+            std::string_view slice(data);
+            if (a.partial) {
+              name += "<" + std::to_string(a.partial->first) + ">";
+              slice = a.partial->first >= slice.size() ? std::string_view()
+                                                       : slice.substr(a.partial->first, a.partial->second);
+            }
+            item(name);
+            AppendLiteral(slice, &items);
+            break;
+          }
+          default:
+            break;
+        }
+      }
+      if (seen && std::none_of(atts.begin(), atts.end(), [](auto& a) { return a.kind == Kind::kFlags; })) {
+        item("FLAGS");
+        items += FlagList(m.flags[seq - 1], m.keywords[seq - 1], m.recent[seq - 1]);
+      }
+      out_ += "* " + std::to_string(seq) + " FETCH (";
+      out_ += items;
+      out_ += ")\r\n";
+      ++sent;
+      if (out_.size() >= kFlushAt && !co_await Flush()) co_return false;
+    }
+    (void)parts;
+  }
+  env_.probe.Fetched(sent);
+  Ok(c.uid ? "UID FETCH completed" : "FETCH completed");
+  co_return true;
+}
+
+}  // namespace tern::imap_gateway
