@@ -102,6 +102,9 @@ void ImapServer::Stop(absl::Duration grace) {
   impl_->stopped = true;
   impl_->ready->Drain();  // /readyz fails first, so load balancers stop sending
   impl_->server->Drain(grace);
+  // No session is left to want hints: the feed stops before the storage it watches does (the
+  // all-in-one stops storage next, and a feed re-dialling a stopped in-process server crashes).
+  impl_->feed.reset();
   impl_->http->Stop();
   log::Info("imap-gateway stopped");
 }
