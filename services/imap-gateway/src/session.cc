@@ -384,17 +384,23 @@ awaitable<bool> Session::Sync(bool expunges, bool force) {
   }
   const uint32_t last = m.uids.empty() ? 0 : m.uids.back();
   size_t added = 0;
-  for (const auto& c : r->changed()) {
+  // New UIDs are appended in order, so the changes must be ascending (storage promises it).
+  auto& changed = *r->mutable_changed();
+  auto by_uid = [](const sv::FlagState& a, const sv::FlagState& b) { return a.uid() < b.uid(); };
+  if (!std::is_sorted(changed.begin(), changed.end(), by_uid)) {
+    std::sort(changed.begin(), changed.end(), by_uid);
+  }
+  std::vector<uint32_t> vanished(r->vanished().begin(), r->vanished().end());
+  std::sort(vanished.begin(), vanished.end());
+  for (const auto& c : changed) {
     std::string kw;
     for (const auto& k : c.keywords()) {
       if (!kw.empty()) kw += ' ';
       kw += k;
     }
     if (c.uid() > last) {
-      if (std::find(deferred_expunges_.begin(), deferred_expunges_.end(), c.uid()) !=
-          deferred_expunges_.end()) {
-        continue;
-      }
+      // Arrived and expunged since the last catch-up: never announced.
+      if (std::binary_search(vanished.begin(), vanished.end(), c.uid())) continue;
       m.uids.push_back(c.uid());
       m.flags.push_back(c.flags());
       m.keywords.push_back(std::move(kw));

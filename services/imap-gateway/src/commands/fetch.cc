@@ -7,6 +7,7 @@
 
 #include "../format.h"
 #include "../session.h"
+#include "tern/core/error.h"
 
 namespace tern::imap_gateway {
 
@@ -220,7 +221,11 @@ awaitable<bool> Session::OnFetch(ip::Command& cmd) {
           req.set_uid(u);
           auto call = [&store, &req](auto done) { store.FetchContent(req, std::move(done)); };
           auto r = co_await Await<absl::StatusOr<std::string>>(call);
-          if (!r.ok()) continue;  // expunged meanwhile
+          if (!r.ok()) {
+            if (ReasonOf(r.status()) == Reason::kNoSuchMessage) continue;  // expunged meanwhile
+            Fail(Call::kRead, r.status());
+            co_return true;
+          }
           fetched = std::move(*r);
           body = &fetched;
         }
@@ -291,8 +296,14 @@ awaitable<bool> Session::OnFetch(ip::Command& cmd) {
               }
               auto call = [&store, &req](auto done) { store.FetchContent(req, std::move(done)); };
               auto r = co_await Await<absl::StatusOr<std::string>>(call);
-              // A part the message does not have is empty (RFC 3501 is silent; clients cope).
-              if (r.ok()) data = std::move(*r);
+              // A part the message does not have is empty (RFC 3501 is silent; clients cope);
+              // any other failure ends the FETCH with NO, never with a silent gap.
+              if (r.ok()) {
+                data = std::move(*r);
+              } else if (ReasonOf(r.status()) != Reason::kNoSuchPart) {
+                Fail(Call::kRead, r.status());
+                co_return true;
+              }
               if (s.kind == SKind::kHeaderFields || s.kind == SKind::kHeaderFieldsNot) {
                 data = FilterHeader(data, s.fields, s.kind == SKind::kHeaderFieldsNot);
               }

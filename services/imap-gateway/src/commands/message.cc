@@ -195,7 +195,13 @@ awaitable<bool> Session::OnStore(ip::Command& cmd) {
     }
   }
   if (r->modified_size() > 0) {
-    std::vector<uint32_t> mod(r->modified().begin(), r->modified().end());
+    // RFC 7162 3.1.3: UIDs for UID STORE, message sequence numbers for STORE.
+    std::vector<uint32_t> mod;
+    for (uint32_t uid : r->modified()) {
+      const uint32_t seq = c.uid ? uid : SeqOf(uid);
+      if (seq != 0) mod.push_back(seq);
+    }
+    std::sort(mod.begin(), mod.end());
     Ok("Some messages were modified", "MODIFIED " + ip::FormatSet(mod));
     co_return true;
   }
@@ -231,7 +237,8 @@ awaitable<bool> Session::OnCopy(ip::Command& cmd) {
     co_return true;
   }
   std::string code;
-  if (r->source_uids_size() > 0) {
+  // COPYUID pairs each source UID with its copy; a response that cannot be paired gets none.
+  if (r->source_uids_size() > 0 && r->source_uids_size() == r->dest_uids_size()) {
     std::string src, dst;
     for (int i = 0; i < r->source_uids_size(); ++i) {
       if (i) src += ',', dst += ',';
@@ -244,6 +251,8 @@ awaitable<bool> Session::OnCopy(ip::Command& cmd) {
     // RFC 6851: COPYUID in an untagged OK before the EXPUNGEs.
     if (!code.empty()) Untagged("OK [" + code + "] Moved");
     for (uint32_t uid : r->source_uids()) Expunged(uid);
+    // Whatever storage moved and did not name is caught up by the Sync after the command.
+    if (r->source_uids_size() != static_cast<int>(uids.size())) hints_->pending = true;
     Ok("MOVE completed");
   } else {
     Ok("COPY completed", code);
@@ -271,7 +280,9 @@ awaitable<bool> Session::OnIdle(ip::Command&) {
   auto notifier = [this, shared, &finished]() -> awaitable<void> {
     while (!shared->stop) {
       if (hints_->pending && selected_) {
-        if (!co_await Sync(true, false) || !co_await Flush()) {
+        const bool synced = co_await Sync(true, false);
+        // A failed Sync leaves its * BYE in out_: send it before closing.
+        if (!co_await Flush() || !synced) {
           shared->ok = false;
           conn_->Close();
           break;
