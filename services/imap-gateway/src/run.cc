@@ -21,6 +21,7 @@ struct ImapServer::Impl {
   std::shared_ptr<clients::StorageClient> storage;
   std::shared_ptr<clients::MailStore> store;
   std::unique_ptr<clients::ChangeFeed> feed;
+  std::shared_ptr<clients::HintSource> hints;  // given by a test instead of the feed
   std::unique_ptr<SessionEnv> env;
   std::unique_ptr<clients::DependencyMonitor> ready;  // backs /readyz
   std::unique_ptr<metrics::HttpServer> http;
@@ -36,7 +37,8 @@ int ImapServer::http_port() const { return impl_->http->port(); }
 
 absl::StatusOr<std::unique_ptr<ImapServer>> ImapServer::Start(
     const ImapConfig& c, std::shared_ptr<clients::AuthClient> auth,
-    std::shared_ptr<clients::StorageClient> storage, std::shared_ptr<clients::MailStore> store) {
+    std::shared_ptr<clients::StorageClient> storage, std::shared_ptr<clients::MailStore> store,
+    std::shared_ptr<clients::HintSource> hints) {
   auto impl = std::make_unique<Impl>();
   impl->config = c;
   impl->probe = std::make_unique<Probe>(impl->registry);
@@ -55,12 +57,16 @@ absl::StatusOr<std::unique_ptr<ImapServer>> ImapServer::Start(
     TERN_ASSIGN_OR_RETURN(impl->store, clients::MakeGrpcMailStore(
                                            clients::InternalChannel(c, c.storage_target)));
   }
-  TERN_ASSIGN_OR_RETURN(impl->feed,
-                        clients::ChangeFeed::Start(clients::InternalChannel(c, c.storage_target)));
+  impl->hints = hints;
+  if (!impl->hints) {
+    TERN_ASSIGN_OR_RETURN(impl->feed, clients::ChangeFeed::Start(
+                                          clients::InternalChannel(c, c.storage_target)));
+  }
+  clients::HintSource* feed = impl->hints ? impl->hints.get() : impl->feed.get();
   TERN_ASSIGN_OR_RETURN(auto plaintext, net::Networks::Parse(c.plaintext_auth_networks));
   TERN_ASSIGN_OR_RETURN(auto proxies, net::Networks::Parse(c.proxy_networks));
   impl->env.reset(new SessionEnv{impl->config, imap_protocol::Limits{}, plaintext, *impl->auth,
-                                 *impl->store, impl->feed.get(), *impl->probe});
+                                 *impl->store, feed, *impl->probe});
   TERN_ASSIGN_OR_RETURN(impl->server,
                         net::MakeServer(net::SettingsOf(c)));
   SessionEnv* env = impl->env.get();

@@ -287,6 +287,20 @@ uint32_t Session::SeqOf(uint32_t uid) const {
   return static_cast<uint32_t>(it - u.begin()) + 1;
 }
 
+bool Session::CheckSet(const ip::SequenceSet& set, bool uid) {
+  if (uid) return true;  // a UID that does not exist just matches nothing
+  const auto n = static_cast<uint32_t>(selected_->uids.size());
+  for (const auto& r : set.ranges) {
+    // "*" is always valid (also in "7:*"); a number the mailbox does not have is not
+    // (RFC 3501 section 9, seq-number: the server should answer BAD).
+    if (r.first != 0 && r.last != 0 && std::max(r.first, r.last) > n) {
+      Bad("Invalid message sequence number");
+      return false;
+    }
+  }
+  return true;
+}
+
 std::vector<uint32_t> Session::UidsOf(const ip::SequenceSet& set, bool uid) const {
   const auto& u = selected_->uids;
   std::vector<uint32_t> out;

@@ -36,7 +36,7 @@ struct SessionEnv {
   net::Networks plaintext_auth;
   clients::AuthClient& auth;
   clients::MailStore& store;
-  clients::ChangeFeed* feed;  // null: no hints (NOOP still finds changes)
+  clients::HintSource* feed;  // null: no hints (NOOP still finds changes)
   Probe& probe;
 };
 
@@ -117,6 +117,8 @@ class Session {
   // The UIDs a set names: sequence numbers (uid false) or UIDs; ascending, only those the
   // session knows.
   std::vector<uint32_t> UidsOf(const ip::SequenceSet& set, bool uid) const;
+  // False, with BAD queued, when a set of sequence numbers names a message that does not exist.
+  bool CheckSet(const ip::SequenceSet& set, bool uid);
   // Catches up with storage and queues the updates allowed now: EXPUNGE only with
   // `expunges`. `force`: ask storage even without a hint.
   awaitable<bool> Sync(bool expunges, bool force);

@@ -108,6 +108,7 @@ void AppendLiteral(std::string_view data, std::string* out) {
 awaitable<bool> Session::OnFetch(ip::Command& cmd) {
   auto& c = std::get<ip::Fetch>(cmd);
   auto& m = *selected_;
+  if (!CheckSet(c.set, c.uid)) co_return true;
   const std::vector<uint32_t> uids = UidsOf(c.set, c.uid);
   std::vector<ip::FetchAtt> atts = c.atts;
   if (c.uid && std::none_of(atts.begin(), atts.end(), [](auto& a) { return a.kind == Kind::kUid; })) {

@@ -145,6 +145,7 @@ awaitable<bool> Session::OnStore(ip::Command& cmd) {
     No("Mailbox is read-only", "READ-ONLY");
     co_return true;
   }
+  if (!CheckSet(c.set, c.uid)) co_return true;
   const auto uids = UidsOf(c.set, c.uid);
   if (uids.empty()) {
     Ok("STORE completed");
@@ -184,10 +185,13 @@ awaitable<bool> Session::OnStore(ip::Command& cmd) {
     touched.push_back(f.uid());
   }
   // Without .SILENT every message named gets its flags, changed or not (RFC 3501 6.4.6).
+  // Messages that failed UNCHANGEDSINCE were not changed: they are named in [MODIFIED] only.
+  std::vector<uint32_t> failed(r->modified().begin(), r->modified().end());
+  std::sort(failed.begin(), failed.end());
   if (!c.silent) {
     for (uint32_t uid : uids) {
       const uint32_t seq = SeqOf(uid);
-      if (seq == 0) continue;
+      if (seq == 0 || std::binary_search(failed.begin(), failed.end(), uid)) continue;
       std::string line = std::to_string(seq) + " FETCH (";
       if (c.uid) line += "UID " + std::to_string(uid) + " ";
       line += "FLAGS " + FlagList(m.flags[seq - 1], m.keywords[seq - 1], m.recent[seq - 1]) + ")";
@@ -218,6 +222,7 @@ awaitable<bool> Session::OnCopy(ip::Command& cmd) {
     No("Mailbox is read-only", "READ-ONLY");
     co_return true;
   }
+  if (!CheckSet(c.set, c.uid)) co_return true;
   const auto uids = UidsOf(c.set, c.uid);
   if (uids.empty()) {
     Ok(c.move ? "MOVE completed" : "COPY completed");

@@ -23,7 +23,16 @@
 
 namespace tern::clients {
 
-class ChangeFeed {
+// Where a gateway's sessions get change hints: the ChangeFeed below, or a test's fake storage.
+class HintSource {
+ public:
+  using Callback = std::function<void(const storage::v1::ChangeHint& hint)>;
+  virtual ~HintSource() = default;
+  virtual uint64_t Subscribe(const std::string& account, Callback cb) = 0;
+  virtual void Unsubscribe(uint64_t id) = 0;
+};
+
+class ChangeFeed final : public HintSource {
  public:
   // A session subscribes, then reads the state it needs; every change committed after that
   // read reaches it as a hint. `hint.account()` is the subscribed account. A non-empty
@@ -32,7 +41,7 @@ class ChangeFeed {
   // stream (for its first subscriber, whose read may have come before it, and again on every
   // new stream after a break), and one when storage dropped hints for a reader too slow. `hint.refused()`: storage will not watch
   // this account (no such account); no more hints come for it.
-  using Callback = std::function<void(const storage::v1::ChangeHint& hint)>;
+  using Callback = HintSource::Callback;
 
   static absl::StatusOr<std::unique_ptr<ChangeFeed>> Start(const rpc::ChannelOptions& options);
   explicit ChangeFeed(std::shared_ptr<grpc::Channel> channel);
@@ -40,9 +49,9 @@ class ChangeFeed {
 
   // `cb` runs on a gRPC thread, never two at once for one feed, while the feed's lock is held:
   // keep it short (post to the session's strand) and never Subscribe or Unsubscribe from it.
-  uint64_t Subscribe(const std::string& account, Callback cb);
+  uint64_t Subscribe(const std::string& account, Callback cb) override;
   // After it returns, the subscription's callback is not running and never runs again.
-  void Unsubscribe(uint64_t id);
+  void Unsubscribe(uint64_t id) override;
   // True while a stream is open and storage has said it is live.
   bool live();
   // How many times a stream has been opened (1 after the first connection).

@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "absl/status/statusor.h"
+#include "tern/clients/change_feed.h"
 #include "tern/clients/clients.h"
 #include "tern/clients/mail_store.h"
 #include "tern/core/stop.h"
@@ -16,7 +17,8 @@ class ImapServer {
   static absl::StatusOr<std::unique_ptr<ImapServer>> Start(
       const ImapConfig& config, std::shared_ptr<clients::AuthClient> auth = nullptr,
       std::shared_ptr<clients::StorageClient> storage = nullptr,
-      std::shared_ptr<clients::MailStore> store = nullptr);
+      std::shared_ptr<clients::MailStore> store = nullptr,
+      std::shared_ptr<clients::HintSource> hints = nullptr);
   ~ImapServer();
   int imap_port() const;
   int imaps_port() const;
