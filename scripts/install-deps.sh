@@ -12,6 +12,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev clang libclang-rt-14-dev
   postgresql-15 postgresql-client-15
   python3 curl swaks libnet-ssleay-perl libio-socket-ssl-perl libauthen-sasl-perl fetchmail
+  isync offlineimap3
   openssl procps iproute2 util-linux
 )
 
