@@ -26,9 +26,9 @@ SERVER = Server(smtp=True, imap=True, extra_env=TLS_ENV)
 import imaplib  # noqa: E402
 
 DOMAIN = "imap.test"
-USERS = [f"{u}@{DOMAIN}" for u in ("ann", "bob", "cat", "dan")]
+USERS = [f"{u}@{DOMAIN}" for u in ("ann", "bob", "cat", "dan", "eve")]
 PW = {u: new_password() for u in USERS}
-ANN, BOB, CAT, DAN = USERS
+ANN, BOB, CAT, DAN, EVE = USERS
 
 
 class ImapE2E(unittest.TestCase):
@@ -109,6 +109,34 @@ class ImapE2E(unittest.TestCase):
         self.assertEqual(m.expunge(), ("OK", [b"2"]))
         self.assertEqual(m.fetch("2", "(UID)")[1], [b"2 (UID 3)"], "numbers close up after EXPUNGE")
         m.close()
+        m.logout()
+
+    def test_big_messages_are_streamed_exactly(self):
+        # Over the gateway's 256 KiB whole-read limit and several storage chunks: BODY[],
+        # TEXT and partials are streamed from storage into the answer, byte for byte.
+        line = "".join(chr(48 + i % 75) for i in range(998)) + "\r\n"
+        body = line * 1500  # 1.5 MB
+        small = self.deliver(EVE, "small one", "tiny\r\n")
+        big = self.deliver(EVE, "big one", body)
+        m = self.login(EVE)
+        m.select("INBOX")
+        typ, data = m.fetch("2", "(RFC822.SIZE BODY.PEEK[] FLAGS)")
+        self.assertEqual(typ, "OK")
+        stored = data[0][1]
+        self.assertTrue(stored.endswith(big))
+        self.assertIn(f"RFC822.SIZE {len(stored)}".encode(), data[0][0])
+        self.assertIn(b"FLAGS ()", data[1])
+        typ, data = m.fetch("2", "(BODY.PEEK[TEXT] BODY.PEEK[]<1000.300000> RFC822.HEADER)")
+        self.assertEqual(data[0][1], body.encode())
+        self.assertEqual(data[1][1], stored[1000:301000])
+        self.assertTrue(data[2][1].endswith(b"Subject: big one\r\n\r\n"))
+        typ, data = m.fetch("2", "(BODY.PEEK[]<1600000.10>)")
+        self.assertEqual(data[0][1], b"", "a partial past the end is empty")
+        typ, data = m.fetch("1:2", "(BODY[])")
+        self.assertTrue(data[0][1].endswith(small))
+        self.assertEqual(data[2][1], stored)
+        self.assertIn(b"\\Seen", data[3], "the streamed body fetch set \\Seen")
+        self.assertEqual(m.noop()[0], "OK", "the session goes on after streamed literals")
         m.logout()
 
     def test_mailboxes_append_copy_move(self):

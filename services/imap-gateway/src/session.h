@@ -92,6 +92,9 @@ class Session {
   void Untagged(std::string_view text);
   std::string& out() { return out_; }
   awaitable<bool> Flush();
+  // Sends a literal of `size` octets read chunk by chunk with OpenSection(req) (commands/
+  // fetch.cc); false when the stream broke off and the connection must end.
+  awaitable<bool> StreamLiteral(storage::v1::FetchContentRequest& req, uint64_t size);
 
   // Awaits `start(done)` (a client call) with this session's request id.
   template <typename Result, typename Start>

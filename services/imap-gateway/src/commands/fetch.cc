@@ -4,6 +4,7 @@
 // hundred messages. \Seen is set by a non-PEEK body fetch, except in a read-only mailbox.
 #include <algorithm>
 #include <map>
+#include <optional>
 
 #include "../format.h"
 #include "../session.h"
@@ -98,6 +99,14 @@ bool NeedsWhole(const ip::FetchAtt& a) {
   }
 }
 
+// Items answered from the top-level header block.
+bool NeedsHeader(const ip::FetchAtt& a) {
+  if (a.kind == Kind::kRfc822Header) return true;
+  return a.kind == Kind::kSection && a.section.part.empty() &&
+         (a.section.kind == SKind::kHeader || a.section.kind == SKind::kHeaderFields ||
+          a.section.kind == SKind::kHeaderFieldsNot);
+}
+
 void AppendLiteral(std::string_view data, std::string* out) {
   ip::AppendLiteralHeader(data.size(), out);
   out->append(data);
@@ -114,7 +123,7 @@ awaitable<bool> Session::OnFetch(ip::Command& cmd) {
   if (c.uid && std::none_of(atts.begin(), atts.end(), [](auto& a) { return a.kind == Kind::kUid; })) {
     atts.insert(atts.begin(), ip::FetchAtt{.kind = Kind::kUid});
   }
-  bool meta = false, envelope = false, structure = false, whole = false, parts = false;
+  bool meta = false, envelope = false, structure = false, whole = false;
   bool seen = false;
   for (const auto& a : atts) {
     switch (a.kind) {
@@ -124,7 +133,6 @@ awaitable<bool> Session::OnFetch(ip::Command& cmd) {
       default: meta = true; break;
     }
     if (NeedsWhole(a)) whole = true;
-    if (a.kind == Kind::kSection && !a.section.part.empty()) parts = true;
     if ((a.kind == Kind::kSection && !a.peek) || a.kind == Kind::kRfc822 ||
         a.kind == Kind::kRfc822Text) {
       seen = true;
@@ -209,35 +217,66 @@ awaitable<bool> Session::OnFetch(ip::Command& cmd) {
         if (it == md.end()) continue;  // expunged meanwhile: nothing to say about it
         mm = &it->second;
       }
+      // A message over kWholeMax is never held whole: its header block is read alone, and
+      // its body and text are streamed from storage into the answer (StreamLiteral).
       const std::string* body = nullptr;
-      std::string fetched;
-      if (whole) {
-        auto it = content.find(u);
-        if (it != content.end()) {
-          body = &it->second;
-        } else {
-          sv::FetchContentRequest req;
-          req.set_account(account_);
-          req.set_mailbox(m.name);
-          req.set_uid(u);
-          auto call = [&store, &req](auto done) { store.FetchContent(req, std::move(done)); };
-          auto r = co_await Await<absl::StatusOr<std::string>>(call);
-          if (!r.ok()) {
-            if (ReasonOf(r.status()) == Reason::kNoSuchMessage) continue;  // expunged meanwhile
-            Fail(Call::kRead, r.status());
-            co_return true;
-          }
-          fetched = std::move(*r);
-          body = &fetched;
+      std::string header_block;
+      const bool big = whole && !content.count(u);
+      if (whole && !big) body = &content.at(u);
+      if (big && std::any_of(atts.begin(), atts.end(), NeedsHeader)) {
+        sv::FetchContentRequest req;
+        req.set_account(account_);
+        req.set_mailbox(m.name);
+        req.set_uid(u);
+        req.set_what(sv::FetchContentRequest::HEADER);
+        auto call = [&store, &req](auto done) { store.FetchContent(req, std::move(done)); };
+        auto r = co_await Await<absl::StatusOr<std::string>>(call);
+        if (!r.ok()) {
+          if (ReasonOf(r.status()) == Reason::kNoSuchMessage) continue;  // expunged meanwhile
+          Fail(Call::kRead, r.status());
+          co_return true;
         }
+        header_block = std::move(*r);
       }
       const uint64_t header_size =
-          body ? std::min<uint64_t>(mm ? mm->header_size() : 0, body->size()) : 0;
+          body ? std::min<uint64_t>(mm ? mm->header_size() : 0, body->size())
+               : (mm ? mm->header_size() : 0);
+      const std::string_view header =
+          body ? std::string_view(*body).substr(0, header_size) : std::string_view(header_block);
+      // Items are gathered in `items`; a streamed literal first sends what is gathered.
       std::string items;
-      auto item = [&items](std::string_view name) {
-        if (!items.empty()) items += ' ';
+      bool first = true, streamed = false;
+      auto item = [&items, &first](std::string_view name) {
+        if (!first) items += ' ';
+        first = false;
         items += name;
         items += ' ';
+      };
+      const std::string start = "* " + std::to_string(seq) + " FETCH (";
+      // Names `name` and streams `what` (FULL or TEXT) of `u`, or its partial.
+      sv::FetchContentRequest section;
+      section.set_account(account_);
+      section.set_mailbox(m.name);
+      section.set_uid(u);
+      uint64_t section_size = 0;
+      auto begin_stream = [&](std::string_view name, sv::FetchContentRequest::What what,
+                              const std::optional<std::pair<uint32_t, uint32_t>>& partial) {
+        item(name);
+        if (!streamed) out_ += start;
+        out_ += items;
+        items.clear();
+        streamed = true;
+        const uint64_t total =
+            what == sv::FetchContentRequest::FULL ? mm->size() : mm->size() - header_size;
+        uint64_t offset = 0, length = total;
+        if (partial) {
+          offset = partial->first;
+          length = offset >= total ? 0 : std::min<uint64_t>(partial->second, total - offset);
+        }
+        section.set_what(what);
+        section.set_offset(offset);
+        section.set_length(length);
+        section_size = length;
       };
       for (const auto& a : atts) {
         switch (a.kind) {
@@ -258,28 +297,49 @@ awaitable<bool> Session::OnFetch(ip::Command& cmd) {
             item("BODYSTRUCTURE");
             AppendBodyStructure(mm->body_structure(), true, &items);
             break;
-          case Kind::kRfc822: item("RFC822"); AppendLiteral(*body, &items); break;
+          case Kind::kRfc822:
+            if (big) {
+              begin_stream("RFC822", sv::FetchContentRequest::FULL, std::nullopt);
+              if (!co_await StreamLiteral(section, section_size)) co_return false;
+              break;
+            }
+            item("RFC822");
+            AppendLiteral(*body, &items);
+            break;
           case Kind::kRfc822Header:
             item("RFC822.HEADER");
-            AppendLiteral(std::string_view(*body).substr(0, header_size), &items);
+            AppendLiteral(header, &items);
             break;
           case Kind::kRfc822Text:
+            if (big) {
+              begin_stream("RFC822.TEXT", sv::FetchContentRequest::TEXT, std::nullopt);
+              if (!co_await StreamLiteral(section, section_size)) co_return false;
+              break;
+            }
             item("RFC822.TEXT");
             AppendLiteral(std::string_view(*body).substr(header_size), &items);
             break;
           case Kind::kSection: {
             std::string data;
             const auto& s = a.section;
+            if (s.part.empty() && big && (s.kind == SKind::kAll || s.kind == SKind::kText)) {
+              std::string name = "BODY[" + SectionText(s) + "]";
+              if (a.partial) name += "<" + std::to_string(a.partial->first) + ">";
+              begin_stream(name,
+                           s.kind == SKind::kAll ? sv::FetchContentRequest::FULL
+                                                 : sv::FetchContentRequest::TEXT,
+                           a.partial);
+              if (!co_await StreamLiteral(section, section_size)) co_return false;
+              break;
+            }
             if (s.part.empty()) {
-              std::string_view all(*body);
               switch (s.kind) {
-                case SKind::kAll: data.assign(all); break;
-                case SKind::kHeader: data.assign(all.substr(0, header_size)); break;
-                case SKind::kText: data.assign(all.substr(header_size)); break;
+                case SKind::kAll: data.assign(*body); break;
+                case SKind::kHeader: data.assign(header); break;
+                case SKind::kText: data.assign(std::string_view(*body).substr(header_size)); break;
                 case SKind::kHeaderFields:
                 case SKind::kHeaderFieldsNot:
-                  data = FilterHeader(all.substr(0, header_size), s.fields,
-                                      s.kind == SKind::kHeaderFieldsNot);
+                  data = FilterHeader(header, s.fields, s.kind == SKind::kHeaderFieldsNot);
                   break;
                 case SKind::kMime: break;
               }
@@ -302,6 +362,7 @@ awaitable<bool> Session::OnFetch(ip::Command& cmd) {
               if (r.ok()) {
                 data = std::move(*r);
               } else if (ReasonOf(r.status()) != Reason::kNoSuchPart) {
+                if (streamed) co_return false;  // half an answer is out: only ending mends it
                 Fail(Call::kRead, r.status());
                 co_return true;
               }
@@ -328,16 +389,41 @@ awaitable<bool> Session::OnFetch(ip::Command& cmd) {
         item("FLAGS");
         items += FlagList(m.flags[seq - 1], m.keywords[seq - 1], m.recent[seq - 1]);
       }
-      out_ += "* " + std::to_string(seq) + " FETCH (";
+      if (!streamed) out_ += start;
       out_ += items;
       out_ += ")\r\n";
       ++sent;
       if (out_.size() >= kFlushAt && !co_await Flush()) co_return false;
     }
-    (void)parts;
   }
   env_.probe.Fetched(sent);
   Ok(c.uid ? "UID FETCH completed" : "FETCH completed");
+  co_return true;
+}
+
+awaitable<bool> Session::StreamLiteral(sv::FetchContentRequest& req, uint64_t size) {
+  ip::AppendLiteralHeader(size, &out_);
+  if (size == 0) co_return true;
+  auto stream = env_.store.OpenSection(req);
+  clients::ContentStream* s = stream.get();
+  auto next = [s](auto done) { s->Next(std::move(done)); };
+  uint64_t sent = 0;
+  while (sent < size) {
+    auto chunk = co_await Await<absl::StatusOr<std::string>>(next);
+    if (!chunk.ok() || chunk->empty() || chunk->size() > size - sent) {
+      // The literal's length is said already: a short or failed read cannot be mended, only
+      // ended (the client sees the connection close, never wrong bytes).
+      log::Warn("message stream broke off",
+                {{"error", chunk.ok() ? "size differs from the metadata"
+                                      : std::string(chunk.status().message())},
+                 {"uid", std::to_string(req.uid())}},
+                &lc_);
+      co_return false;
+    }
+    sent += chunk->size();
+    out_ += *chunk;
+    if (out_.size() >= kFlushAt && !co_await Flush()) co_return false;
+  }
   co_return true;
 }
 
