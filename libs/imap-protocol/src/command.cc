@@ -17,7 +17,10 @@ using internal::Upper;
 
 constexpr size_t kMaxIdPairs = 30;  // RFC 2971 section 3.3
 
-bool End(Cursor& in) { return in.AtEnd() || in.Fail("Unexpected arguments"); }
+bool End(Cursor& in) {
+  return in.AtEnd() ||
+         in.Fail(in.Peek() == ')' ? "Unbalanced parentheses" : "Unexpected arguments");
+}
 
 bool Mailbox(Cursor& in, std::string* out) {
   if (!in.Sp("Missing mailbox name")) return false;

@@ -12,13 +12,14 @@ namespace {
 using internal::IEquals;
 using internal::IsDigit;
 using internal::IsTagChar;
+using internal::kMaxLiteralDigits;
 
 constexpr size_t kTailKept = 64;  // of a skipped line, enough for "{<20 digits>+}"
 
 struct LiteralEnd {
   bool found = false;
   bool sync = true;
-  bool huge = false;  // more than 2^64-1, or the digits run past what was kept
+  bool huge = false;  // more than 2^64-1 or 20 digits, or the digits run past what was kept
   uint64_t n = 0;
 };
 
@@ -47,7 +48,7 @@ LiteralEnd LiteralAt(std::string_view line, bool truncated = false) {
   lit.found = true;
   lit.sync = sync;
   const auto [p, ec] = std::from_chars(line.data() + start, line.data() + end, lit.n);
-  lit.huge = ec != std::errc();
+  lit.huge = ec != std::errc() || end - start > kMaxLiteralDigits;
   return lit;
 }
 

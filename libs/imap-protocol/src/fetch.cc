@@ -137,6 +137,7 @@ bool ParseFetchArgs(Cursor& in, Fetch* out) {
   }
   if (in.AtEnd()) return true;
   // fetch-modifiers: SP "(" fetch-modifier *(SP fetch-modifier) ")"
+  if (in.Peek() == ')') return in.Fail("Unbalanced parentheses");
   if (!in.Sp("Bad fetch attribute") || !in.Eat('(')) return in.Fail("Bad fetch modifier");
   for (;;) {
     std::string name;
@@ -148,7 +149,8 @@ bool ParseFetchArgs(Cursor& in, Fetch* out) {
     if (in.Eat(')')) break;
     if (!in.Sp("")) return in.Fail("Bad fetch modifier");
   }
-  return in.AtEnd() || in.Fail("Unexpected arguments");
+  return in.AtEnd() ||
+         in.Fail(in.Peek() == ')' ? "Unbalanced parentheses" : "Unexpected arguments");
 }
 
 }  // namespace tern::imap_protocol::internal

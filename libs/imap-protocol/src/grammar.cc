@@ -30,6 +30,13 @@ bool Cursor::Sp(std::string_view what) {
     if (Peek() == ' ') return Fail("Extra space");
     return true;
   }
+  // An octet that ended an atom but may not stand outside a string is the better reason.
+  if (!AtEnd()) {
+    const auto u = static_cast<unsigned char>(Peek());
+    if (u == 0) return Fail("NUL in command");
+    if (u >= 0x80) return Fail("8-bit octet outside a string");
+    if (u < 0x20 || u == 0x7F) return Fail("Control character outside a string");
+  }
   return what.empty() ? false : Fail(what);
 }
 
@@ -82,9 +89,13 @@ bool Cursor::Literal(std::string* out, bool allow_nul) {
   while (!AtEnd() && IsDigit(s_[pos_])) ++pos_;
   uint64_t n = 0;
   const auto [p, ec] = std::from_chars(s_.data() + digits, s_.data() + pos_, n);
-  if (pos_ == digits || ec != std::errc() || p != s_.data() + pos_) {
+  if (pos_ == digits) {
     pos_ = start;
     return Fail("Bad literal");
+  }
+  if (ec != std::errc() || p != s_.data() + pos_ || pos_ - digits > kMaxLiteralDigits) {
+    pos_ = start;  // as CommandReader: more than 20 digits is too big, leading zeros or not
+    return Fail("Literal too big");
   }
   Eat('+');
   if (!Eat('}')) {
@@ -205,7 +216,7 @@ bool Cursor::FlagList(std::vector<std::string>* out) {
     if (!Flag(&flag)) return Fail("Bad flag list");
     out->push_back(std::move(flag));
     if (Eat(')')) return true;
-    if (!Sp("")) return Fail("Bad flag list");
+    if (!Sp("")) return Fail(AtEnd() ? "Unbalanced parentheses" : "Bad flag list");
   }
 }
 

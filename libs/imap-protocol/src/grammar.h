@@ -15,6 +15,10 @@
 
 namespace tern::imap_protocol::internal {
 
+// A literal's length has at most 20 digits (2^64-1 has 20): more is too big whatever their
+// value, leading zeros included (CommandReader refuses it, Cursor::Literal too).
+constexpr size_t kMaxLiteralDigits = 20;
+
 inline bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 inline char ToUpper(char c) { return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 32) : c; }
 // ATOM-CHAR: any CHAR except atom-specials: ( ) { SP CTL % * " \ ] and 8-bit.
@@ -52,7 +56,8 @@ class Cursor {
   const Limits& limits() const { return limits_; }
 
   bool Eat(char c);
-  // Exactly one SP, else Fail(what) (what "" keeps any earlier error).
+  // Exactly one SP, else Fail(what) (what "" keeps any earlier error); a NUL, control or
+  // 8-bit octet where the SP was due fails with that as the reason.
   bool Sp(std::string_view what = "Missing argument");
   // A case-insensitive keyword that ends at a non-atom character (or "[", "." as asked).
   bool Keyword(std::string_view kw);

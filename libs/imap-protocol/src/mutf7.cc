@@ -110,6 +110,7 @@ bool DecodeRun(std::string_view run, std::string* out) {
 std::optional<std::string> DecodeMailboxName(std::string_view mutf7) {
   std::string out;
   size_t i = 0;
+  size_t run_end = std::string_view::npos;  // just after the last base64 run's "-"
   while (i < mutf7.size()) {
     const char c = mutf7[i];
     const auto u = static_cast<unsigned char>(c);
@@ -123,8 +124,11 @@ std::optional<std::string> DecodeMailboxName(std::string_view mutf7) {
     if (end == std::string_view::npos) return std::nullopt;
     if (end == i + 1) {
       out.push_back('&');
-    } else if (!DecodeRun(mutf7.substr(i + 1, end - i - 1), &out)) {
-      return std::nullopt;
+    } else {
+      // "-&" between two runs is a null shift: the two runs must have been one.
+      if (i == run_end) return std::nullopt;
+      if (!DecodeRun(mutf7.substr(i + 1, end - i - 1), &out)) return std::nullopt;
+      run_end = end + 1;
     }
     i = end + 1;
   }
@@ -154,7 +158,8 @@ std::string EncodeMailboxName(std::string_view utf8) {
   };
   size_t i = 0;
   while (i < utf8.size()) {
-    const uint32_t cp = NextCodePoint(utf8, &i);
+    uint32_t cp = NextCodePoint(utf8, &i);
+    if (cp == 0) cp = 0xFFFD;  // a NUL is no part of a name: never send "&AAA-"
     if (cp >= 0x20 && cp <= 0x7E) {
       if (in_run) close_run();
       out.push_back(static_cast<char>(cp));

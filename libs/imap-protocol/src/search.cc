@@ -64,7 +64,8 @@ bool ParseKeys(Cursor& in, size_t depth, Budget& budget, bool in_list, SearchKey
     if (in_list && in.Eat(')')) return true;
     if (!in_list && in.AtEnd()) return true;
     if (!in.Sp("")) {
-      return in.Fail(in_list && in.AtEnd() ? "Unbalanced parentheses" : "Bad search key");
+      const bool unbalanced = in_list ? in.AtEnd() : in.Peek() == ')';
+      return in.Fail(unbalanced ? "Unbalanced parentheses" : "Bad search key");
     }
   }
 }

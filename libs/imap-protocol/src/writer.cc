@@ -37,7 +37,7 @@ void AppendQuoted(std::string_view s, std::string* out) {
 }
 
 // Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).
-void CivilFromDays(int64_t z, int* y, int* m, int* d) {
+void CivilFromDays(int64_t z, int64_t* y, int* m, int* d) {
   z += 719468;
   const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
   const int64_t doe = z - era * 146097;
@@ -46,8 +46,14 @@ void CivilFromDays(int64_t z, int* y, int* m, int* d) {
   const int64_t mp = (5 * doy + 2) / 153;
   *d = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);
   *m = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
-  *y = static_cast<int>(yoe + era * 400 + (*m <= 2 ? 1 : 0));
+  *y = yoe + era * 400 + (*m <= 2 ? 1 : 0);
 }
+
+// What the date-time syntax can say (and ParseDateTime takes back): years 0001 to 9999, zones
+// -2359 to +2359.
+constexpr int64_t kFirstSecond = -62135596800;  // 01-Jan-0001 00:00:00 +0000
+constexpr int64_t kLastSecond = 253402300799;   // 31-Dec-9999 23:59:59 +0000
+constexpr int kMaxZoneMinutes = 23 * 60 + 59;
 
 }  // namespace
 
@@ -93,23 +99,29 @@ void AppendMailbox(std::string_view encoded, std::string* out) {
 void AppendDateTime(int64_t unix_seconds, int zone_minutes, std::string* out) {
   static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                             "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-  if (zone_minutes < -5999 || zone_minutes > 5999) zone_minutes = 0;
-  const int64_t local = unix_seconds + int64_t{zone_minutes} * 60;
-  int64_t days = local / 86400;
-  int64_t secs = local % 86400;
-  if (secs < 0) {
-    secs += 86400;
-    days -= 1;
+  // A zone the syntax cannot hold is written as UTC (the instant stays right); an instant
+  // outside years 1-9999 (in its zone) as the epoch, rather than a broken line.
+  if (zone_minutes < -kMaxZoneMinutes || zone_minutes > kMaxZoneMinutes) zone_minutes = 0;
+  int64_t y = 0;
+  int m = 1, d = 1;
+  int64_t secs = 0;
+  if (unix_seconds >= kFirstSecond - 86400 && unix_seconds <= kLastSecond + 86400) {
+    const int64_t local = unix_seconds + int64_t{zone_minutes} * 60;
+    int64_t days = local / 86400;
+    secs = local % 86400;
+    if (secs < 0) {
+      secs += 86400;
+      days -= 1;
+    }
+    CivilFromDays(days, &y, &m, &d);
   }
-  int y = 0, m = 0, d = 0;
-  CivilFromDays(days, &y, &m, &d);
-  if (y < 0 || y > 9999) {  // out of the syntax: the epoch rather than a broken line
+  if (y < 1 || y > 9999) {
     y = 1970, m = 1, d = 1, secs = 0, zone_minutes = 0;
   }
   const int zone = zone_minutes < 0 ? -zone_minutes : zone_minutes;
   char buf[64];
   const int n = std::snprintf(buf, sizeof buf, "\"%02d-%s-%04d %02d:%02d:%02d %c%02d%02d\"", d,
-                              kMonths[m - 1], y, static_cast<int>(secs / 3600),
+                              kMonths[m - 1], static_cast<int>(y), static_cast<int>(secs / 3600),
                               static_cast<int>(secs / 60 % 60), static_cast<int>(secs % 60),
                               zone_minutes < 0 ? '-' : '+', zone / 60, zone % 60);
   if (n > 0) out->append(buf, static_cast<size_t>(n));

@@ -24,6 +24,9 @@ void AppendLiteralHeader(uint64_t n, std::string* out);
 // and names with "%" or "*" are quoted (they are not ATOM-CHARs).
 void AppendMailbox(std::string_view encoded, std::string* out);
 // "dd-Mon-yyyy hh:mm:ss +zzzz" in double quotes (INTERNALDATE), for the instant in the zone.
+// Always 28 octets that ParseDateTime reads back: a zone outside -2359..+2359 minutes is
+// written as +0000 (the same instant, in UTC), an instant whose year is not 0001-9999 as
+// "01-Jan-1970 00:00:00 +0000".
 void AppendDateTime(int64_t unix_seconds, int zone_minutes, std::string* out);
 // "(\Seen $Label1)": the items as given, space separated, in parentheses.
 void AppendList(const std::vector<std::string>& atoms, std::string* out);
