@@ -132,6 +132,16 @@ CommandReader::Result CommandReader::Refuse(std::string tag, std::string_view te
 
 CommandReader::Result CommandReader::Next() {
   Result r;
+  // A line over max_line (`head` its first octets): skipped to its end, then refused.
+  auto skip_long_line = [this](std::string_view head) {
+    pending_tag_ = first_line_ ? TagOf(head) : TagOf(cmd_);
+    refuse_pending_ = true;
+    skipping_ = true;
+    skip_plain_ = false;
+    skip_tail_.clear();
+    skip_truncated_ = false;
+    scanned_ = 0;
+  };
   for (;;) {
     if (dead_) {
       buf_.clear();
@@ -217,14 +227,7 @@ CommandReader::Result CommandReader::Next() {
       scanned_ = avail;
       if (scanned_ > limits_.max_line) {
         // Too long whatever comes: drop it as it arrives, refuse at its end.
-        pending_tag_ = first_line_ ? TagOf(std::string_view(buf_).substr(pos_, limits_.max_line))
-                                   : TagOf(cmd_);
-        refuse_pending_ = true;
-        skipping_ = true;
-        skip_plain_ = false;
-        skip_tail_.clear();
-        skip_truncated_ = false;
-        scanned_ = 0;
+        skip_long_line(std::string_view(buf_).substr(pos_, limits_.max_line));
       } else {
         Compact();
         return r;
@@ -236,10 +239,10 @@ CommandReader::Result CommandReader::Next() {
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     scanned_ = 0;
     if (raw > limits_.max_line) {
-      std::string tag = first_line_ ? TagOf(line.substr(0, limits_.max_line)) : TagOf(cmd_);
-      r = Refuse(std::move(tag), "Line too long", "", line);
-      pos_ = lf + 1;
-      return r;
+      // Even when it is all here: the literal at its end is read from the same kept tail
+      // as when it arrives in pieces, so that any chunking gives the same refusal.
+      skip_long_line(line.substr(0, limits_.max_line));
+      continue;
     }
     bool mailbox_literal = false;
     if (first_line_) append_ = IsAppend(line, &mailbox_literal);

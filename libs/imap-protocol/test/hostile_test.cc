@@ -214,6 +214,23 @@ TEST(HostileTest, HugeLiteralAnnouncements) {
       {"announcement split from its line", "a LOGIN {5}\r\nalice {1000000}\r\nb NOOP\r\n",
        {"+", "REFUSED a|Literal too big|", "OK NOOP"}},
   });
+  // Over-long lines are refused at their end, from the last octets kept of them, whether
+  // they come whole or in pieces (the fuzzer found a whole feed that read the full line).
+  Limits short_lines;
+  short_lines.max_line = 64;
+  short_lines.max_discard = 50;
+  const std::string head = "a LOGIN " + std::string(60, 'x');
+  ExpectRows({
+      {"over-long, ending in a small non-sync literal: dropped", head + " {5+}\r\n12345\r\nb NOOP\r\n",
+       {"REFUSED a|Line too long|", "OK NOOP"}},
+      {"over-long, 24 digits of zeros: fatal", head + " {000000000000000000000005+}\r\nxxxxx\r\n",
+       {"REFUSED a|Line too long||FATAL"}},
+      {"over-long, 70 digits without a brace: fatal, as the brace may be gone",
+       head + "\x10" + std::string(70, '0') + "5+}\r\nx\r\n", {"REFUSED a|Line too long||FATAL"}},
+      {"over-long, 70 digits without a brace, synchronizing: not a literal",
+       head + "\x10" + std::string(70, '0') + "5}\r\nb NOOP\r\n",
+       {"REFUSED a|Line too long|", "OK NOOP"}},
+  }, short_lines);
 }
 
 TEST(HostileTest, HugeLiteralsGivenToTheParser) {
