@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds one libFuzzer target with clang (address + undefined-behaviour sanitizers) and runs it
 # briefly over the fixture corpus. Used by CTest (label "fuzz"); run by hand for longer:
-#   tests/fuzz/run.sh mime 600      (targets: mime, smtp)
+#   tests/fuzz/run.sh mime 600      (targets: mime, smtp, imap)
 set -euo pipefail
 target="$1"; seconds="${2:-20}"
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -20,10 +20,16 @@ case "$target" in
           -I"$root/libs/line-protocol/include" -I"$root/libs/sasl/include")
     seeds="$root/libs/smtp-protocol/fuzz/corpus"
     ;;
+  imap)
+    srcs=("$root"/libs/imap-protocol/src/*.cc "$root/libs/imap-protocol/fuzz/imap_fuzz.cc")
+    incs=(-I"$root/libs/imap-protocol/include" -I"$root/libs/imap-protocol/src")
+    seeds="$root/libs/imap-protocol/fuzz/corpus"
+    ;;
   *) echo "unknown fuzz target $target" >&2; exit 2 ;;
 esac
 lib="$target"
 [ "$target" = smtp ] && lib=smtp-protocol
+[ "$target" = imap ] && lib=imap-protocol
 bin="$out/${target}_fuzz"
 newest=$(ls -t "${srcs[@]}" "$root"/libs/$lib/include/tern/*/*.h "$root"/libs/$lib/src/*.h \
   "$root"/libs/line-protocol/include/tern/*/*.h 2>/dev/null | head -n 1)
