@@ -19,7 +19,7 @@ constexpr size_t kTailKept = 64;  // of a skipped line, enough for "{<20 digits>
 struct LiteralEnd {
   bool found = false;
   bool sync = true;
-  bool huge = false;  // more than 2^64-1 or 20 digits, or the digits run past what was kept
+  bool huge = false;  // over 2^64-1 or over 20 digits, or the digits run past what was kept
   uint64_t n = 0;
 };
 
