@@ -26,9 +26,9 @@ SERVER = Server(smtp=True, imap=True, extra_env=TLS_ENV)
 import imaplib  # noqa: E402
 
 DOMAIN = "imap.test"
-USERS = [f"{u}@{DOMAIN}" for u in ("ann", "bob", "cat", "dan", "eve")]
+USERS = [f"{u}@{DOMAIN}" for u in ("ann", "bob", "cat", "dan", "eve", "fay")]
 PW = {u: new_password() for u in USERS}
-ANN, BOB, CAT, DAN, EVE = USERS
+ANN, BOB, CAT, DAN, EVE, FAY = USERS
 
 
 class ImapE2E(unittest.TestCase):
@@ -125,7 +125,7 @@ class ImapE2E(unittest.TestCase):
         stored = data[0][1]
         self.assertTrue(stored.endswith(big))
         self.assertIn(f"RFC822.SIZE {len(stored)}".encode(), data[0][0])
-        self.assertIn(b"FLAGS ()", data[1])
+        self.assertIn(b"FLAGS (\\Recent)", data[1], "this first session is told it is new")
         typ, data = m.fetch("2", "(BODY.PEEK[TEXT] BODY.PEEK[]<1000.300000> RFC822.HEADER)")
         self.assertEqual(data[0][1], body.encode())
         self.assertEqual(data[1][1], stored[1000:301000])
@@ -138,6 +138,30 @@ class ImapE2E(unittest.TestCase):
         self.assertIn(b"\\Seen", data[3], "the streamed body fetch set \\Seen")
         self.assertEqual(m.noop()[0], "OK", "the session goes on after streamed literals")
         m.logout()
+
+    def test_recent_goes_to_one_session(self):
+        # RFC 3501 2.3.2: EXAMINE and STATUS see \Recent without taking it; the first SELECT
+        # takes it, so a second session (another connection) is told of none.
+        for i in range(2):
+            self.deliver(FAY, f"recent {i}", "new\r\n")
+        a, b = self.login(FAY), self.login(FAY)
+        self.assertEqual(a.status("INBOX", "(RECENT)")[1], [b"INBOX (RECENT 2)"])
+        a.select("INBOX", readonly=True)
+        self.assertEqual(a.response("RECENT"), ("RECENT", [b"2"]))
+        b.select("INBOX")
+        self.assertEqual(b.response("RECENT"), ("RECENT", [b"2"]))
+        self.assertEqual(b.search(None, "RECENT"), ("OK", [b"1 2"]))
+        a.close()
+        a.select("INBOX")
+        self.assertEqual(a.response("RECENT"), ("RECENT", [b"0"]))
+        self.assertEqual(a.search(None, "NEW"), ("OK", [b""]))
+        self.deliver(FAY, "recent 2", "newer\r\n")
+        a.noop()  # the first read-write session to hear of it takes it
+        self.assertEqual(a.search(None, "RECENT"), ("OK", [b"3"]))
+        b.noop()
+        self.assertEqual(b.search(None, "RECENT"), ("OK", [b"1 2"]))
+        for m in (a, b):
+            m.logout()
 
     def test_mailboxes_append_copy_move(self):
         self.deliver(CAT, "to move", "x\r\n")

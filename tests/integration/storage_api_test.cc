@@ -514,6 +514,62 @@ TEST_F(StorageApiTest, FetchMessagesReturnsSeveralWholeMessagesAndListOnlySelect
   EXPECT_EQ(sizes, (std::vector<uint64_t>{small1.size(), big.size(), small3.size()}));
 }
 
+// \Recent (RFC 3501 2.3.2): a read-write SELECT or catch-up claims the new UIDs for one session;
+// an EXAMINE (no claim) and STATUS see the unclaimed ones and take none.
+TEST_F(StorageApiTest, RecentIsClaimedByOneReadWriteSessionOnly) {
+  const std::string account = NewAccount();
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(Append(account, "INBOX", Message("r"), nullptr).ok());
+  auto select = [&](bool claim) {
+    pb::SelectRequest req;
+    req.set_account(account);
+    req.set_mailbox("INBOX");
+    req.set_claim_recent(claim);
+    auto ctx = rpc::ContextWithDeadline();
+    auto sr = stub().Select(ctx.get(), req);
+    pb::SelectResponse first, more;
+    EXPECT_TRUE(sr->Read(&first));
+    while (sr->Read(&more)) {}
+    EXPECT_TRUE(sr->Finish().ok());
+    return std::make_pair(first.recent_after(), first.recent_through());
+  };
+  using Range = std::pair<uint32_t, uint32_t>;
+  EXPECT_EQ(StatusOf(account, "INBOX").recent(), 3u);
+  EXPECT_EQ(select(false), (Range{0, 3})) << "EXAMINE shows the unclaimed ones";
+  EXPECT_EQ(select(false), (Range{0, 3})) << "and takes none";
+  EXPECT_EQ(select(true), (Range{0, 3})) << "the first read-write SELECT takes all three";
+  const Range after = select(true);
+  EXPECT_EQ(after.first, after.second) << "a second one gets none";
+  EXPECT_EQ(StatusOf(account, "INBOX").recent(), 0u);
+
+  ASSERT_TRUE(Append(account, "INBOX", Message("r4"), nullptr).ok());
+  ASSERT_TRUE(Append(account, "INBOX", Message("r5"), nullptr).ok());
+  EXPECT_EQ(StatusOf(account, "INBOX").recent(), 2u);
+  auto changes = [&](bool claim) {
+    pb::ChangesSinceRequest req;
+    req.set_account(account);
+    req.set_mailbox("INBOX");
+    req.set_modseq(0);
+    req.set_claim_recent(claim);
+    pb::ChangesSinceResponse resp;
+    auto ctx = rpc::ContextWithDeadline();
+    EXPECT_TRUE(stub().ChangesSince(ctx.get(), req, &resp).ok());
+    return Range{resp.recent_after(), resp.recent_through()};
+  };
+  EXPECT_EQ(changes(false), (Range{3, 5}));
+  EXPECT_EQ(changes(true), (Range{3, 5})) << "a catch-up claims what arrived since";
+  const Range again = changes(true);
+  EXPECT_EQ(again.first, again.second);
+  EXPECT_EQ(select(false), (Range{5, 5}));
+
+  // Two sessions racing for the same new message: exactly one gets it.
+  ASSERT_TRUE(Append(account, "INBOX", Message("r6"), nullptr).ok());
+  Range a, b;
+  std::thread t([&] { a = changes(true); });
+  b = select(true);
+  t.join();
+  EXPECT_EQ((a.second - a.first) + (b.second - b.first), 1u);
+}
+
 // POP3 sizes (LIST, STAT) are what RETR sends: CRLF line ends (a bare LF sent as CRLF) and a
 // last line without an ending ended. Stored at delivery, by every write path (Deliver alone,
 // with outbound copies, IMAP APPEND, content already stored); IMAP keeps the stored size.

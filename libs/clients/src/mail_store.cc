@@ -24,7 +24,11 @@ class GrpcMailStore final : public MailStore {
     Read<sv::SelectRequest, sv::SelectResponse>(
         std::move(req), 60s,
         [out](sv::SelectResponse& r) {
-          if (r.has_mailbox()) out->mailbox = r.mailbox();
+          if (r.has_mailbox()) {
+            out->mailbox = r.mailbox();
+            out->recent_after = r.recent_after();
+            out->recent_through = r.recent_through();
+          }
           for (auto& k : *r.mutable_permanent_keywords()) out->permanent_keywords.push_back(std::move(k));
           out->uids.insert(out->uids.end(), r.uids().begin(), r.uids().end());
           out->flags.insert(out->flags.end(), r.flags().begin(), r.flags().end());

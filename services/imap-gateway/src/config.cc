@@ -37,7 +37,10 @@ const config::Schema<ImapConfig>& Schema() {
         .Duration("limits.first_command_timeout", &C::first_command_timeout, absl::Seconds(60),
                   "from connect (TLS included) until the first command is complete")
         .Duration("limits.line_timeout", &C::line_timeout, absl::Seconds(120),
-                  "from the first byte of a command until its end (slowloris), literals included")
+                  "from the first byte of a command until its end (slowloris); a literal restarts it "
+                  "every 64 KiB it brings")
+        .Int("limits.max_commands_before_login", &C::max_commands_before_login, 25,
+             "commands a client may send before it logs in; then * BYE", config::Range(3, 10000))
         .Duration("drain.grace", &C::drain_grace, absl::Seconds(25),
                   "on SIGTERM: time for commands under way to finish before * BYE")
         .String("log.level", &C::log_level, "info", "debug, info, warn or error",

@@ -1,6 +1,7 @@
 #include "format.h"
 
 #include "tern/imap_protocol/writer.h"
+#include "tern/line_protocol/grammar.h"
 
 namespace tern::imap_gateway {
 
@@ -56,9 +57,7 @@ void Params(const google::protobuf::RepeatedPtrField<sv::Param>& params, std::st
 }
 
 std::string UpperOr(const std::string& s, const char* dflt) {
-  std::string u = s.empty() ? dflt : s;
-  for (char& c : u) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return u;
+  return line_protocol::Upper(s.empty() ? std::string_view(dflt) : std::string_view(s));
 }
 
 void Extension(const sv::BodyPart& p, std::string* out) {
@@ -156,6 +155,49 @@ void AppendBodyStructure(const sv::BodyPart& p, bool extensible, std::string* ou
     Extension(p, out);
   }
   *out += ')';
+}
+
+void SplitFlags(const std::vector<std::string>& in, uint32_t* bits,
+                std::vector<std::string>* keywords) {
+  static const std::pair<std::string_view, uint32_t> kSystem[] = {
+      {"\\Seen", sv::FLAG_SEEN},       {"\\Answered", sv::FLAG_ANSWERED},
+      {"\\Flagged", sv::FLAG_FLAGGED}, {"\\Deleted", sv::FLAG_DELETED},
+      {"\\Draft", sv::FLAG_DRAFT}};
+  *bits = 0;
+  for (const auto& f : in) {
+    if (!f.empty() && f[0] == '\\') {
+      for (const auto& [name, bit] : kSystem) {
+        if (line_protocol::IEquals(f, name)) *bits |= bit;
+      }
+      continue;  // \Recent and unknown \-flags cannot be stored
+    }
+    keywords->push_back(f);
+  }
+}
+
+std::string JoinKeywords(const google::protobuf::RepeatedPtrField<std::string>& keywords) {
+  std::string joined;
+  for (const auto& k : keywords) {
+    if (!joined.empty()) joined += ' ';
+    joined += k;
+  }
+  return joined;
+}
+
+void SetUids(const std::vector<uint32_t>& uids, sv::IdSet* set) {
+  for (size_t i = 0; i < uids.size();) {
+    size_t j = i;
+    while (j + 1 < uids.size() && uids[j + 1] == uids[j] + 1) ++j;
+    auto* r = set->add_ranges();
+    r->set_first(uids[i]);
+    r->set_last(uids[j]);
+    i = j + 1;
+  }
+  if (uids.empty()) {  // matches nothing: no UID is 2^32-1 (UIDNEXT would overflow)
+    auto* r = set->add_ranges();
+    r->set_first(0xFFFFFFFF);
+    r->set_last(0xFFFFFFFF);
+  }
 }
 
 }  // namespace tern::imap_gateway

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "format.h"
 #include "tern/core/error.h"
 
 namespace tern::imap_gateway {
@@ -32,8 +33,6 @@ template <typename T>
 size_t Index() {
   return ip::Command(T{}).index();
 }
-
-std::string Greeting() { return "* OK Tern IMAP4rev1 ready\r\n"; }
 
 }  // namespace
 
@@ -94,7 +93,9 @@ awaitable<void> Session::Run() {
   if (io_.draining()) {
     io_.QueueGoodbye();
   } else {
-    out_ += Greeting();
+    // RFC 3501 7.1.1 / Dovecot: the greeting names the capabilities, saving a round trip.
+    out_ += "* OK [CAPABILITY " + Capabilities() + "] " + env_.config.hostname +
+            " Tern IMAP4rev1 ready\r\n";
     co_await Loop();
   }
   Unsubscribe();
@@ -113,8 +114,15 @@ awaitable<bool> Session::Fill() {
   char buf[16384];
   if (reader_.mid_command()) conn_->LinePending();
   if (!co_await Flush()) co_return false;
-  size_t n = co_await io_.Read(buf, sizeof buf, !reader_.mid_command());
+  const bool mid = reader_.mid_command();
+  size_t n = co_await io_.Read(buf, sizeof buf, !mid);
   if (n == 0) co_return false;
+  if (mid && (command_bytes_ += n) >= kLineProgress) {
+    // A big literal (APPEND) on a slow link: each 64 KiB that arrives restarts the line
+    // clock, so the line timeout bounds a stall, not the size of the message.
+    command_bytes_ = 0;
+    conn_->LineDone();
+  }
   reader_.Feed(std::string_view(buf, n));
   co_return true;
 }
@@ -158,6 +166,7 @@ awaitable<void> Session::Loop() {
       }
       case ip::CommandReader::Result::kCommand: {
         conn_->LineDone();
+        command_bytes_ = 0;
         ip::Parsed parsed = ip::ParseCommand(next.command, env_.limits);
         next.command.clear();
         bool go_on = co_await Dispatch(parsed);
@@ -191,6 +200,12 @@ awaitable<bool> Session::Dispatch(ip::Parsed& parsed) {
       co_return false;
     }
     co_return true;
+  }
+  if (state_ == State::kNotAuthenticated &&
+      ++commands_before_login_ > static_cast<size_t>(env_.config.max_commands_before_login)) {
+    out_ += "* BYE Too many commands without logging in\r\n";
+    env_.probe.Command(ip::CommandName(parsed.command), "bad", 0);
+    co_return false;
   }
   const Rule& rule = RuleFor(parsed.command);
   const std::string_view name = ip::CommandName(parsed.command);
@@ -371,9 +386,8 @@ awaitable<bool> Session::Sync(bool expunges, bool force) {
   req.set_account(account_);
   req.set_mailbox(selected_->name);
   req.set_modseq(selected_->modseq);
-  auto& store = env_.store;
-  auto call = [&store, &req](auto done) { store.ChangesSince(req, std::move(done)); };
-  auto r = co_await Await<absl::StatusOr<sv::ChangesSinceResponse>>(call);
+  req.set_claim_recent(!selected_->read_only);
+  auto r = co_await Ask(&clients::MailStore::ChangesSince, req);
   if (!r.ok()) {
     log::Warn("catch-up failed", {{"error", std::string(r.status().message())}}, &lc_);
     if (ReasonOf(r.status()) == Reason::kNoSuchMailbox) {
@@ -407,18 +421,14 @@ awaitable<bool> Session::Sync(bool expunges, bool force) {
   std::vector<uint32_t> vanished(r->vanished().begin(), r->vanished().end());
   std::sort(vanished.begin(), vanished.end());
   for (const auto& c : changed) {
-    std::string kw;
-    for (const auto& k : c.keywords()) {
-      if (!kw.empty()) kw += ' ';
-      kw += k;
-    }
+    std::string kw = JoinKeywords(c.keywords());
     if (c.uid() > last) {
       // Arrived and expunged since the last catch-up: never announced.
       if (std::binary_search(vanished.begin(), vanished.end(), c.uid())) continue;
       m.uids.push_back(c.uid());
       m.flags.push_back(c.flags());
       m.keywords.push_back(std::move(kw));
-      m.recent.push_back(true);
+      m.recent.push_back(c.uid() > r->recent_after() && c.uid() <= r->recent_through());
       ++added;
       continue;
     }

@@ -101,6 +101,15 @@ class Session {
   awaitable<Result> Await(Start& start) {
     co_return co_await net::Await<Result>(start, lc_.conn);
   }
+  // Calls a mail store method with (a copy of) `req`, a named request that outlives the
+  // call, and awaits its answer: co_await Ask(&clients::MailStore::Status, req).
+  template <typename Req, typename Answer>
+  awaitable<Answer> Ask(void (clients::MailStore::*method)(Req, std::function<void(Answer)>),
+                        const Req& req) {
+    auto& store = env_.store;
+    auto start = [&store, method, &req](auto done) { (store.*method)(req, std::move(done)); };
+    co_return co_await Await<Answer>(start);
+  }
 
   // The selected mailbox, as this session knows it.
   struct Mailbox {
@@ -137,6 +146,8 @@ class Session {
   Mailbox& selected() { return *selected_; }
   bool has_selected() const { return selected_.has_value(); }
   bool PlaintextLoginAllowed() const;
+  // What CAPABILITY lists in the current state (and the greeting).
+  std::string Capabilities() const;
   const std::string& tag() const { return tag_; }
   // A mailbox name from the client (modified UTF-7) as storage names it; nullopt: BAD queued.
   std::optional<std::string> MailboxName(const std::string& sent);
@@ -166,6 +177,10 @@ class Session {
   std::string result_;      // "ok", "no" or "bad": its tagged answer
   bool upgrade_ = false;    // STARTTLS answered: upgrade after the flush
   size_t bad_ = 0;
+  size_t commands_before_login_ = 0;
+  // Octets of the command under way since the line clock last restarted (Fill).
+  size_t command_bytes_ = 0;
+  static constexpr size_t kLineProgress = 64 * 1024;
   std::optional<Mailbox> selected_;
   // Hints: set by the feed (on the session's executor), cleared by Sync.
   // What the feed tells a session, kept on the session's executor: a hint for the selected

@@ -1,6 +1,7 @@
 #include "fake_mail_store.h"
 
 #include <algorithm>
+#include <tuple>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -101,6 +102,9 @@ sv::MailboxInfo FakeMailStore::Info(const std::string& name, const Box& box) con
     size += m.content.size();
   }
   info.set_unseen(unseen);
+  info.set_recent(static_cast<uint32_t>(std::count_if(
+      box.messages.begin(), box.messages.end(),
+      [&box](const Message& m) { return m.uid > box.recent_uid; })));
   info.set_deleted(deleted);
   info.set_size(size);
   info.set_special_use(box.special_use);
@@ -190,6 +194,13 @@ void FakeMailStore::Unsubscribe(uint64_t id) {
   subs_.erase(id);
 }
 
+std::pair<uint32_t, uint32_t> FakeMailStore::Recent(Box& box, bool claim) {
+  const uint32_t last = box.uidnext - 1;
+  if (!claim) return {box.recent_uid, last};
+  if (box.recent_uid >= last) return {0, 0};
+  return {std::exchange(box.recent_uid, last), last};
+}
+
 void FakeMailStore::Select(sv::SelectRequest req, clients::Done<clients::SelectedMailbox> done) {
   absl::MutexLock lock(&mu_);
   auto box = BoxOf(req.account(), req.mailbox());
@@ -197,6 +208,7 @@ void FakeMailStore::Select(sv::SelectRequest req, clients::Done<clients::Selecte
   clients::SelectedMailbox out;
   const std::string name = absl::EqualsIgnoreCase(req.mailbox(), "INBOX") ? "INBOX" : req.mailbox();
   out.mailbox = Info(name, **box);
+  std::tie(out.recent_after, out.recent_through) = Recent(**box, req.claim_recent());
   for (const auto& m : (*box)->messages) {
     out.uids.push_back(m.uid);
     out.flags.push_back(m.flags);
@@ -494,6 +506,9 @@ void FakeMailStore::ChangesSince(sv::ChangesSinceRequest req,
   }
   r.set_highestmodseq((*box)->modseq);
   r.set_uidvalidity((*box)->uidvalidity);
+  auto [after, through] = Recent(**box, req.claim_recent());
+  r.set_recent_after(after);
+  r.set_recent_through(through);
   done(std::move(r));
 }
 

@@ -76,6 +76,7 @@ class FakeMailStore final : public clients::MailStore, public clients::HintSourc
     uint32_t uidvalidity = 0;
     uint32_t uidnext = 1;
     uint64_t modseq = 1;
+    uint32_t recent_uid = 0;             // \Recent claimed up to here, as storage does
     std::vector<Message> messages;       // ascending by UID
     std::map<uint32_t, uint64_t> gone;  // expunged UID -> the MODSEQ of its expunge
     bool subscribed = false;
@@ -88,6 +89,8 @@ class FakeMailStore final : public clients::MailStore, public clients::HintSourc
   absl::StatusOr<Box*> BoxOf(const std::string& account, const std::string& mailbox,
                              bool trycreate = false) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   storage::v1::MailboxInfo Info(const std::string& name, const Box& box) const;
+  // (after, through]: claimed for the caller with `claim`, else the unclaimed ones.
+  static std::pair<uint32_t, uint32_t> Recent(Box& box, bool claim);
   uint32_t Add(Box& box, std::string content, uint32_t flags, std::vector<std::string> keywords,
                int64_t internal_date) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Hints to the account's subscribers, after the lock is let go.

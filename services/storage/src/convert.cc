@@ -126,7 +126,7 @@ AppendArgs FromProto(const pb::AppendRequest& req) {
 }
 
 SelectArgs FromProto(const pb::SelectRequest& req) {
-  return {req.account(), req.mailbox(), req.with_messages(), req.list_only()};
+  return {req.account(), req.mailbox(), req.with_messages(), req.list_only(), req.claim_recent()};
 }
 
 FetchMetadataArgs FromProto(const pb::FetchMetadataRequest& req) {
@@ -186,7 +186,7 @@ ExpungeArgs FromProto(const pb::ExpungeRequest& req) {
 }
 
 ChangesSinceArgs FromProto(const pb::ChangesSinceRequest& req) {
-  return {req.account(), req.mailbox(), req.modseq()};
+  return {req.account(), req.mailbox(), req.modseq(), req.claim_recent()};
 }
 
 SearchArgs FromProto(const pb::SearchRequest& req) {
@@ -237,6 +237,7 @@ void ToProto(const MailboxInfo& in, pb::MailboxInfo* out) {
   out->set_has_children(in.has_children);
   out->set_noselect(in.noselect);
   out->set_first_unseen_seq(in.first_unseen_seq);
+  out->set_recent(in.recent);
 }
 
 void ToProto(const MailboxList& in, pb::ListMailboxesResponse* out) {
@@ -269,6 +270,8 @@ void ToProto(const SelectChunk& in, pb::SelectResponse* out) {
   out->mutable_modseqs()->Add(in.modseqs.begin(), in.modseqs.end());
   for (const auto& k : in.keywords) out->add_keywords(k);
   out->mutable_sizes()->Add(in.sizes.begin(), in.sizes.end());
+  out->set_recent_after(in.recent_after);
+  out->set_recent_through(in.recent_through);
 }
 
 void ToProto(const std::vector<MessageMetadata>& in, pb::FetchMetadataResponse* out) {
@@ -319,6 +322,8 @@ void ToProto(const Changes& in, pb::ChangesSinceResponse* out) {
   out->mutable_vanished()->Add(in.vanished.begin(), in.vanished.end());
   out->set_highestmodseq(in.highestmodseq);
   out->set_uidvalidity(in.uidvalidity);
+  out->set_recent_after(in.recent_after);
+  out->set_recent_through(in.recent_through);
 }
 
 void ToProto(const SearchResult& in, pb::SearchResponse* out) {

@@ -1,6 +1,7 @@
 // Reading: Select, Status, FetchMetadata, FetchContent (a section or byte range of one message)
 // and FetchMessages (several whole messages).
 #include <algorithm>
+#include <tuple>
 
 #include "probe.h"
 #include "search.h"
@@ -127,9 +128,22 @@ absl::Status MailStore::Select(const SelectArgs& req,
                                const std::function<bool(const SelectChunk&)>& emit) {
   TERN_ASSIGN_OR_RETURN(int64_t account_id, AccountId(req.account));
   TERN_ASSIGN_OR_RETURN(std::string name, NormalizeMailbox(req.mailbox));
+  // Claimed before the snapshot: a message committed in between is in the list but not in the
+  // range, and goes to whichever session claims next.
+  const bool claim = req.claim_recent && !req.list_only;
+  std::pair<uint32_t, uint32_t> claimed{0, 0};
+  if (claim) {
+    TERN_ASSIGN_OR_RETURN(claimed, ClaimRecent(account_id, name));
+  }
   return db_.Run("select", pg::TxMode::kSnapshot, [&](pqxx::transaction_base& tx) {
     TERN_ASSIGN_OR_RETURN(Mailbox m, LoadSelectable(tx, account_id, name, false));
     SelectChunk head;
+    if (claim) {
+      std::tie(head.recent_after, head.recent_through) = claimed;
+    } else {
+      head.recent_after = m.recent_uid;
+      head.recent_through = m.uidnext - 1;
+    }
     if (req.list_only) {
       head.mailbox = InfoOf(m);
       head.mailbox->special_use = 0;

@@ -22,6 +22,7 @@ Mailbox MailboxFromRow(const pqxx::row& row) {
   m.highestmodseq = row[4].as<uint64_t>();
   m.special_use = row[5].as<int>();
   m.noselect = row[6].as<bool>();
+  m.recent_uid = row[7].as<uint32_t>();
   return m;
 }
 
@@ -65,8 +66,10 @@ MailboxInfo InfoWithCounts(pqxx::transaction_base& tx, const Mailbox& m) {
   pqxx::result r = tx.exec_params(
       "SELECT count(*), count(*) FILTER (WHERE flags & 1 = 0), count(*) FILTER (WHERE flags & 8 "
       "<> 0), coalesce(sum(size), 0), (SELECT min(uid) FROM mailbox_messages WHERE mailbox_id = "
-      "$1 AND flags & 1 = 0) FROM mailbox_messages WHERE mailbox_id = $1",
-      m.id);
+      "$1 AND flags & 1 = 0), count(*) FILTER (WHERE uid > $2) FROM mailbox_messages WHERE "
+      "mailbox_id = $1",
+      m.id, static_cast<int64_t>(m.recent_uid));
+  info.recent = r[0][5].as<uint32_t>();
   info.messages = r[0][0].as<uint32_t>();
   info.unseen = r[0][1].as<uint32_t>();
   info.deleted = r[0][2].as<uint32_t>();

@@ -95,6 +95,13 @@ class MailStore {
 
   // changes.cc
   absl::StatusOr<Changes> ChangesSince(const ChangesSinceArgs& args);
+  // \Recent for a read-write session: takes every UID above the mailbox's recent_uid up to
+  // uidnext - 1 in one UPDATE (so no two sessions get the same one) and returns the range
+  // taken as (after, through]; an empty range when there is nothing new. Not durable on its
+  // own (synchronous_commit off): a PostgreSQL crash right after can at worst show a message
+  // as \Recent to one more session, never lose a message or a flag.
+  absl::StatusOr<std::pair<uint32_t, uint32_t>> ClaimRecent(int64_t account_id,
+                                                            const std::string& mailbox);
 
   // search_store.cc
   absl::StatusOr<SearchResult> Search(const SearchArgs& args);

@@ -23,11 +23,12 @@ struct Mailbox {
   uint64_t highestmodseq = 0;
   int special_use = 0;
   bool noselect = false;
+  uint32_t recent_uid = 0;  // \Recent claimed up to this UID
 };
 
 // The columns Mailbox reads, in its order, for a SELECT over `mailboxes`.
 inline constexpr const char* kMailboxColumns =
-    "id, name, uidvalidity, uidnext, highestmodseq, special_use, noselect";
+    "id, name, uidvalidity, uidnext, highestmodseq, special_use, noselect, recent_uid";
 Mailbox MailboxFromRow(const pqxx::row& row);
 
 // NOT_FOUND (no such mailbox) when the account has no mailbox `name`.

@@ -46,6 +46,7 @@ struct MailboxInfo {
   bool has_children = false;
   bool noselect = false;
   uint32_t first_unseen_seq = 0;  // 0 if none
+  uint32_t recent = 0;            // unclaimed \Recent messages
 };
 
 struct CreateMailboxArgs {
@@ -110,6 +111,7 @@ struct SelectArgs {
   std::string mailbox;
   bool with_messages = false;
   bool list_only = false;
+  bool claim_recent = false;
 };
 // The first chunk carries `mailbox` (and the permanent keywords); the following ones the
 // message lists, as parallel vectors ascending by UID (flags, modseqs and keywords empty with
@@ -122,6 +124,9 @@ struct SelectChunk {
   std::vector<uint64_t> modseqs;
   std::vector<std::string> keywords;  // of uids[i], joined by spaces
   std::vector<uint64_t> sizes;
+  // First chunk: UIDs in (recent_after, recent_through] are \Recent for the caller.
+  uint32_t recent_after = 0;
+  uint32_t recent_through = 0;
 };
 
 struct FetchMetadataArgs {
@@ -233,12 +238,15 @@ struct ChangesSinceArgs {
   std::string account;
   std::string mailbox;
   uint64_t modseq = 0;
+  bool claim_recent = false;
 };
 struct Changes {
   std::vector<FlagState> changed;
   std::vector<uint32_t> vanished;
   uint64_t highestmodseq = 0;
   uint32_t uidvalidity = 0;
+  uint32_t recent_after = 0;  // as in SelectChunk
+  uint32_t recent_through = 0;
 };
 
 // An RFC 3501 SEARCH key tree (storage.proto SearchKey).

@@ -15,7 +15,7 @@ constexpr const char* kBase =
     "CHILDREN";
 }
 
-awaitable<bool> Session::OnCapability(ip::Command&) {
+std::string Session::Capabilities() const {
   std::string caps = kBase;
   if (state_ == State::kNotAuthenticated) {
     if (conn_->tls_available() && !conn_->tls()) caps += " STARTTLS";
@@ -25,7 +25,11 @@ awaitable<bool> Session::OnCapability(ip::Command&) {
       caps += " LOGINDISABLED";
     }
   }
-  Untagged("CAPABILITY " + caps);
+  return caps;
+}
+
+awaitable<bool> Session::OnCapability(ip::Command&) {
+  Untagged("CAPABILITY " + Capabilities());
   Ok("Capability completed");
   co_return true;
 }

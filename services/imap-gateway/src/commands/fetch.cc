@@ -9,6 +9,7 @@
 #include "../format.h"
 #include "../session.h"
 #include "tern/core/error.h"
+#include "tern/line_protocol/grammar.h"
 
 namespace tern::imap_gateway {
 
@@ -21,17 +22,6 @@ namespace {
 constexpr size_t kBatch = 256;
 constexpr uint64_t kWholeMax = 256 << 10;  // messages read whole in a batch; bigger: alone
 constexpr size_t kFlushAt = 64 << 10;
-
-bool IEq(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
 
 // The fields of a header block named in `fields` (or, with `exclude`, the others), then the
 // blank line (RFC 3501 6.4.5).
@@ -51,7 +41,7 @@ std::string FilterHeader(std::string_view header, const std::vector<std::string>
       std::string_view name = line.substr(0, colon == std::string_view::npos ? 0 : colon);
       while (!name.empty() && (name.back() == ' ' || name.back() == '\t')) name.remove_suffix(1);
       bool named = false;
-      for (const auto& f : fields) named = named || IEq(f, name);
+      for (const auto& f : fields) named = named || line_protocol::IEquals(f, name);
       keep = !name.empty() && (named != exclude);
     }
     if (keep) out += line;
@@ -80,9 +70,7 @@ std::string SectionText(const ip::Section& s) {
       dot(s.kind == SKind::kHeaderFields ? "HEADER.FIELDS (" : "HEADER.FIELDS.NOT (");
       for (size_t i = 0; i < s.fields.size(); ++i) {
         if (i) t += ' ';
-        std::string f = s.fields[i];
-        for (char& c : f) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-        ip::AppendAstring(f, &t);
+        ip::AppendAstring(line_protocol::Upper(s.fields[i]), &t);
       }
       t += ')';
       break;
@@ -139,7 +127,6 @@ awaitable<bool> Session::OnFetch(ip::Command& cmd) {
     }
   }
   if (m.read_only) seen = false;
-  auto& store = env_.store;
   size_t sent = 0;
   for (size_t at = 0; at < uids.size(); at += kBatch) {
     std::vector<uint32_t> batch(uids.begin() + at, uids.begin() + std::min(uids.size(), at + kBatch));
@@ -159,8 +146,7 @@ awaitable<bool> Session::OnFetch(ip::Command& cmd) {
         }
       }
       if (req.uids().ranges_size() > 0) {
-        auto call = [&store, &req](auto done) { store.StoreFlags(req, std::move(done)); };
-        auto r = co_await Await<absl::StatusOr<sv::StoreFlagsResponse>>(call);
+        auto r = co_await Ask(&clients::MailStore::StoreFlags, req);
         if (!r.ok()) {
           Fail(Call::kWrite, r.status());
           co_return true;
@@ -182,8 +168,7 @@ awaitable<bool> Session::OnFetch(ip::Command& cmd) {
       }
       req.set_envelope(envelope);
       req.set_body_structure(structure);
-      auto call = [&store, &req](auto done) { store.FetchMetadata(req, std::move(done)); };
-      auto r = co_await Await<absl::StatusOr<std::vector<sv::MessageMetadata>>>(call);
+      auto r = co_await Ask(&clients::MailStore::FetchMetadata, req);
       if (!r.ok()) {
         Fail(Call::kRead, r.status());
         co_return true;
@@ -200,8 +185,7 @@ awaitable<bool> Session::OnFetch(ip::Command& cmd) {
       req.set_mailbox(m.name);
       for (uint32_t u : batch) req.add_uids(u);
       req.set_max_message_bytes(kWholeMax);
-      auto call = [&store, &req](auto done) { store.FetchMessages(req, std::move(done)); };
-      auto r = co_await Await<absl::StatusOr<std::vector<sv::FetchMessagesResponse>>>(call);
+      auto r = co_await Ask(&clients::MailStore::FetchMessages, req);
       if (!r.ok()) {
         Fail(Call::kRead, r.status());
         co_return true;
@@ -229,8 +213,7 @@ awaitable<bool> Session::OnFetch(ip::Command& cmd) {
         req.set_mailbox(m.name);
         req.set_uid(u);
         req.set_what(sv::FetchContentRequest::HEADER);
-        auto call = [&store, &req](auto done) { store.FetchContent(req, std::move(done)); };
-        auto r = co_await Await<absl::StatusOr<std::string>>(call);
+        auto r = co_await Ask(&clients::MailStore::FetchContent, req);
         if (!r.ok()) {
           if (ReasonOf(r.status()) == Reason::kNoSuchMessage) continue;  // expunged meanwhile
           Fail(Call::kRead, r.status());
@@ -355,8 +338,7 @@ awaitable<bool> Session::OnFetch(ip::Command& cmd) {
                 case SKind::kText: req.set_what(sv::FetchContentRequest::PART_MESSAGE_TEXT); break;
                 default: req.set_what(sv::FetchContentRequest::PART_MESSAGE_HEADER); break;
               }
-              auto call = [&store, &req](auto done) { store.FetchContent(req, std::move(done)); };
-              auto r = co_await Await<absl::StatusOr<std::string>>(call);
+              auto r = co_await Ask(&clients::MailStore::FetchContent, req);
               // A part the message does not have is empty (RFC 3501 is silent; clients cope);
               // any other failure ends the FETCH with NO, never with a silent gap.
               if (r.ok()) {

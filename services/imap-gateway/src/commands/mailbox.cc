@@ -1,6 +1,8 @@
 // Mailbox commands: SELECT, EXAMINE, CREATE, DELETE, RENAME, SUBSCRIBE, UNSUBSCRIBE, LIST,
 // LSUB, STATUS, APPEND, and leaving a mailbox: CHECK, CLOSE, UNSELECT, EXPUNGE.
+#include "../format.h"
 #include "../session.h"
+#include "tern/line_protocol/grammar.h"
 #include "tern/core/error.h"
 
 namespace tern::imap_gateway {
@@ -28,36 +30,13 @@ std::optional<sv::SpecialUse> SpecialUseNamed(std::string_view a) {
       {"\\TRASH", sv::SPECIAL_USE_TRASH}, {"\\JUNK", sv::SPECIAL_USE_JUNK},
       {"\\ARCHIVE", sv::SPECIAL_USE_ARCHIVE}, {"\\ALL", sv::SPECIAL_USE_ALL},
       {"\\FLAGGED", sv::SPECIAL_USE_FLAGGED}};
-  std::string u(a);
-  for (char& c : u) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   for (const auto& [n, v] : kUses) {
-    if (n == u) return v;
+    if (line_protocol::IEquals(n, a)) return v;
   }
   return std::nullopt;
 }
 
-// System flags to bits; anything else is a keyword. \Recent cannot be stored.
-void SplitFlags(const std::vector<std::string>& in, uint32_t* bits,
-                std::vector<std::string>* keywords) {
-  *bits = 0;
-  for (const auto& f : in) {
-    std::string u(f);
-    for (char& c : u) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    if (u == "\\SEEN") *bits |= sv::FLAG_SEEN;
-    else if (u == "\\ANSWERED") *bits |= sv::FLAG_ANSWERED;
-    else if (u == "\\FLAGGED") *bits |= sv::FLAG_FLAGGED;
-    else if (u == "\\DELETED") *bits |= sv::FLAG_DELETED;
-    else if (u == "\\DRAFT") *bits |= sv::FLAG_DRAFT;
-    else if (u == "\\RECENT" || (!u.empty() && u[0] == '\\')) continue;
-    else keywords->push_back(f);
-  }
-}
-
 }  // namespace
-
-void FlagsOf(const std::vector<std::string>& in, uint32_t* bits, std::vector<std::string>* kw) {
-  SplitFlags(in, bits, kw);
-}
 
 awaitable<bool> Session::OnSelect(ip::Command& cmd) {
   auto& c = std::get<ip::Select>(cmd);
@@ -73,9 +52,8 @@ awaitable<bool> Session::OnSelect(ip::Command& cmd) {
   req.set_account(account_);
   req.set_mailbox(*name);
   req.set_with_messages(true);
-  auto& store = env_.store;
-  auto call = [&store, &req](auto done) { store.Select(req, std::move(done)); };
-  auto r = co_await Await<absl::StatusOr<clients::SelectedMailbox>>(call);
+  req.set_claim_recent(!c.read_only);  // EXAMINE shows \Recent but takes none (RFC 3501 6.3.2)
+  auto r = co_await Ask(&clients::MailStore::Select, req);
   if (!r.ok()) {
     Fail(Call::kSelect, r.status());
     co_return true;
@@ -91,7 +69,12 @@ awaitable<bool> Session::OnSelect(ip::Command& cmd) {
   m.keywords = std::move(r->keywords);
   m.keywords.resize(m.uids.size());
   m.flags.resize(m.uids.size());
-  m.recent.assign(m.uids.size(), false);
+  m.recent.resize(m.uids.size());
+  size_t recent = 0;
+  for (size_t i = 0; i < m.uids.size(); ++i) {
+    m.recent[i] = m.uids[i] > r->recent_after && m.uids[i] <= r->recent_through;
+    recent += m.recent[i];
+  }
   m.permanent_keywords = std::move(r->permanent_keywords);
   std::string kw;
   for (const auto& k : m.permanent_keywords) kw += " " + k;
@@ -101,7 +84,7 @@ awaitable<bool> Session::OnSelect(ip::Command& cmd) {
                                               " \\*") +
            ")] Flags permitted");
   Untagged(std::to_string(m.uids.size()) + " EXISTS");
-  Untagged("0 RECENT");
+  Untagged(std::to_string(recent) + " RECENT");
   uint32_t unseen = 0;
   for (size_t i = 0; i < m.flags.size(); ++i) {
     if (!(m.flags[i] & sv::FLAG_SEEN)) {
@@ -139,9 +122,7 @@ awaitable<bool> Session::OnCreate(ip::Command& cmd) {
     }
     req.set_special_use(*use);
   }
-  auto& store = env_.store;
-  auto call = [&store, &req](auto done) { store.Create(req, std::move(done)); };
-  auto r = co_await Await<absl::StatusOr<sv::CreateMailboxResponse>>(call);
+  auto r = co_await Ask(&clients::MailStore::Create, req);
   if (!r.ok()) {
     Fail(Call::kMailbox, r.status());
     co_return true;
@@ -156,9 +137,7 @@ awaitable<bool> Session::OnDelete(ip::Command& cmd) {
   sv::DeleteMailboxRequest req;
   req.set_account(account_);
   req.set_name(*name);
-  auto& store = env_.store;
-  auto call = [&store, &req](auto done) { store.Delete(req, std::move(done)); };
-  auto s = co_await Await<absl::Status>(call);
+  auto s = co_await Ask(&clients::MailStore::Delete, req);
   if (!s.ok()) {
     Fail(Call::kMailbox, s);
     co_return true;
@@ -177,9 +156,7 @@ awaitable<bool> Session::OnRename(ip::Command& cmd) {
   req.set_account(account_);
   req.set_from(*from);
   req.set_to(*to);
-  auto& store = env_.store;
-  auto call = [&store, &req](auto done) { store.Rename(req, std::move(done)); };
-  auto s = co_await Await<absl::Status>(call);
+  auto s = co_await Ask(&clients::MailStore::Rename, req);
   if (!s.ok()) {
     Fail(Call::kMailbox, s);
     co_return true;
@@ -196,9 +173,7 @@ awaitable<bool> Session::OnSubscribe(ip::Command& cmd) {
   req.set_account(account_);
   req.set_name(*name);
   req.set_subscribed(c.subscribe);
-  auto& store = env_.store;
-  auto call = [&store, &req](auto done) { store.Subscribe(req, std::move(done)); };
-  auto s = co_await Await<absl::Status>(call);
+  auto s = co_await Ask(&clients::MailStore::Subscribe, req);
   if (!s.ok()) {
     Fail(Call::kMailbox, s);
     co_return true;
@@ -227,9 +202,7 @@ awaitable<bool> Session::OnList(ip::Command& cmd) {
   req.set_reference(*reference);
   req.set_pattern(*pattern);
   req.set_subscribed_only(c.lsub || c.select_subscribed);
-  auto& store = env_.store;
-  auto call = [&store, &req](auto done) { store.List(req, std::move(done)); };
-  auto r = co_await Await<absl::StatusOr<sv::ListMailboxesResponse>>(call);
+  auto r = co_await Ask(&clients::MailStore::List, req);
   if (!r.ok()) {
     Fail(Call::kMailbox, r.status());
     co_return true;
@@ -267,9 +240,7 @@ awaitable<bool> Session::OnStatus(ip::Command& cmd) {
   sv::StatusRequest req;
   req.set_account(account_);
   req.set_mailbox(*name);
-  auto& store = env_.store;
-  auto call = [&store, &req](auto done) { store.Status(req, std::move(done)); };
-  auto r = co_await Await<absl::StatusOr<sv::StatusResponse>>(call);
+  auto r = co_await Ask(&clients::MailStore::Status, req);
   if (!r.ok()) {
     Fail(Call::kSelect, r.status());
     co_return true;
@@ -280,7 +251,7 @@ awaitable<bool> Session::OnStatus(ip::Command& cmd) {
     if (!items.empty()) items += ' ';
     switch (item) {
       case ip::StatusItem::kMessages: items += "MESSAGES " + std::to_string(m.messages()); break;
-      case ip::StatusItem::kRecent: items += "RECENT 0"; break;
+      case ip::StatusItem::kRecent: items += "RECENT " + std::to_string(m.recent()); break;
       case ip::StatusItem::kUidNext: items += "UIDNEXT " + std::to_string(m.uidnext()); break;
       case ip::StatusItem::kUidValidity: items += "UIDVALIDITY " + std::to_string(m.uidvalidity()); break;
       case ip::StatusItem::kUnseen: items += "UNSEEN " + std::to_string(m.unseen()); break;
@@ -333,9 +304,7 @@ awaitable<bool> Session::OnClose(ip::Command&) {
     sv::ExpungeRequest req;
     req.set_account(account_);
     req.set_mailbox(selected_->name);
-    auto& store = env_.store;
-    auto call = [&store, &req](auto done) { store.Expunge(req, std::move(done)); };
-    auto r = co_await Await<absl::StatusOr<sv::ExpungeResponse>>(call);
+    auto r = co_await Ask(&clients::MailStore::Expunge, req);
     if (!r.ok()) {
       Fail(Call::kWrite, r.status());
       co_return true;
@@ -369,15 +338,9 @@ awaitable<bool> Session::OnExpunge(ip::Command& cmd) {
       Ok("EXPUNGE completed");
       co_return true;
     }
-    for (uint32_t u : uids) {
-      auto* r = req.mutable_uids()->add_ranges();
-      r->set_first(u);
-      r->set_last(u);
-    }
+    SetUids(uids, req.mutable_uids());
   }
-  auto& store = env_.store;
-  auto call = [&store, &req](auto done) { store.Expunge(req, std::move(done)); };
-  auto r = co_await Await<absl::StatusOr<sv::ExpungeResponse>>(call);
+  auto r = co_await Ask(&clients::MailStore::Expunge, req);
   if (!r.ok()) {
     Fail(Call::kWrite, r.status());
     co_return true;

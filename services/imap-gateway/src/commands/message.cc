@@ -2,6 +2,7 @@
 // forms), and IDLE.
 #include <algorithm>
 
+#include "../format.h"
 #include "../session.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
@@ -12,25 +13,7 @@ namespace sv = storage::v1;
 namespace asio = net::asio;
 using SK = ip::SearchKey::Kind;
 
-void FlagsOf(const std::vector<std::string>& in, uint32_t* bits, std::vector<std::string>* kw);
-
 namespace {
-
-void SetUids(const std::vector<uint32_t>& uids, sv::IdSet* set) {
-  for (size_t i = 0; i < uids.size();) {
-    size_t j = i;
-    while (j + 1 < uids.size() && uids[j + 1] == uids[j] + 1) ++j;
-    auto* r = set->add_ranges();
-    r->set_first(uids[i]);
-    r->set_last(uids[j]);
-    i = j + 1;
-  }
-  if (uids.empty()) {  // matches nothing: UID 0 never exists
-    auto* r = set->add_ranges();
-    r->set_first(0xFFFFFFFF);
-    r->set_last(0xFFFFFFFF);
-  }
-}
 
 void Day(const ip::Date& d, google::protobuf::Timestamp* t) {
   t->set_seconds(absl::ToUnixSeconds(
@@ -119,9 +102,7 @@ awaitable<bool> Session::OnSearch(ip::Command& cmd) {
   req.set_account(account_);
   req.set_mailbox(m.name);
   ToProto(*this, m, c.key, req.mutable_key());
-  auto& store = env_.store;
-  auto call = [&store, &req](auto done) { store.Search(req, std::move(done)); };
-  auto r = co_await Await<absl::StatusOr<sv::SearchResponse>>(call);
+  auto r = co_await Ask(&clients::MailStore::Search, req);
   if (!r.ok()) {
     Fail(Call::kRead, r.status());
     co_return true;
@@ -160,13 +141,11 @@ awaitable<bool> Session::OnStore(ip::Command& cmd) {
                                                   : sv::STORE_REPLACE);
   uint32_t bits = 0;
   std::vector<std::string> kw;
-  FlagsOf(c.flags, &bits, &kw);
+  SplitFlags(c.flags, &bits, &kw);
   req.set_flags(bits);
   for (auto& k : kw) req.add_keywords(k);
   req.set_unchanged_since(c.unchanged_since);
-  auto& store = env_.store;
-  auto call = [&store, &req](auto done) { store.StoreFlags(req, std::move(done)); };
-  auto r = co_await Await<absl::StatusOr<sv::StoreFlagsResponse>>(call);
+  auto r = co_await Ask(&clients::MailStore::StoreFlags, req);
   if (!r.ok()) {
     Fail(Call::kWrite, r.status());
     co_return true;
@@ -175,13 +154,8 @@ awaitable<bool> Session::OnStore(ip::Command& cmd) {
   for (const auto& f : r->updated()) {
     const uint32_t seq = SeqOf(f.uid());
     if (seq == 0) continue;
-    std::string joined;
-    for (const auto& k : f.keywords()) {
-      if (!joined.empty()) joined += ' ';
-      joined += k;
-    }
     m.flags[seq - 1] = f.flags();
-    m.keywords[seq - 1] = joined;
+    m.keywords[seq - 1] = JoinKeywords(f.keywords());
     touched.push_back(f.uid());
   }
   // Without .SILENT every message named gets its flags, changed or not (RFC 3501 6.4.6).

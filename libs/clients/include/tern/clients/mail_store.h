@@ -24,6 +24,9 @@ struct SelectedMailbox {
   std::vector<uint32_t> flags;
   std::vector<uint64_t> modseqs;
   std::vector<std::string> keywords;  // keywords[i] of uids[i], joined by spaces
+  // UIDs in (recent_after, recent_through] are \Recent for this session (SelectResponse).
+  uint32_t recent_after = 0;
+  uint32_t recent_through = 0;
 };
 
 class MailStore {

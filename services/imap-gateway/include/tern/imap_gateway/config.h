@@ -32,6 +32,7 @@ struct ImapConfig {
   absl::Duration total_timeout;
   absl::Duration first_command_timeout;
   absl::Duration line_timeout;
+  int64_t max_commands_before_login = 0;
   absl::Duration drain_grace;
   std::string log_level;
 };
