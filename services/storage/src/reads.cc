@@ -7,6 +7,7 @@
 #include "search.h"
 #include "store.h"
 #include "store_internal.h"
+#include "tern/body_sections/part_range.h"
 #include "tern/core/error.h"
 #include "tern/core/status.h"
 #include "tern/pg/binary.h"
@@ -23,30 +24,6 @@ using internal::Mailbox;
 using internal::MaxUid;
 
 std::string Bytes(const pqxx::field& f) { return pqxx::binarystring(f).str(); }
-
-// Finds the part an IMAP section path names (see FetchContentRequest). The structure is the
-// serialized tern.storage.v1.BodyPart parsed once at delivery.
-absl::StatusOr<const pb::BodyPart*> FindPart(const pb::BodyPart& root,
-                                             const std::vector<uint32_t>& path) {
-  const pb::BodyPart* cur = &root;
-  for (size_t i = 0; i < path.size(); ++i) {
-    uint32_t n = path[i];
-    if (n == 0) return absl::InvalidArgumentError("part numbers start at 1");
-    if (i > 0 && cur->type() == "message" && cur->subtype() == "rfc822" &&
-        cur->children_size() == 1) {
-      cur = &cur->children(0);
-    }
-    if (cur->type() == "multipart") {
-      if (n > static_cast<uint32_t>(cur->children_size())) {
-        return ReasonError(Reason::kNoSuchPart, "no such body part");
-      }
-      cur = &cur->children(n - 1);
-    } else if (n != 1) {
-      return ReasonError(Reason::kNoSuchPart, "no such body part");
-    }
-  }
-  return cur;
-}
 
 // The byte range [start, start + len) of `section` in a message of `size` octets, from its
 // stored structure (only read for the part sections).
@@ -72,28 +49,19 @@ absl::Status SectionRange(Section section, const std::vector<uint32_t>& part, ui
   if (!root.ParseFromArray(structure.data(), static_cast<int>(structure.size()))) {
     return absl::DataLossError("bad structure");
   }
-  TERN_ASSIGN_OR_RETURN(const pb::BodyPart* p, FindPart(root, part));
-  const pb::BodyPart* msg_body =
-      p->children_size() == 1 && p->type() == "message" ? &p->children(0) : nullptr;
+  body_sections::PartSection which;
   switch (section) {
-    case Section::kPart:
-      *start = p->body_offset(), *len = p->body_size();
-      return absl::OkStatus();
-    case Section::kPartHeader:
-      *start = p->header_offset(), *len = p->header_size();
-      return absl::OkStatus();
-    case Section::kPartMessageHeader:
-    case Section::kPartMessageText:
-      if (msg_body == nullptr) return absl::InvalidArgumentError("part is not a message/rfc822");
-      if (section == Section::kPartMessageHeader) {
-        *start = msg_body->header_offset(), *len = msg_body->header_size();
-      } else {
-        *start = msg_body->body_offset(), *len = msg_body->body_size();
-      }
-      return absl::OkStatus();
+    case Section::kPart: which = body_sections::PartSection::kBody; break;
+    case Section::kPartHeader: which = body_sections::PartSection::kMime; break;
+    case Section::kPartMessageHeader: which = body_sections::PartSection::kMessageHeader; break;
+    case Section::kPartMessageText: which = body_sections::PartSection::kMessageText; break;
     default:
       return absl::InvalidArgumentError("what: unknown section");
   }
+  TERN_ASSIGN_OR_RETURN(body_sections::Range r, body_sections::PartRange(root, part, which));
+  *start = r.start;
+  *len = r.length;
+  return absl::OkStatus();
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "parsed.h"
 
 #include "gtest/gtest.h"
+#include "tern/body_sections/part_range.h"
 
 namespace tern::storage {
 namespace {
@@ -46,6 +47,36 @@ TEST(ParseForStorageTest, KeepsWhatImapAndSearchNeed) {
   ASSERT_TRUE(body.ParseFromString(p.body_structure));
   EXPECT_EQ(body.type(), "text");
   EXPECT_EQ(body.body_size(), 13u);
+}
+
+// The structure kept at delivery locates every part section of a real nested message at the
+// exact bytes (the imap-gateway cuts sections from held messages with it, storage too).
+TEST(ParseForStorageTest, PartRangesCutTheExactBytesOfNestedParts) {
+  const std::string inner =
+      "From: c@example.org\r\nSubject: inner\r\nContent-Type: multipart/alternative; "
+      "boundary=\"in\"\r\n\r\n--in\r\nContent-Type: text/plain\r\n\r\nplain words\r\n--in\r\n"
+      "Content-Type: text/html\r\n\r\n<p>html</p>\r\n--in--\r\n";
+  const std::string msg =
+      "From: a@example.org\r\nSubject: outer\r\nMIME-Version: 1.0\r\nContent-Type: "
+      "multipart/mixed; boundary=\"out\"\r\n\r\n--out\r\nContent-Type: text/plain\r\n\r\n"
+      "first part\r\n--out\r\nContent-Type: message/rfc822\r\n\r\n" + inner +
+      "\r\n--out--\r\n";
+  ParsedMessage p = ParseForStorage(msg);
+  v1::BodyPart root;
+  ASSERT_TRUE(root.ParseFromString(p.body_structure));
+  using body_sections::PartSection;
+  auto cut = [&](std::vector<uint32_t> path, PartSection s) {
+    auto r = body_sections::PartRange(root, path, s);
+    EXPECT_TRUE(r.ok()) << r.status();
+    return r.ok() ? msg.substr(r->start, r->length) : std::string("<error>");
+  };
+  EXPECT_EQ(cut({1}, PartSection::kBody), "first part");
+  EXPECT_EQ(cut({1}, PartSection::kMime), "Content-Type: text/plain\r\n\r\n");
+  EXPECT_EQ(cut({2}, PartSection::kMessageHeader), inner.substr(0, inner.find("\r\n\r\n") + 4));
+  EXPECT_EQ(cut({2, 1}, PartSection::kBody), "plain words");
+  EXPECT_EQ(cut({2, 2}, PartSection::kBody), "<p>html</p>");
+  EXPECT_EQ(cut({2, 2}, PartSection::kMime), "Content-Type: text/html\r\n\r\n");
+  EXPECT_FALSE(body_sections::PartRange(root, {3}, PartSection::kBody).ok());
 }
 
 TEST(ParseForStorageTest, Pop3SizeIsTheSizeRetrSends) {

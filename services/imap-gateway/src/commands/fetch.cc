@@ -8,6 +8,7 @@
 
 #include "../format.h"
 #include "../session.h"
+#include "tern/body_sections/part_range.h"
 #include "tern/core/error.h"
 #include "tern/line_protocol/grammar.h"
 
@@ -79,11 +80,22 @@ std::string SectionText(const ip::Section& s) {
   return t;
 }
 
+// Items answered from the whole message: a part section too, cut out where the structure
+// storage parsed at delivery says it lies (a message over kWholeMax asks storage for it).
 bool NeedsWhole(const ip::FetchAtt& a) {
   switch (a.kind) {
     case Kind::kRfc822: case Kind::kRfc822Header: case Kind::kRfc822Text: return true;
-    case Kind::kSection: return a.section.part.empty();
+    case Kind::kSection: return true;
     default: return false;
+  }
+}
+
+body_sections::PartSection PartSectionOf(SKind kind) {
+  switch (kind) {
+    case SKind::kAll: return body_sections::PartSection::kBody;
+    case SKind::kMime: return body_sections::PartSection::kMime;
+    case SKind::kText: return body_sections::PartSection::kMessageText;
+    default: return body_sections::PartSection::kMessageHeader;
   }
 }
 
@@ -121,6 +133,7 @@ awaitable<bool> Session::OnFetch(ip::Command& cmd) {
       default: meta = true; break;
     }
     if (NeedsWhole(a)) whole = true;
+    if (a.kind == Kind::kSection && !a.section.part.empty()) structure = meta = true;
     if ((a.kind == Kind::kSection && !a.peek) || a.kind == Kind::kRfc822 ||
         a.kind == Kind::kRfc822Text) {
       seen = true;
@@ -325,6 +338,21 @@ awaitable<bool> Session::OnFetch(ip::Command& cmd) {
                   data = FilterHeader(header, s.fields, s.kind == SKind::kHeaderFieldsNot);
                   break;
                 case SKind::kMime: break;
+              }
+            } else if (body) {
+              // Cut from the message held, where storage's own parse says (as FetchContent).
+              auto r = body_sections::PartRange(mm->body_structure(), s.part,
+                                                PartSectionOf(s.kind));
+              if (r.ok()) {
+                const uint64_t start = std::min<uint64_t>(r->start, body->size());
+                data.assign(*body, start, std::min<uint64_t>(r->length, body->size() - start));
+              } else if (ReasonOf(r.status()) != Reason::kNoSuchPart) {
+                if (streamed) co_return false;
+                Fail(Call::kRead, r.status());
+                co_return true;
+              }
+              if (s.kind == SKind::kHeaderFields || s.kind == SKind::kHeaderFieldsNot) {
+                data = FilterHeader(data, s.fields, s.kind == SKind::kHeaderFieldsNot);
               }
             } else {
               sv::FetchContentRequest req;
