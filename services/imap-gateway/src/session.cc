@@ -367,7 +367,40 @@ void Session::Expunged(uint32_t uid) {
   Untagged(std::to_string(seq) + " EXPUNGE");
 }
 
+bool Session::ReadAhead::Take(uint32_t uid, std::string* out) {
+  auto it = held_.lower_bound(uid);
+  for (auto d = held_.begin(); d != it; ++d) bytes_ -= d->second.size();
+  held_.erase(held_.begin(), it);
+  if (it == held_.end() || it->first != uid) return false;
+  bytes_ -= it->second.size();
+  *out = std::move(it->second);
+  held_.erase(it);
+  last_ = uid;
+  return true;
+}
+
+size_t Session::ReadAhead::Window(uint32_t uid) {
+  window_ = last_ != 0 && uid > last_ ? std::min<size_t>(window_ == 0 ? 8 : window_ * 2, 255) : 0;
+  last_ = uid;
+  return window_;
+}
+
+void Session::ReadAhead::Hold(uint32_t uid, std::string content) {
+  if (bytes_ + content.size() > kMaxBytes) return;
+  bytes_ += content.size();
+  auto [it, added] = held_.try_emplace(uid, std::move(content));
+  if (!added) bytes_ -= content.size();  // already held (content was not moved from)
+}
+
+void Session::ReadAhead::Clear() {
+  held_.clear();
+  bytes_ = 0;
+  window_ = 0;
+  last_ = 0;
+}
+
 void Session::Deselect() {
+  ahead_.Clear();
   selected_.reset();
   deferred_expunges_.clear();
   hints_->mailbox.clear();

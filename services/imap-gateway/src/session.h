@@ -11,6 +11,7 @@
 // catches up by MODSEQ with ChangesSince, so a missed hint only delays what NOOP finds anyway.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -196,6 +197,29 @@ class Session {
   std::shared_ptr<Hints> hints_;
   uint64_t subscription_ = 0;
   std::string tagged_;  // the tagged answer, queued after the updates
+  // Read-ahead for a client walking the mailbox one UID FETCH at a time (as tern-pop3 reads
+  // ahead for RETR): the contents of the next UIDs come with the one asked for and are held
+  // here until asked for. Contents never change under a UID, so nothing held goes stale.
+  class ReadAhead {
+   public:
+    // Moves the held content of `uid` to *out; false when it is not held. Whatever is held
+    // below `uid` is dropped (the client has gone past it).
+    bool Take(uint32_t uid, std::string* out);
+    // How many of the UIDs after `uid` to fetch with it: none unless the client is walking
+    // upwards, then 8, doubling at each miss up to 255 (storage takes 256 per call).
+    size_t Window(uint32_t uid);
+    // Keeps `content` for a later Take, within kMaxBytes in all.
+    void Hold(uint32_t uid, std::string content);
+    void Clear();
+
+   private:
+    static constexpr size_t kMaxBytes = 4 << 20;
+    std::map<uint32_t, std::string> held_;
+    size_t bytes_ = 0;
+    size_t window_ = 0;
+    uint32_t last_ = 0;
+  };
+  ReadAhead ahead_;
   std::vector<uint32_t> deferred_expunges_;  // UIDs expunged elsewhere, not yet reported
 };
 

@@ -140,6 +140,14 @@ awaitable<bool> Session::OnFetch(ip::Command& cmd) {
     }
   }
   if (m.read_only) seen = false;
+  // Items answered from the content and the session's own state alone (the UID, the flags
+  // this session knows, BODY[] and RFC822): no metadata call, and a client walking the
+  // mailbox one UID FETCH at a time is served from read-ahead (ReadAhead).
+  const bool content_only = std::all_of(atts.begin(), atts.end(), [](const ip::FetchAtt& a) {
+    return a.kind == Kind::kUid || a.kind == Kind::kFlags || a.kind == Kind::kRfc822 ||
+           (a.kind == Kind::kSection && a.section.part.empty() && a.section.kind == SKind::kAll);
+  });
+  if (content_only) meta = false;
   size_t sent = 0;
   for (size_t at = 0; at < uids.size(); at += kBatch) {
     std::vector<uint32_t> batch(uids.begin() + at, uids.begin() + std::min(uids.size(), at + kBatch));
@@ -150,15 +158,13 @@ awaitable<bool> Session::OnFetch(ip::Command& cmd) {
       req.set_mailbox(m.name);
       req.set_mode(sv::STORE_ADD);
       req.set_flags(sv::FLAG_SEEN);
+      std::vector<uint32_t> unseen;
       for (uint32_t u : batch) {
         const uint32_t s = SeqOf(u);
-        if (s && !(m.flags[s - 1] & sv::FLAG_SEEN)) {
-          auto* r = req.mutable_uids()->add_ranges();
-          r->set_first(u);
-          r->set_last(u);
-        }
+        if (s && !(m.flags[s - 1] & sv::FLAG_SEEN)) unseen.push_back(u);
       }
-      if (req.uids().ranges_size() > 0) {
+      if (!unseen.empty()) {
+        SetUids(unseen, req.mutable_uids());
         auto r = co_await Ask(&clients::MailStore::StoreFlags, req);
         if (!r.ok()) {
           Fail(Call::kWrite, r.status());
@@ -174,11 +180,7 @@ awaitable<bool> Session::OnFetch(ip::Command& cmd) {
       sv::FetchMetadataRequest req;
       req.set_account(account_);
       req.set_mailbox(m.name);
-      for (uint32_t u : batch) {
-        auto* r = req.mutable_uids()->add_ranges();
-        r->set_first(u);
-        r->set_last(u);
-      }
+      SetUids(batch, req.mutable_uids());  // runs as ranges: one short query, not 256 terms
       req.set_envelope(envelope);
       req.set_body_structure(structure);
       auto r = co_await Ask(&clients::MailStore::FetchMetadata, req);
@@ -193,27 +195,64 @@ awaitable<bool> Session::OnFetch(ip::Command& cmd) {
     }
     std::map<uint32_t, std::string> content;
     if (whole) {
-      sv::FetchMessagesRequest req;
-      req.set_account(account_);
-      req.set_mailbox(m.name);
-      for (uint32_t u : batch) req.add_uids(u);
-      req.set_max_message_bytes(kWholeMax);
-      auto r = co_await Ask(&clients::MailStore::FetchMessages, req);
-      if (!r.ok()) {
-        Fail(Call::kRead, r.status());
-        co_return true;
+      const bool single = content_only && batch.size() == 1;
+      if (!(single && ahead_.Take(batch[0], &content[batch[0]]))) {
+        content.clear();
+        sv::FetchMessagesRequest req;
+        req.set_account(account_);
+        req.set_mailbox(m.name);
+        for (uint32_t u : batch) req.add_uids(u);
+        if (single) {
+          // The next UIDs this session knows, as many as read-ahead's window allows.
+          const size_t window = ahead_.Window(batch[0]);
+          auto it = std::upper_bound(m.uids.begin(), m.uids.end(), batch[0]);
+          for (size_t k = 0; k < window && it != m.uids.end(); ++k, ++it) req.add_uids(*it);
+        }
+        req.set_max_message_bytes(kWholeMax);
+        auto r = co_await Ask(&clients::MailStore::FetchMessages, req);
+        if (!r.ok()) {
+          Fail(Call::kRead, r.status());
+          co_return true;
+        }
+        for (auto& x : *r) {
+          if (x.uid() == batch[0] || !single) {
+            content[x.uid()] = std::move(*x.mutable_content());
+          } else {
+            ahead_.Hold(x.uid(), std::move(*x.mutable_content()));
+          }
+        }
       }
-      for (auto& x : *r) content[x.uid()] = std::move(*x.mutable_content());
+      if (!meta) {
+        // Without metadata, a message not in `content` is over kWholeMax (streamed, so its
+        // size is needed) or gone: ask about those only.
+        std::vector<uint32_t> missing;
+        for (uint32_t u : batch) {
+          if (!content.count(u)) missing.push_back(u);
+        }
+        if (!missing.empty()) {
+          sv::FetchMetadataRequest req;
+          req.set_account(account_);
+          req.set_mailbox(m.name);
+          SetUids(missing, req.mutable_uids());
+          auto r = co_await Ask(&clients::MailStore::FetchMetadata, req);
+          if (!r.ok()) {
+            Fail(Call::kRead, r.status());
+            co_return true;
+          }
+          for (auto& x : *r) {
+            const uint32_t u = x.uid();
+            md.emplace(u, std::move(x));
+          }
+        }
+      }
     }
     for (uint32_t u : batch) {
       const uint32_t seq = SeqOf(u);
       if (seq == 0) continue;
       const sv::MessageMetadata* mm = nullptr;
-      if (meta) {
-        auto it = md.find(u);
-        if (it == md.end()) continue;  // expunged meanwhile: nothing to say about it
-        mm = &it->second;
-      }
+      if (auto it = md.find(u); it != md.end()) mm = &it->second;
+      // Expunged meanwhile: nothing to say about it.
+      if (!mm && (meta || (whole && !content.count(u)))) continue;
       // A message over kWholeMax is never held whole: its header block is read alone, and
       // its body and text are streamed from storage into the answer (StreamLiteral).
       const std::string* body = nullptr;
