@@ -545,6 +545,27 @@ TEST_F(AuthTest, AParallelBurstForOneAccountGetsOnlyTheFreeFailuresVerified) {
   second->Stop(100);
 }
 
+// A client opening several connections at once (Thunderbird: up to five) logs each in from one
+// address: more than the free failures in flight, none failed. They wait for a place briefly
+// instead of being refused.
+TEST_F(AuthTest, ParallelCorrectLoginsOfOneAccountAllSucceed) {
+  const std::string d = NewDomain();
+  AddDomain(d);
+  ASSERT_TRUE(AddAccount("many@" + d, "right password").ok());
+  constexpr int kAttempts = 8;
+  std::vector<apb::AuthenticateResponse> answers(kAttempts);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kAttempts; ++i) {
+    threads.emplace_back([this, &answers, i, d] {
+      answers[i] = Plain(auth_->grpc_port(), "many@" + d, "right password", "203.0.113.9");
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (int i = 0; i < kAttempts; ++i) {
+    EXPECT_EQ(answers[i].result(), apb::AuthenticateResponse::OK) << "attempt " << i;
+  }
+}
+
 long PeakRssKib() {
   std::ifstream status("/proc/self/status");
   std::string line;

@@ -11,6 +11,9 @@ namespace {
 constexpr const char* kAccount = "account";
 constexpr const char* kIp = "ip";
 
+// How long an attempt waits for a place among those in flight before it is refused.
+constexpr absl::Duration kBusyWait = absl::Seconds(2);
+
 uint64_t Ms(absl::Duration d) { return static_cast<uint64_t>(absl::ToInt64Milliseconds(d)); }
 }  // namespace
 
@@ -73,6 +76,17 @@ bool Login::Admit(const std::string& address, const std::string& ip, const std::
   bool down = false;
   for (const Want& w : wants) {
     auto admission = throttle_.Begin(w.scope, w.key, *w.policy);
+    // Busy, not blocked: as many attempts as the free failures are in flight (a client opening
+    // several connections at once logs each in). They end in milliseconds, so wait for a place
+    // a little rather than refuse a login nobody has failed.
+    absl::Duration step = absl::Milliseconds(2), waited = absl::ZeroDuration();
+    while (admission.ok() && !admission->admitted && !admission->blocked &&
+           waited < kBusyWait) {
+      absl::SleepFor(step);
+      waited += step;
+      step = std::min(step * 2, absl::Milliseconds(50));
+      admission = throttle_.Begin(w.scope, w.key, *w.policy);
+    }
     if (!admission.ok()) {
       down = true;
       break;

@@ -45,7 +45,10 @@ absl::StatusOr<Throttle::Admission> Throttle::Begin(const std::string& scope,
         "scope = $1 AND key = $2 AND blocked_until IS NOT NULL",
         scope, key);
     out.wait = policy.base_delay;  // busy with attempts in flight: come back shortly
-    if (!r.empty()) out.wait = std::max(out.wait, FromMicros(r[0][0]) - now);
+    if (!r.empty() && FromMicros(r[0][0]) > now) {
+      out.blocked = true;
+      out.wait = std::max(out.wait, FromMicros(r[0][0]) - now);
+    }
     return absl::OkStatus();
   });
   if (!s.ok()) return s;

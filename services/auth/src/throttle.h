@@ -37,6 +37,9 @@ class Throttle {
   // when the database is down.
   struct Admission {
     bool admitted = false;
+    // Not admitted: the key is blocked after failures (wait says how long), or only busy with
+    // attempts in flight (as many as the free failures), which end in milliseconds.
+    bool blocked = false;
     absl::Duration wait;  // when not admitted
   };
   absl::StatusOr<Admission> Begin(const std::string& scope, const std::string& key,
