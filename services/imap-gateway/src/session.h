@@ -112,6 +112,39 @@ class Session {
     co_return co_await Await<Answer>(start);
   }
 
+  // A mail store call started ahead of need (FETCH asks for batch n+1 while it writes batch
+  // n); its answer lands on the session's executor. Await it with WaitFor.
+  template <typename Answer>
+  struct Pending {
+    explicit Pending(const net::asio::any_io_executor& ex)
+        : wake(ex, net::asio::steady_timer::time_point::max()) {}
+    std::optional<Answer> answer;
+    net::asio::steady_timer wake;
+  };
+  template <typename Req, typename Answer>
+  std::shared_ptr<Pending<Answer>> Start(
+      void (clients::MailStore::*method)(Req, std::function<void(Answer)>), const Req& req) {
+    auto p = std::make_shared<Pending<Answer>>(hints_->wake.get_executor());
+    log::ScopedRequest request(lc_.conn);
+    (env_.store.*method)(req, [p](Answer a) {
+      auto ex = p->wake.get_executor();
+      net::asio::post(ex, [p, a = std::move(a)]() mutable {
+        p->answer = std::move(a);
+        p->wake.cancel();
+      });
+    });
+    return p;
+  }
+  // Until `p` has its answer (taken by reference: GCC 12, see net::Await).
+  template <typename Answer>
+  awaitable<void> WaitFor(Pending<Answer>& p) {
+    while (!p.answer) {
+      boost::system::error_code ec;
+      co_await p.wake.async_wait(net::asio::redirect_error(net::asio::use_awaitable, ec));
+      p.wake.expires_at(net::asio::steady_timer::time_point::max());
+    }
+  }
+
   // The selected mailbox, as this session knows it.
   struct Mailbox {
     std::string name;  // UTF-8, as storage names it

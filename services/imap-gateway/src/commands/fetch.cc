@@ -148,6 +148,35 @@ awaitable<bool> Session::OnFetch(ip::Command& cmd) {
            (a.kind == Kind::kSection && a.section.part.empty() && a.section.kind == SKind::kAll);
   });
   if (content_only) meta = false;
+  // The metadata and content calls of the batch at `at`, started without waiting.
+  struct Calls {
+    std::shared_ptr<Pending<absl::StatusOr<std::vector<sv::MessageMetadata>>>> meta;
+    std::shared_ptr<Pending<absl::StatusOr<std::vector<sv::FetchMessagesResponse>>>> content;
+  };
+  auto start = [&](size_t at) {
+    const size_t end = std::min(uids.size(), at + kBatch);
+    const std::vector<uint32_t> batch(uids.begin() + at, uids.begin() + end);
+    Calls c;
+    if (meta) {
+      sv::FetchMetadataRequest req;
+      req.set_account(account_);
+      req.set_mailbox(m.name);
+      SetUids(batch, req.mutable_uids());  // runs as ranges: one short query, not 256 terms
+      req.set_envelope(envelope);
+      req.set_body_structure(structure);
+      c.meta = Start(&clients::MailStore::FetchMetadata, req);
+    }
+    if (whole) {
+      sv::FetchMessagesRequest req;
+      req.set_account(account_);
+      req.set_mailbox(m.name);
+      for (uint32_t u : batch) req.add_uids(u);
+      req.set_max_message_bytes(kWholeMax);
+      c.content = Start(&clients::MailStore::FetchMessages, req);
+    }
+    return c;
+  };
+  Calls next;
   size_t sent = 0;
   for (size_t at = 0; at < uids.size(); at += kBatch) {
     std::vector<uint32_t> batch(uids.begin() + at, uids.begin() + std::min(uids.size(), at + kBatch));
@@ -176,38 +205,19 @@ awaitable<bool> Session::OnFetch(ip::Command& cmd) {
       }
     }
     std::map<uint32_t, sv::MessageMetadata> md;
-    if (meta) {
-      sv::FetchMetadataRequest req;
-      req.set_account(account_);
-      req.set_mailbox(m.name);
-      SetUids(batch, req.mutable_uids());  // runs as ranges: one short query, not 256 terms
-      req.set_envelope(envelope);
-      req.set_body_structure(structure);
-      auto r = co_await Ask(&clients::MailStore::FetchMetadata, req);
-      if (!r.ok()) {
-        Fail(Call::kRead, r.status());
-        co_return true;
-      }
-      for (auto& x : *r) {
-        const uint32_t u = x.uid();
-        md.emplace(u, std::move(x));
-      }
-    }
     std::map<uint32_t, std::string> content;
-    if (whole) {
-      const bool single = content_only && batch.size() == 1;
-      if (!(single && ahead_.Take(batch[0], &content[batch[0]]))) {
+    const bool single = content_only && whole && batch.size() == 1;
+    if (single) {
+      if (!ahead_.Take(batch[0], &content[batch[0]])) {
         content.clear();
         sv::FetchMessagesRequest req;
         req.set_account(account_);
         req.set_mailbox(m.name);
-        for (uint32_t u : batch) req.add_uids(u);
-        if (single) {
-          // The next UIDs this session knows, as many as read-ahead's window allows.
-          const size_t window = ahead_.Window(batch[0]);
-          auto it = std::upper_bound(m.uids.begin(), m.uids.end(), batch[0]);
-          for (size_t k = 0; k < window && it != m.uids.end(); ++k, ++it) req.add_uids(*it);
-        }
+        req.add_uids(batch[0]);
+        // The next UIDs this session knows, as many as read-ahead's window allows.
+        const size_t window = ahead_.Window(batch[0]);
+        auto it = std::upper_bound(m.uids.begin(), m.uids.end(), batch[0]);
+        for (size_t k = 0; k < window && it != m.uids.end(); ++k, ++it) req.add_uids(*it);
         req.set_max_message_bytes(kWholeMax);
         auto r = co_await Ask(&clients::MailStore::FetchMessages, req);
         if (!r.ok()) {
@@ -215,13 +225,41 @@ awaitable<bool> Session::OnFetch(ip::Command& cmd) {
           co_return true;
         }
         for (auto& x : *r) {
-          if (x.uid() == batch[0] || !single) {
+          if (x.uid() == batch[0]) {
             content[x.uid()] = std::move(*x.mutable_content());
           } else {
             ahead_.Hold(x.uid(), std::move(*x.mutable_content()));
           }
         }
       }
+    } else {
+      // This batch's calls (started ahead while the last batch was written, or now), then the
+      // next batch's, so storage and PostgreSQL work on it while this one is written.
+      Calls calls = next.meta || next.content ? std::move(next) : start(at);
+      next = at + kBatch < uids.size() ? start(at + kBatch) : Calls{};
+      if (calls.meta) {
+        co_await WaitFor(*calls.meta);
+        auto& r = *calls.meta->answer;
+        if (!r.ok()) {
+          Fail(Call::kRead, r.status());
+          co_return true;
+        }
+        for (auto& x : *r) {
+          const uint32_t u = x.uid();
+          md.emplace(u, std::move(x));
+        }
+      }
+      if (calls.content) {
+        co_await WaitFor(*calls.content);
+        auto& r = *calls.content->answer;
+        if (!r.ok()) {
+          Fail(Call::kRead, r.status());
+          co_return true;
+        }
+        for (auto& x : *r) content[x.uid()] = std::move(*x.mutable_content());
+      }
+    }
+    if (whole) {
       if (!meta) {
         // Without metadata, a message not in `content` is over kWholeMax (streamed, so its
         // size is needed) or gone: ask about those only.
