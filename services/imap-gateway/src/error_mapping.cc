@@ -13,6 +13,9 @@ struct Row {
 
 // RFC 5530 codes. UNAVAILABLE for "try again later", whatever the call.
 constexpr Answer kUnavailable{"NO", "UNAVAILABLE", "Temporary failure, try again later"};
+// Storage refused the arguments of a command the gateway took as valid: a bound of its own
+// (UID ranges per call, search keys), whatever the call.
+constexpr Answer kLimit{"NO", "LIMIT", "The request exceeds a server limit"};
 
 constexpr Row kRows[] = {
     {Call::kAuthenticate, Reason::kUnspecified, kUnavailable},
@@ -58,6 +61,9 @@ constexpr Row kRows[] = {
 
 Answer AnswerFor(Call call, const absl::Status& status) {
   const Reason reason = ReasonOf(status);
+  if (reason == Reason::kUnspecified && status.code() == absl::StatusCode::kInvalidArgument) {
+    return kLimit;
+  }
   const Row* fallback = nullptr;
   for (const Row& row : kRows) {
     if (row.call != call) continue;

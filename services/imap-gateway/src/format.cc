@@ -184,20 +184,4 @@ std::string JoinKeywords(const google::protobuf::RepeatedPtrField<std::string>& 
   return joined;
 }
 
-void SetUids(const std::vector<uint32_t>& uids, sv::IdSet* set) {
-  for (size_t i = 0; i < uids.size();) {
-    size_t j = i;
-    while (j + 1 < uids.size() && uids[j + 1] == uids[j] + 1) ++j;
-    auto* r = set->add_ranges();
-    r->set_first(uids[i]);
-    r->set_last(uids[j]);
-    i = j + 1;
-  }
-  if (uids.empty()) {  // matches nothing: no UID is 2^32-1 (UIDNEXT would overflow)
-    auto* r = set->add_ranges();
-    r->set_first(0xFFFFFFFF);
-    r->set_last(0xFFFFFFFF);
-  }
-}
-
 }  // namespace tern::imap_gateway

@@ -1,6 +1,6 @@
 // Between IMAP and storage's types: ENVELOPE and BODYSTRUCTURE / BODY (RFC 3501 7.4.2)
 // written from what storage parsed at delivery (never re-parsed per FETCH), flags and
-// keywords, UID sets.
+// keywords.
 #pragma once
 
 #include <cstdint>
@@ -21,7 +21,5 @@ void SplitFlags(const std::vector<std::string>& in, uint32_t* bits,
                 std::vector<std::string>* keywords);
 // Keywords as the session keeps them: joined by spaces ("" for none).
 std::string JoinKeywords(const google::protobuf::RepeatedPtrField<std::string>& keywords);
-// Ascending UIDs as storage's IdSet, runs folded into ranges; none: a set matching nothing.
-void SetUids(const std::vector<uint32_t>& uids, storage::v1::IdSet* set);
 
 }  // namespace tern::imap_gateway

@@ -339,6 +339,27 @@ std::vector<uint32_t> Session::UidsOf(const ip::SequenceSet& set, bool uid) cons
   return out;
 }
 
+void Session::SetUids(const std::vector<uint32_t>& uids, sv::IdSet* set) const {
+  const auto& known = selected_->uids;
+  size_t at = 0;  // index in `known` of the UID before the current one
+  for (size_t i = 0; i < uids.size();) {
+    at = std::lower_bound(known.begin() + at, known.end(), uids[i]) - known.begin();
+    size_t j = i;
+    size_t k = at;
+    while (j + 1 < uids.size() && k + 1 < known.size() && known[k + 1] == uids[j + 1]) ++j, ++k;
+    auto* r = set->add_ranges();
+    r->set_first(uids[i]);
+    r->set_last(uids[j]);
+    i = j + 1;
+    at = k;
+  }
+  if (uids.empty()) {  // matches nothing: no UID is 2^32-1 (UIDNEXT would overflow)
+    auto* r = set->add_ranges();
+    r->set_first(0xFFFFFFFF);
+    r->set_last(0xFFFFFFFF);
+  }
+}
+
 std::string Session::FlagList(uint32_t flags, const std::string& keywords, bool recent) const {
   std::string s = "(";
   auto add = [&s](std::string_view f) {

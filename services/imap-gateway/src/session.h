@@ -163,6 +163,11 @@ class Session {
   // The UIDs a set names: sequence numbers (uid false) or UIDs; ascending, only those the
   // session knows.
   std::vector<uint32_t> UidsOf(const ip::SequenceSet& set, bool uid) const;
+  // Ascending UIDs the session knows, as storage's IdSet: a range per run of them that is
+  // consecutive in the session's map, gaps of messages already gone included (there is no
+  // message in such a gap), so 1:* of a gappy mailbox is one range. None: a set matching
+  // nothing.
+  void SetUids(const std::vector<uint32_t>& uids, storage::v1::IdSet* set) const;
   // False, with BAD queued, when a set of sequence numbers names a message that does not exist.
   bool CheckSet(const ip::SequenceSet& set, bool uid);
   // Catches up with storage and queues the updates allowed now: EXPUNGE only with

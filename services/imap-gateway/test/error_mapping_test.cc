@@ -45,6 +45,8 @@ TEST(ErrorMappingTest, EveryRow) {
       {Call::kWrite, ReasonError(Reason::kNoSuchMessage, "m"), "NO", "EXPUNGEISSUED"},
       {Call::kWrite, ReasonError(Reason::kQuotaExceeded, "q"), "NO", "OVERQUOTA"},
       {Call::kWrite, absl::UnavailableError("db"), "NO", "UNAVAILABLE"},
+      {Call::kWrite, absl::InvalidArgumentError("UID set: too many ranges"), "NO", "LIMIT"},
+      {Call::kRead, absl::InvalidArgumentError("search: too many keys"), "NO", "LIMIT"},
   };
   for (const auto& row : rows) {
     const Answer a = AnswerFor(row.call, row.status);

@@ -107,6 +107,12 @@ bool NeedsHeader(const ip::FetchAtt& a) {
           a.section.kind == SKind::kHeaderFieldsNot);
 }
 
+// A part the message does not have, or HEADER/TEXT of a part that is not a message: the
+// section is empty (RFC 3501 is silent; clients cope, and Dovecot answers the same).
+bool NoSuchSection(const absl::Status& s) {
+  return ReasonOf(s) == Reason::kNoSuchPart || s.code() == absl::StatusCode::kInvalidArgument;
+}
+
 void AppendLiteral(std::string_view data, std::string* out) {
   ip::AppendLiteralHeader(data.size(), out);
   out->append(data);
@@ -423,7 +429,7 @@ awaitable<bool> Session::OnFetch(ip::Command& cmd) {
               if (r.ok()) {
                 const uint64_t start = std::min<uint64_t>(r->start, body->size());
                 data.assign(*body, start, std::min<uint64_t>(r->length, body->size() - start));
-              } else if (ReasonOf(r.status()) != Reason::kNoSuchPart) {
+              } else if (!NoSuchSection(r.status())) {
                 if (streamed) co_return false;
                 Fail(Call::kRead, r.status());
                 co_return true;
@@ -448,7 +454,7 @@ awaitable<bool> Session::OnFetch(ip::Command& cmd) {
               // any other failure ends the FETCH with NO, never with a silent gap.
               if (r.ok()) {
                 data = std::move(*r);
-              } else if (ReasonOf(r.status()) != Reason::kNoSuchPart) {
+              } else if (!NoSuchSection(r.status())) {
                 if (streamed) co_return false;  // half an answer is out: only ending mends it
                 Fail(Call::kRead, r.status());
                 co_return true;

@@ -42,11 +42,11 @@ static void ToProto(const Session& s, const Session::Mailbox& m, const ip::Searc
     case SK::kUndraft: out->set_flag_unset(sv::FLAG_DRAFT); break;
     case SK::kUnflagged: out->set_flag_unset(sv::FLAG_FLAGGED); break;
     case SK::kUnseen: out->set_flag_unset(sv::FLAG_SEEN); break;
-    case SK::kRecent: SetUids(recent_uids(true), out->mutable_uid()); break;
-    case SK::kOld: SetUids(recent_uids(false), out->mutable_uid()); break;
+    case SK::kRecent: s.SetUids(recent_uids(true), out->mutable_uid()); break;
+    case SK::kOld: s.SetUids(recent_uids(false), out->mutable_uid()); break;
     case SK::kNew: {
       auto* a = out->mutable_and_();
-      SetUids(recent_uids(true), a->add_keys()->mutable_uid());
+      s.SetUids(recent_uids(true), a->add_keys()->mutable_uid());
       a->add_keys()->set_flag_unset(sv::FLAG_SEEN);
       break;
     }
@@ -74,8 +74,8 @@ static void ToProto(const Session& s, const Session::Mailbox& m, const ip::Searc
     case SK::kLarger: out->set_larger(k.number); break;
     case SK::kSmaller: out->set_smaller(k.number); break;
     case SK::kModSeq: out->set_modseq(k.number); break;
-    case SK::kSequence: SetUids(s.UidsOf(k.set, false), out->mutable_uid()); break;
-    case SK::kUid: SetUids(s.UidsOf(k.set, true), out->mutable_uid()); break;
+    case SK::kSequence: s.SetUids(s.UidsOf(k.set, false), out->mutable_uid()); break;
+    case SK::kUid: s.SetUids(s.UidsOf(k.set, true), out->mutable_uid()); break;
     case SK::kNot: ToProto(s, m, k.children.at(0), out->mutable_not_()); break;
     case SK::kOr:
       ToProto(s, m, k.children.at(0), out->mutable_or_()->add_keys());
