@@ -302,6 +302,7 @@ class HttpServer::Impl {
       if (target == "/livez") return MakeResponse(req, http::status::ok, "ok");
       if (target == "/readyz") return Readiness(req);
       std::string body;
+      if (options_.before_scrape) options_.before_scrape();
       if (registry_ != nullptr) body = prometheus::TextSerializer().Serialize(registry_->Collect());
       return MakeResponse(req, http::status::ok, std::move(body), kMetricsContentType);
     } catch (const std::exception& e) {

@@ -2,10 +2,26 @@
 
 #include <algorithm>
 
+#include <prometheus/gauge.h>
+
 namespace tern::metrics {
 
 prometheus::Histogram::BucketBoundaries LatencyBuckets() {
   return {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+}
+
+std::function<void()> CertificateExpiryGauge(prometheus::Registry& registry,
+                                             std::function<absl::Time()> not_after) {
+  prometheus::Gauge* gauge = &prometheus::BuildGauge()
+                                  .Name("tern_tls_certificate_expiry_timestamp_seconds")
+                                  .Help("When the served TLS certificate expires (notAfter)")
+                                  .Register(registry)
+                                  .Add({});
+  auto set = [gauge, not_after = std::move(not_after)] {
+    gauge->Set(static_cast<double>(absl::ToUnixSeconds(not_after())));
+  };
+  set();
+  return set;
 }
 
 prometheus::Histogram::BucketBoundaries SizeBuckets() {

@@ -1,4 +1,5 @@
 #include "tern/metrics/http_server.h"
+#include "tern/metrics/metrics.h"
 
 #include <prometheus/counter.h>
 #include <prometheus/registry.h>
@@ -245,6 +246,21 @@ TEST(HttpServerStartTest, NullRegistryAndCallbackServeEmptyMetricsAndReady) {
   EXPECT_EQ(res.result(), http::status::ok);
   EXPECT_EQ(res.body(), "");
   EXPECT_EQ(client.Request(http::verb::get, "/readyz").result(), http::status::ok);
+}
+
+TEST(HttpServerStartTest, TheCertificateExpiryGaugeIsSetBeforeEachScrape) {
+  auto registry = std::make_shared<prometheus::Registry>();
+  absl::Time not_after = absl::FromUnixSeconds(1900000000);
+  HttpServerOptions options;
+  options.before_scrape = CertificateExpiryGauge(*registry, [&not_after] { return not_after; });
+  HttpServer server(registry, nullptr, options);
+  ASSERT_TRUE(server.Start("127.0.0.1:0").ok());
+  Client client(server.port());
+  EXPECT_THAT(client.Request(http::verb::get, "/metrics").body(),
+              HasSubstr("tern_tls_certificate_expiry_timestamp_seconds 1900000000"));
+  not_after = absl::FromUnixSeconds(1950000000);  // a new certificate on disk
+  EXPECT_THAT(client.Request(http::verb::get, "/metrics").body(),
+              HasSubstr("tern_tls_certificate_expiry_timestamp_seconds 1950000000"));
 }
 
 TEST(HttpServerStartTest, IdleConnectionsAreClosed) {

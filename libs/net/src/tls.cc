@@ -1,6 +1,7 @@
 #include "tern/net/tls.h"
 
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <sys/stat.h>
 
 #include "tern/core/log.h"
@@ -88,7 +89,18 @@ absl::Status TlsContexts::Reload() {
   }
   ctx_ = *ctx;
   stamp_ = stamp;
+  not_after_ = absl::InfinitePast();
+  if (X509* cert = SSL_CTX_get0_certificate(ctx_->native_handle())) {
+    struct tm tm = {};
+    if (ASN1_TIME_to_tm(X509_get0_notAfter(cert), &tm) == 1) not_after_ = absl::FromTM(tm, absl::UTCTimeZone());
+  }
   return absl::OkStatus();
+}
+
+absl::Time TlsContexts::NotAfter() {
+  Current();
+  absl::MutexLock lock(&mu_);
+  return not_after_;
 }
 
 std::shared_ptr<ssl::context> TlsContexts::Current() {

@@ -316,13 +316,17 @@ namespace {
 TEST(TlsContextsTest, NewCertificateFilesAreServedAfterReload) {
   char tmpl[] = "/tmp/tern-net-reload-XXXXXX";
   std::string dir = mkdtemp(tmpl);
-  auto make = [&](const std::string& cn) {
+  auto make = [&](const std::string& cn, int days) {
     return system(("cd " + dir + " && openssl req -x509 -newkey rsa:2048 -nodes -keyout key.pem "
-                   "-out cert.pem -days 2 -subj /CN=" + cn + " 2>/dev/null").c_str()) == 0;
+                   "-out cert.pem -days " + std::to_string(days) + " -subj /CN=" + cn +
+                   " 2>/dev/null").c_str()) == 0;
   };
-  ASSERT_TRUE(make("first.example"));
+  ASSERT_TRUE(make("first.example", 2));
+  const absl::Time made = absl::Now();
   auto tls = TlsContexts::Load(dir + "/cert.pem", dir + "/key.pem");
   ASSERT_TRUE(tls.ok());
+  // notAfter is `days` after the certificate was made (to the second, give or take the run).
+  EXPECT_LE(absl::AbsDuration((*tls)->NotAfter() - (made + absl::Hours(48))), absl::Minutes(5));
   auto subject = [](const std::shared_ptr<asio::ssl::context>& ctx) {
     X509* cert = SSL_CTX_get0_certificate(ctx->native_handle());
     char buf[256];
@@ -330,9 +334,11 @@ TEST(TlsContextsTest, NewCertificateFilesAreServedAfterReload) {
     return std::string(buf);
   };
   EXPECT_NE(subject((*tls)->Current()).find("first.example"), std::string::npos);
-  ASSERT_TRUE(make("second.example"));
+  ASSERT_TRUE(make("second.example", 30));
   TlsContexts::ReloadAll();  // what SIGHUP does
   EXPECT_NE(subject((*tls)->Current()).find("second.example"), std::string::npos);
+  EXPECT_LE(absl::AbsDuration((*tls)->NotAfter() - (made + absl::Hours(24 * 30))), absl::Minutes(5))
+      << "the expiry follows the certificate served";
   // A broken file is refused and the old certificate stays in service.
   ASSERT_EQ(system(("echo garbage > " + dir + "/cert.pem").c_str()), 0);
   EXPECT_FALSE((*tls)->Reload().ok());

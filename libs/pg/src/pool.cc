@@ -42,7 +42,13 @@ Pool::Pool(PoolOptions options, prometheus::Registry& registry)
                       .Name(options_.metric_prefix + "_db_pool_open_connections")
                       .Help("Database connections open in the pool")
                       .Register(registry)
-                      .Add({})) {}
+                      .Add({})) {
+  // Every kind exists from the start at 0, so rate() and alerts see the first error.
+  for (const char* kind : {"broken_connection", "connect", "in_doubt", "other", "pool_exhausted",
+                           "retry", "sql", "unavailable"}) {
+    errors_.Add({{"kind", kind}});
+  }
+}
 
 Pool::~Pool() = default;
 

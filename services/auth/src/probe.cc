@@ -21,7 +21,10 @@ Probe::Probe(std::shared_ptr<prometheus::Registry> registry)
       cache_(prometheus::BuildCounter()
                  .Name("tern_auth_verify_cache_total")
                  .Help("Verification cache lookups by result")
-                 .Register(*registry_)) {}
+                 .Register(*registry_)) {
+  // Bounded label values exist from the start at 0, so rate() and alerts see the first one.
+  for (const char* scope : {"account", "ip"}) throttled_.Add({{"scope", scope}});
+}
 
 void Probe::Attempt(const std::string& mechanism, const std::string& result) {
   attempts_.Add({{"mechanism", mechanism}, {"result", result}}).Increment();

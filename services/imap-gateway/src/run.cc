@@ -5,6 +5,7 @@
 #include "tern/core/log.h"
 #include "tern/core/status.h"
 #include "tern/metrics/http_server.h"
+#include "tern/metrics/metrics.h"
 #include "tern/net/session_io.h"
 
 namespace tern::imap_gateway {
@@ -95,8 +96,13 @@ absl::StatusOr<std::unique_ptr<ImapServer>> ImapServer::Start(
   }
   // Ready while auth and storage answer (checked every 2 s, so /readyz never dials).
   impl->ready = clients::MonitorBackends(impl->auth, impl->storage);
+  metrics::HttpServerOptions http_options;
+  if (auto tls = impl->server->tls_contexts()) {
+    http_options.before_scrape =
+        metrics::CertificateExpiryGauge(*impl->registry, [tls] { return tls->NotAfter(); });
+  }
   impl->http = std::make_unique<metrics::HttpServer>(
-      impl->registry, [m = impl->ready.get()] { return m->Ready(); });
+      impl->registry, [m = impl->ready.get()] { return m->Ready(); }, http_options);
   TERN_RETURN_IF_ERROR(Annotate(impl->http->Start(c.http_listen), "http.listen"));
   log::Info("imap-gateway started", {{"imap", std::to_string(impl->imap)},
                                      {"imaps", std::to_string(impl->imaps)}});

@@ -78,7 +78,18 @@ Probe::Probe(std::shared_ptr<Registry> registry)
                    .Name("tern_smtp_bounces_total")
                    .Help("Delivery status notifications to senders, by result (sent, failed, "
                          "dropped, delay_warning)")
-                   .Register(*registry_)) {}
+                   .Register(*registry_)) {
+  // Bounded label values exist from the start at 0, so rate() and alerts see the first one.
+  for (const char* r : {"sent", "failed", "dropped", "delay_warning"}) bounces_.Add({{"result", r}});
+  for (const char* r : {"delivered", "deferred", "bounced", "failed"}) {
+    outbound_recipients_.Add({{"result", r}});
+  }
+  for (const char* m : {"plain", "login"}) {
+    for (const char* r : {"ok", "failed", "throttled"}) auth_.Add({{"mechanism", m}, {"result", r}});
+  }
+  messages_rejected_.Add({{"reason", "storage_unavailable"}});
+  bytes_rejected_.Add({{"reason", "storage_unavailable"}});
+}
 
 void Probe::SessionOpened(const std::string& listener) {
   active_.Add({{"listener", listener}}).Increment();
@@ -87,6 +98,13 @@ void Probe::SessionOpened(const std::string& listener) {
 void Probe::SessionClosed(const std::string& listener) { active_.Add({{"listener", listener}}).Decrement(); }
 void Probe::Rejected(const std::string& listener, const std::string& reason) {
   rejected_.Add({{"listener", listener}, {"reason", reason}}).Increment();
+}
+void Probe::Listener(const std::string& listener) {
+  active_.Add({{"listener", listener}});
+  sessions_.Add({{"listener", listener}});
+  for (const char* reason : {"limit", "draining"}) {
+    rejected_.Add({{"listener", listener}, {"reason", reason}});
+  }
 }
 void Probe::SessionEnded(const std::string& reason) { ended_.Add({{"reason", reason}}).Increment(); }
 void Probe::Command(const std::string& verb, int code, double seconds) {

@@ -18,6 +18,8 @@ class Probe {
   void SessionOpened(const std::string& listener);
   void SessionClosed(const std::string& listener);
   void Rejected(const std::string& listener, const std::string& reason);
+  // A listener opens: its per-listener series exist from then on, at 0.
+  void Listener(const std::string& listener);
   // A session the server ended: timeout, errors (too many bad commands), unknown_recipients.
   void SessionEnded(const std::string& reason);
   // result: the reply class ("2xx", "4xx", "5xx").

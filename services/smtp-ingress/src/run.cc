@@ -6,6 +6,7 @@
 #include "tern/core/log.h"
 #include "tern/core/status.h"
 #include "tern/metrics/http_server.h"
+#include "tern/metrics/metrics.h"
 #include "tern/net/session_io.h"
 
 namespace tern::smtp_ingress {
@@ -80,6 +81,7 @@ absl::StatusOr<std::unique_ptr<SmtpServer>> SmtpServer::Start(
   auto listen = [&](const std::string& name, const std::string& addr, Role role,
                     bool implicit) -> absl::StatusOr<int> {
     SessionEnv* env = impl->env.get();
+    probe->Listener(name);
     return impl->server->Listen(
         {.name = name,
          .listen = addr,
@@ -112,8 +114,13 @@ absl::StatusOr<std::unique_ptr<SmtpServer>> SmtpServer::Start(
   }
   // Ready while auth and storage answer (checked every 2 s, so /readyz never dials).
   impl->ready = clients::MonitorBackends(impl->auth, impl->storage);
+  metrics::HttpServerOptions http_options;
+  if (auto tls = impl->server->tls_contexts()) {
+    http_options.before_scrape =
+        metrics::CertificateExpiryGauge(*impl->registry, [tls] { return tls->NotAfter(); });
+  }
   impl->http = std::make_unique<metrics::HttpServer>(
-      impl->registry, [m = impl->ready.get()] { return m->Ready(); });
+      impl->registry, [m = impl->ready.get()] { return m->Ready(); }, http_options);
   TERN_RETURN_IF_ERROR(Annotate(impl->http->Start(c.http_listen), "http.listen"));
   if (impl->outbound) impl->outbound->Start();
   log::Info("smtp-ingress started", {{"mx", std::to_string(impl->mx)},

@@ -37,6 +37,9 @@ struct HttpServerOptions {
   size_t max_body_bytes = 8 * 1024;
   absl::Duration idle_timeout = absl::Seconds(10);
   size_t max_connections = 256;
+  // Called on the serving thread before each /metrics is written, to set gauges read from
+  // elsewhere (a certificate's expiry); quick and thread-safe, like `ready`.
+  std::function<void()> before_scrape;
 };
 
 class HttpServer {

@@ -6,7 +6,10 @@
 //   { tern::metrics::ScopedTimer timer(h); ... }   // observes the elapsed seconds
 #pragma once
 
+#include <functional>
+
 #include <prometheus/histogram.h>
+#include <prometheus/registry.h>
 
 #include "absl/time/time.h"
 #include "tern/core/clock.h"
@@ -20,6 +23,12 @@ prometheus::Histogram::BucketBoundaries LatencyBuckets();
 // Upper bounds in bytes from 256 B to 64 MiB in powers of four (10 buckets): message and
 // payload sizes.
 prometheus::Histogram::BucketBoundaries SizeBuckets();
+
+// tern_tls_certificate_expiry_timestamp_seconds in `registry`, set from `not_after` before
+// each scrape (the hook for HttpServerOptions::before_scrape): the alert on a certificate about
+// to expire reads it, and a certificate replaced on disk shows at the next scrape.
+std::function<void()> CertificateExpiryGauge(prometheus::Registry& registry,
+                                             std::function<absl::Time()> not_after);
 
 // Observes the time from construction to destruction, in seconds, into `histogram`, which must
 // outlive the timer. Not copyable or movable; use one per measured scope.

@@ -162,6 +162,7 @@ class Server {
   const Limits& limits() const { return limits_; }
   // A certificate is configured (implicit-TLS listeners and STARTTLS are possible).
   bool has_tls() const { return tls_ != nullptr; }
+  const std::shared_ptr<TlsContexts>& tls_contexts() const { return tls_; }
 
  private:
   friend class Connection;

@@ -24,6 +24,9 @@ class TlsContexts {
                                                            std::string key_file);
   std::shared_ptr<boost::asio::ssl::context> Current();
   absl::Status Reload();
+  // The notAfter of the certificate now served (files changed on disk are picked up first,
+  // as by Current()).
+  absl::Time NotAfter();
 
  private:
   TlsContexts(std::string cert, std::string key) : cert_(std::move(cert)), key_(std::move(key)) {}
@@ -34,6 +37,7 @@ class TlsContexts {
   absl::Mutex mu_;
   std::shared_ptr<boost::asio::ssl::context> ctx_ ABSL_GUARDED_BY(mu_);
   int64_t stamp_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::Time not_after_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
   absl::Time last_check_ ABSL_GUARDED_BY(mu_);
 };
 
