@@ -13,7 +13,7 @@ PACKAGES=(
   postgresql-15 postgresql-client-15
   python3 curl swaks libnet-ssleay-perl libio-socket-ssl-perl libauthen-sasl-perl fetchmail
   isync offlineimap3
-  prometheus
+  prometheus yamllint docker-compose
   openssl procps iproute2 util-linux
 )
 
