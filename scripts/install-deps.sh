@@ -14,7 +14,7 @@ PACKAGES=(
   python3 curl swaks libnet-ssleay-perl libio-socket-ssl-perl libauthen-sasl-perl fetchmail
   isync offlineimap3
   prometheus yamllint docker-compose
-  openssl procps iproute2 util-linux
+  openssl procps iproute2 util-linux unzip
 )
 
 missing=()
@@ -24,8 +24,10 @@ for p in "${PACKAGES[@]}"; do
   fi
 done
 
+tools="$(dirname "${BASH_SOURCE[0]}")/install-tools.sh"
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install-deps: all ${#PACKAGES[@]} packages present"
+  "$tools"
   exit 0
 fi
 
@@ -36,3 +38,4 @@ export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 echo "install-deps: done"
+"$tools"

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The deploy files as the real tools read them (CTest label "deploy"): yamllint on every plain
 # YAML file, docker-compose's own parser on the compose file, promtool on the Prometheus
-# configuration and rules. (Rendering the chart and playing it are issue 12's next steps.)
+# configuration and rules; helm (scripts/install-tools.sh) lints and renders the chart with
+# each CI values file, its schema refuses bad values, and the rendered YAML is linted and has
+# the objects each values file asks for.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
@@ -16,4 +18,42 @@ sed "s#/etc/prometheus/rules.yml#$root/deploy/prometheus/rules.yml#" deploy/prom
 promtool check config "$tmp/prometheus.yml"
 promtool check rules deploy/prometheus/rules.yml
 promtool test rules deploy/prometheus/rules.test.yml
+
+# The chart.
+rendered_lint='{extends: default, rules: {line-length: disable, document-start: disable,
+  indentation: {indent-sequences: whatever}, truthy: {check-keys: false}}}'
+render() {
+  helm template t helm/tern --kube-version 1.32.0 --api-versions monitoring.coreos.com/v1 "$@" \
+    2> >(grep -v "found symbolic link" >&2)
+}
+count() { grep -c "^kind: $1\$" "$2" || true; }
+expect() {  # file kind n
+  local got; got="$(count "$2" "$1")"
+  if [ "$got" != "$3" ]; then echo "deploy lint: $1 has $got $2, expected $3" >&2; exit 1; fi
+}
+for values in "" helm/tern/ci/values-all-on.yaml helm/tern/ci/values-all-off.yaml; do
+  args=(); [ -n "$values" ] && args=(-f "$values")
+  helm lint --strict helm/tern "${args[@]}" 2> >(grep -v "found symbolic link" >&2)
+  render "${args[@]}" > "$tmp/rendered.yaml"
+  yamllint -d "$rendered_lint" "$tmp/rendered.yaml"
+  expect "$tmp/rendered.yaml" Deployment 5
+done
+render -f helm/tern/ci/values-all-on.yaml > "$tmp/on.yaml"
+for kind in HorizontalPodAutoscaler PodDisruptionBudget NetworkPolicy ServiceMonitor; do
+  expect "$tmp/on.yaml" "$kind" 5
+done
+expect "$tmp/on.yaml" PrometheusRule 1
+expect "$tmp/on.yaml" ConfigMap "$(ls deploy/grafana/dashboards/*.json | wc -l)"
+grep -q "name: tern_imap_connections_active" "$tmp/on.yaml"
+render -f helm/tern/ci/values-all-off.yaml > "$tmp/off.yaml"
+for kind in HorizontalPodAutoscaler PodDisruptionBudget NetworkPolicy ServiceMonitor PrometheusRule; do
+  expect "$tmp/off.yaml" "$kind" 0
+done
+# The schema refuses a wrong type and an unknown key.
+for bad in imap.replicas=two imap.replicaz=2 smtp.outbound.tls=sometimes; do
+  if helm lint --strict helm/tern --set "$bad" >/dev/null 2>&1; then
+    echo "deploy lint: the chart's schema took --set $bad" >&2
+    exit 1
+  fi
+done
 echo "deploy lint: ok"

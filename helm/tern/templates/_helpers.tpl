@@ -6,3 +6,21 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- end -}}
+{{/* Pods of one component spread over nodes (or zones): a node going down takes few of them. */}}
+{{- define "tern.spread" -}}
+{{- if .ctx.Values.topologySpread.enabled -}}
+topologySpreadConstraints:
+  - maxSkew: 1
+    topologyKey: {{ .ctx.Values.topologySpread.topologyKey }}
+    whenUnsatisfiable: ScheduleAnyway
+    labelSelector:
+      matchLabels:
+        app.kubernetes.io/instance: {{ .ctx.Release.Name }}
+        app.kubernetes.io/component: {{ .component }}
+{{- end }}
+{{- end -}}
+{{/* The selector of one component's pods. */}}
+{{- define "tern.selector" -}}
+app.kubernetes.io/instance: {{ .ctx.Release.Name }}
+app.kubernetes.io/component: {{ .component }}
+{{- end -}}
