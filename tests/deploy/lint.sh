@@ -43,10 +43,12 @@ for kind in HorizontalPodAutoscaler PodDisruptionBudget NetworkPolicy ServiceMon
   expect "$tmp/on.yaml" "$kind" 5
 done
 expect "$tmp/on.yaml" PrometheusRule 1
+expect "$tmp/on.yaml" Job 1
+grep -q "helm.sh/hook: pre-install,pre-upgrade" "$tmp/on.yaml"
 expect "$tmp/on.yaml" ConfigMap "$(ls deploy/grafana/dashboards/*.json | wc -l)"
 grep -q "name: tern_imap_connections_active" "$tmp/on.yaml"
 render -f helm/tern/ci/values-all-off.yaml > "$tmp/off.yaml"
-for kind in HorizontalPodAutoscaler PodDisruptionBudget NetworkPolicy ServiceMonitor PrometheusRule; do
+for kind in HorizontalPodAutoscaler PodDisruptionBudget NetworkPolicy ServiceMonitor PrometheusRule Job; do
   expect "$tmp/off.yaml" "$kind" 0
 done
 # The schema refuses a wrong type and an unknown key.

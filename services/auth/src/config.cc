@@ -14,6 +14,8 @@ const config::Schema<AuthConfig>& Schema() {
         .String("http.listen", &C::http_listen, "127.0.0.1:9102",
                 "HTTP address for /metrics, /livez, /readyz", config::HostPort())
         .Secret("database.url", &C::database_url, "", "PostgreSQL URL (required)")
+        .Bool("migrate_only", &C::migrate_only, false,
+              "apply the schema migrations and exit (the Helm chart's pre-install/upgrade Job)")
         .Int("database.pool_size", &C::database_pool_size, 8, "PostgreSQL connections",
              config::Range(1, 512))
         .Secret("admin.token", &C::admin_token, "",

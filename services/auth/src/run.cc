@@ -39,13 +39,19 @@ int AuthServer::grpc_port() const { return impl_->grpc->port(); }
 std::shared_ptr<grpc::Channel> AuthServer::InProcessChannel() { return impl_->grpc->InProcessChannel(); }
 int AuthServer::http_port() const { return impl_->http->port(); }
 
+namespace {
+// As storage's: at every start under an advisory lock, and by the chart's Job before upgrades.
+absl::Status MigrateSchema(const std::string& url) {
+  constexpr int64_t kMigrationLock = 0x7465726e4155;  // "ternAU"
+  return Annotate(pg::Migrate(url, "auth_schema_migrations", kMigrationLock, Migrations()),
+                  "migrations");
+}
+}  // namespace
+
 absl::StatusOr<std::unique_ptr<AuthServer>> AuthServer::Start(const AuthConfig& c,
                                                               const Clock& clock) {
   auto impl = std::make_unique<Impl>();
-  constexpr int64_t kMigrationLock = 0x7465726e4155;  // "ternAU"
-  TERN_RETURN_IF_ERROR(Annotate(
-      pg::Migrate(c.database_url, "auth_schema_migrations", kMigrationLock, Migrations()),
-      "migrations"));
+  TERN_RETURN_IF_ERROR(MigrateSchema(c.database_url));
   impl->probe = std::make_unique<Probe>(impl->registry);
   impl->rpc_metrics = std::make_unique<rpc::ServerMetrics>(*impl->registry, "tern_auth");
   impl->pool = std::make_unique<pg::Pool>(
@@ -110,6 +116,11 @@ void AuthServer::Stop(int grace_ms) {
 }
 
 absl::Status Run(const AuthConfig& config, const StopToken& stop) {
+  if (config.migrate_only) {
+    TERN_RETURN_IF_ERROR(MigrateSchema(config.database_url));
+    log::Info("auth schema migrated; exiting (migrate_only)");
+    return absl::OkStatus();
+  }
   TERN_ASSIGN_OR_RETURN(auto server, AuthServer::Start(config));
   stop.Wait();
   server->Stop();

@@ -14,6 +14,8 @@ const config::Schema<StorageConfig>& Schema() {
                 "HTTP address for /metrics, /livez, /readyz", config::HostPort())
         .Secret("database.url", &StorageConfig::database_url, "",
                 "PostgreSQL URL, e.g. postgresql://tern@127.0.0.1:5432/tern (required)")
+        .Bool("migrate_only", &StorageConfig::migrate_only, false,
+              "apply the schema migrations and exit (the Helm chart's pre-install/upgrade Job)")
         .Int("database.pool_size", &StorageConfig::database_pool_size, 16,
              "PostgreSQL connections kept by this replica", config::Range(1, 512))
         .Duration("database.acquire_timeout", &StorageConfig::database_acquire_timeout,

@@ -62,14 +62,21 @@ int StorageServer::grpc_port() const { return impl_->grpc->port(); }
 std::shared_ptr<grpc::Channel> StorageServer::InProcessChannel() { return impl_->grpc->InProcessChannel(); }
 int StorageServer::http_port() const { return impl_->http->port(); }
 
+namespace {
+// Every replica migrates at start under one advisory lock (concurrent starts are safe); the
+// chart's Job does it before an upgrade rolls, so new replicas find nothing to do.
+absl::Status MigrateSchema(const std::string& url) {
+  // Any 64-bit constant unique to Tern's storage schema ("ternST").
+  constexpr int64_t kMigrationLock = 0x7465726e5354;
+  return Annotate(pg::Migrate(url, "storage_schema_migrations", kMigrationLock, Migrations()),
+                  "migrations");
+}
+}  // namespace
+
 absl::StatusOr<std::unique_ptr<StorageServer>> StorageServer::Start(const StorageConfig& config) {
   auto impl = std::make_unique<Impl>();
   impl->config = config;
-  // Any 64-bit constant unique to Tern's storage schema ("ternST").
-  constexpr int64_t kMigrationLock = 0x7465726e5354;
-  TERN_RETURN_IF_ERROR(Annotate(pg::Migrate(config.database_url, "storage_schema_migrations",
-                                            kMigrationLock, Migrations()),
-                                "migrations"));
+  TERN_RETURN_IF_ERROR(MigrateSchema(config.database_url));
   impl->probe = std::make_unique<Probe>(impl->registry);
   impl->db = std::make_unique<pg::Pool>(
       pg::PoolOptions{.url = config.database_url,
@@ -124,6 +131,11 @@ void StorageServer::Stop(int grace_ms) {
 }
 
 absl::Status Run(const StorageConfig& config, const StopToken& stop) {
+  if (config.migrate_only) {
+    TERN_RETURN_IF_ERROR(MigrateSchema(config.database_url));
+    log::Info("storage schema migrated; exiting (migrate_only)");
+    return absl::OkStatus();
+  }
   TERN_ASSIGN_OR_RETURN(auto server, StorageServer::Start(config));
   stop.Wait();
   server->Stop();

@@ -14,6 +14,7 @@ struct AuthConfig {
   std::string grpc_listen;
   std::string http_listen;
   std::string database_url;
+  bool migrate_only = false;  // apply the schema migrations and exit
   int64_t database_pool_size = 0;
   std::string admin_token;        // secret; empty disables the admin API
   std::string apop_key;           // secret; 64 hex digits (AES-256 key) for APOP secrets

@@ -15,6 +15,7 @@ struct StorageConfig {
   std::string grpc_listen;
   std::string http_listen;
   std::string database_url;
+  bool migrate_only = false;  // apply the schema migrations and exit
   int64_t database_pool_size = 0;
   absl::Duration database_acquire_timeout;
   int64_t max_message_bytes = 0;
