@@ -31,7 +31,7 @@ expect() {  # file kind n
   local got; got="$(count "$2" "$1")"
   if [ "$got" != "$3" ]; then echo "deploy lint: $1 has $got $2, expected $3" >&2; exit 1; fi
 }
-for values in "" helm/tern/ci/values-all-on.yaml helm/tern/ci/values-all-off.yaml; do
+for values in "" helm/tern/ci/values-*.yaml; do
   args=(); [ -n "$values" ] && args=(-f "$values")
   helm lint --strict helm/tern "${args[@]}" 2> >(grep -v "found symbolic link" >&2)
   render "${args[@]}" > "$tmp/rendered.yaml"
@@ -44,15 +44,23 @@ for kind in HorizontalPodAutoscaler PodDisruptionBudget NetworkPolicy ServiceMon
 done
 expect "$tmp/on.yaml" PrometheusRule 1
 expect "$tmp/on.yaml" Job 1
+expect "$tmp/on.yaml" Certificate 1
+grep -q 'name: TERN_SMTP_PROXY_NETWORKS, value: "10.0.0.0/8,192.168.0.0/16"' "$tmp/on.yaml"
+# CloudNativePG: the cluster, and storage, auth and the Job reading its app secret.
+render -f helm/tern/ci/values-cloudnativepg.yaml > "$tmp/cnpg.yaml"
+expect "$tmp/cnpg.yaml" Cluster 1
+[ "$(grep -c "name: t-tern-pg-app" "$tmp/cnpg.yaml")" = 4 ] || { echo "deploy lint: the CloudNativePG secret is not used by storage, auth and the Job" >&2; exit 1; }
 grep -q "helm.sh/hook: pre-install,pre-upgrade" "$tmp/on.yaml"
 expect "$tmp/on.yaml" ConfigMap "$(ls deploy/grafana/dashboards/*.json | wc -l)"
 grep -q "name: tern_imap_connections_active" "$tmp/on.yaml"
 render -f helm/tern/ci/values-all-off.yaml > "$tmp/off.yaml"
-for kind in HorizontalPodAutoscaler PodDisruptionBudget NetworkPolicy ServiceMonitor PrometheusRule Job; do
+for kind in HorizontalPodAutoscaler PodDisruptionBudget NetworkPolicy ServiceMonitor PrometheusRule Job Certificate Cluster; do
   expect "$tmp/off.yaml" "$kind" 0
 done
+# The chart README's parameter table is what values.yaml's @param comments say.
+/usr/bin/python3 helm/tern/readme.py --check
 # The schema refuses a wrong type and an unknown key.
-for bad in imap.replicas=two imap.replicaz=2 smtp.outbound.tls=sometimes; do
+for bad in imap.replicas=two imap.replicaz=2 smtp.outbound.tls=sometimes "smtp.proxyNetworks={10.0.0.0}"; do
   if helm lint --strict helm/tern --set "$bad" >/dev/null 2>&1; then
     echo "deploy lint: the chart's schema took --set $bad" >&2
     exit 1

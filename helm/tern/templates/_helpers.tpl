@@ -24,3 +24,11 @@ topologySpreadConstraints:
 app.kubernetes.io/instance: {{ .ctx.Release.Name }}
 app.kubernetes.io/component: {{ .component }}
 {{- end -}}
+{{/* The Secret and key holding the PostgreSQL URL: CloudNativePG's app secret when the chart
+makes the cluster, else database.existingSecret. */}}
+{{- define "tern.databaseSecretName" -}}
+{{- if .Values.database.cloudnativepg.enabled -}}{{ include "tern.fullname" . }}-pg-app{{- else -}}{{ .Values.database.existingSecret }}{{- end -}}
+{{- end -}}
+{{- define "tern.databaseSecretKey" -}}
+{{- if .Values.database.cloudnativepg.enabled -}}uri{{- else -}}{{ .Values.database.secretKey }}{{- end -}}
+{{- end -}}
