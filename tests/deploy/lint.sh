@@ -2,8 +2,9 @@
 # The deploy files as the real tools read them (CTest label "deploy"): yamllint on every plain
 # YAML file, docker-compose's own parser on the compose file, promtool on the Prometheus
 # configuration and rules; helm (scripts/install-tools.sh) lints and renders the chart with
-# each CI values file, its schema refuses bad values, and the rendered YAML is linted and has
-# the objects each values file asks for.
+# each CI values file, its schema refuses bad values, and the rendered YAML is linted, is
+# valid against the Kubernetes API schema (tests/deploy/k8s/validate.mjs) and has the objects
+# each values file asks for.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
@@ -37,7 +38,15 @@ for values in "" helm/tern/ci/values-*.yaml; do
   render "${args[@]}" > "$tmp/rendered.yaml"
   yamllint -d "$rendered_lint" "$tmp/rendered.yaml"
   expect "$tmp/rendered.yaml" Deployment 5
+  node tests/deploy/k8s/validate.mjs "$tmp/rendered.yaml"
 done
+# The checker itself catches a bad enum and an unknown field.
+sed 's/externalTrafficPolicy: Local/externalTrafficPolicy: Locl/; s/periodSeconds: 10/periodSecondz: 10/' \
+  "$tmp/rendered.yaml" > "$tmp/broken.yaml"
+if node tests/deploy/k8s/validate.mjs "$tmp/broken.yaml" >/dev/null; then
+  echo "deploy lint: the manifest checker took a broken manifest" >&2
+  exit 1
+fi
 render -f helm/tern/ci/values-all-on.yaml > "$tmp/on.yaml"
 for kind in HorizontalPodAutoscaler PodDisruptionBudget NetworkPolicy ServiceMonitor; do
   expect "$tmp/on.yaml" "$kind" 5
