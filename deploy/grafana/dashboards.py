@@ -168,6 +168,13 @@ def dashboards():
         panel("Password hash latency", "s", quantiles("tern_auth_hash_duration_seconds")),
         panel("Verification cache", "ops",
               [q(rate("tern_auth_verify_cache_total", "result"), "{{result}}")]),
+        panel("Database transaction latency p99 by operation", "s",
+              [q("histogram_quantile(0.99, sum by (le, op) "
+                 "(rate(tern_auth_db_query_duration_seconds_bucket{SEL}[RI])))", "{{op}}")]),
+        panel("Database pool", "short",
+              [q('sum(tern_auth_db_pool_connections{SEL, state="in_use"})', "in use"),
+               q("sum(tern_auth_db_pool_open_connections{SEL})", "open"),
+               q(rate("tern_auth_db_errors_total", "kind"), "errors {{kind}}")]),
     ]
     overview = [
         panel("Services up", "short",
