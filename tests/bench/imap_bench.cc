@@ -52,6 +52,7 @@
 
 #include "backends.h"
 #include "bench_util.h"
+#include "child_gateway.h"
 #include "pqxx/pqxx"
 #include "tern/core/log.h"
 #include "tern/rpc/channel.h"
@@ -275,18 +276,12 @@ uint64_t NumberAfter(const std::string& text, std::string_view key, size_t from 
 // ---------------------------------------------------------------------------------------------
 // The gateway: the real binary as a child of this process, pointed at the in-process storage
 // and auth, logging to a file in a temporary folder (its listening ports are read from there).
-
 class Gateway {
  public:
   static absl::StatusOr<std::unique_ptr<Gateway>> Start(const std::string& binary,
                                                         const tern::bench::Backends& b,
                                                         const std::string& cert_dir) {
-    auto g = std::unique_ptr<Gateway>(new Gateway);
-    char dir[] = "/tmp/imap-bench-gw.XXXXXX";
-    if (!mkdtemp(dir)) return absl::InternalError("mkdtemp failed");
-    g->dir_ = dir;
-    const std::string log = g->dir_ + "/tern-imap.log";
-    const std::vector<std::pair<std::string, std::string>> env = {
+    const tern::bench::ChildGateway::Env env = {
         {"TERN_IMAP_IMAP_LISTEN", "127.0.0.1:0"},
         {"TERN_IMAP_IMAPS_LISTEN", cert_dir.empty() ? "" : "127.0.0.1:0"},
         {"TERN_IMAP_TLS_CERT_FILE", cert_dir.empty() ? "" : cert_dir + "/cert.pem"},
@@ -300,73 +295,21 @@ class Gateway {
         {"TERN_IMAP_DRAIN_GRACE", "1s"},
         {"TERN_IMAP_LOG_LEVEL", "info"},
     };
-    const pid_t parent = getpid();
-    g->pid_ = fork();
-    if (g->pid_ < 0) return absl::InternalError("fork failed");
-    if (g->pid_ == 0) {
-      prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlives the bench
-      if (getppid() != parent) _exit(1);
-      FILE* f = std::fopen(log.c_str(), "w");
-      if (!f) _exit(1);
-      dup2(fileno(f), 1);
-      dup2(fileno(f), 2);
-      for (const auto& [k, v] : env) setenv(k.c_str(), v.c_str(), 1);
-      execl(binary.c_str(), binary.c_str(), static_cast<char*>(nullptr));
-      std::perror(binary.c_str());
-      _exit(127);
-    }
-    // Its start line: {"msg":"imap-gateway started","imap":"<port>","imaps":"<port>",...}
-    for (auto t0 = Clock::now(); Since(t0) < 30;) {
-      std::ifstream in(log);
-      for (std::string line; std::getline(in, line);) {
-        if (line.find("imap-gateway started") == std::string::npos) continue;
-        g->imap_ = Field(line, "imap");
-        g->imaps_ = Field(line, "imaps");
-      }
-      if (g->imap_ > 0) return g;
-      int status = 0;
-      if (waitpid(g->pid_, &status, WNOHANG) == g->pid_) {
-        g->pid_ = 0;
-        std::stringstream all;
-        all << std::ifstream(log).rdbuf();
-        return absl::InternalError(binary + " exited: " + all.str());
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    return absl::DeadlineExceededError(binary + " did not start in 30 s (log: " + log + ")");
+    auto child = tern::bench::ChildGateway::Start(binary, env, "imap-gateway started",
+                                                  {"imap", "imaps"});
+    if (!child.ok()) return child.status();
+    auto g = std::unique_ptr<Gateway>(new Gateway);
+    g->child_ = std::move(*child);
+    return g;
   }
-  ~Gateway() {
-    if (pid_ > 0) {
-      kill(pid_, SIGTERM);
-      waitpid(pid_, nullptr, 0);
-    }
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
-  }
-  int port() const { return imap_; }
-  int tls_port() const { return imaps_; }
-  pid_t pid() const { return pid_; }
-  // A /proc/<pid>/status field in KiB ("VmRSS", "VmHWM"); 0 when unreadable.
-  uint64_t StatusKib(const std::string& field) const {
-    std::ifstream in("/proc/" + std::to_string(pid_) + "/status");
-    for (std::string line; std::getline(in, line);) {
-      if (line.rfind(field + ":", 0) == 0) {
-        return std::strtoull(line.c_str() + field.size() + 1, nullptr, 10);
-      }
-    }
-    return 0;
-  }
+  int port() const { return child_->port("imap"); }
+  int tls_port() const { return child_->port("imaps"); }
+  pid_t pid() const { return child_->pid(); }
+  uint64_t StatusKib(const std::string& field) const { return child_->StatusKib(field); }
 
  private:
   Gateway() = default;
-  static int Field(const std::string& line, const std::string& name) {
-    const std::string key = "\"" + name + "\":\"";
-    const size_t at = line.find(key);
-    return at == std::string::npos ? 0 : std::atoi(line.c_str() + at + key.size());
-  }
-  std::string dir_;
-  pid_t pid_ = 0;
-  int imap_ = 0, imaps_ = 0;
+  std::unique_ptr<tern::bench::ChildGateway> child_;
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -36,6 +36,7 @@
 
 #include "backends.h"
 #include "bench_util.h"
+#include "child_gateway.h"
 #include "tern/core/log.h"
 #include "tern/rpc/channel.h"
 #include "tern/storage/v1/storage.grpc.pb.h"
@@ -119,12 +120,7 @@ class Gateway {
  public:
   static absl::StatusOr<std::unique_ptr<Gateway>> Start(const std::string& binary,
                                                         const tern::bench::Backends& b) {
-    auto g = std::unique_ptr<Gateway>(new Gateway);
-    char dir[] = "/tmp/pop3-bench.XXXXXX";
-    if (!mkdtemp(dir)) return absl::InternalError("mkdtemp failed");
-    g->dir_ = dir;
-    const std::string log = g->dir_ + "/tern-pop3.log";
-    const std::vector<std::pair<std::string, std::string>> env = {
+    const tern::bench::ChildGateway::Env env = {
         {"TERN_POP3_POP3_LISTEN", "127.0.0.1:0"},
         {"TERN_POP3_POP3S_LISTEN", ""},
         {"TERN_POP3_HTTP_LISTEN", "127.0.0.1:0"},
@@ -135,68 +131,19 @@ class Gateway {
         {"TERN_POP3_DRAIN_GRACE", "1s"},
         {"TERN_POP3_LOG_LEVEL", "info"},
     };
-    const pid_t parent = getpid();
-    g->pid_ = fork();
-    if (g->pid_ < 0) return absl::InternalError("fork failed");
-    if (g->pid_ == 0) {
-      prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlives the bench
-      if (getppid() != parent) _exit(1);
-      FILE* f = std::fopen(log.c_str(), "w");
-      if (!f) _exit(1);
-      dup2(fileno(f), 1);
-      dup2(fileno(f), 2);
-      for (const auto& [k, v] : env) setenv(k.c_str(), v.c_str(), 1);
-      execl(binary.c_str(), binary.c_str(), static_cast<char*>(nullptr));
-      std::perror(binary.c_str());
-      _exit(127);
-    }
-    // Its start line: {"msg":"pop3-gateway started","pop3":"<port>",...}
-    const std::string key = "\"pop3\":\"";
-    for (auto t0 = Clock::now(); Since(t0) < 30;) {
-      std::ifstream in(log);
-      for (std::string line; std::getline(in, line);) {
-        if (line.find("pop3-gateway started") == std::string::npos) continue;
-        size_t at = line.find(key);
-        if (at != std::string::npos) g->port_ = std::atoi(line.c_str() + at + key.size());
-      }
-      if (g->port_ > 0) return g;
-      int status = 0;
-      if (waitpid(g->pid_, &status, WNOHANG) == g->pid_) {
-        g->pid_ = 0;
-        std::stringstream all;
-        all << std::ifstream(log).rdbuf();
-        return absl::InternalError(binary + " exited: " + all.str());
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    return absl::DeadlineExceededError(binary + " did not start in 30 s (log: " + log + ")");
+    auto child = tern::bench::ChildGateway::Start(binary, env, "pop3-gateway started", {"pop3"});
+    if (!child.ok()) return child.status();
+    auto g = std::unique_ptr<Gateway>(new Gateway);
+    g->child_ = std::move(*child);
+    return g;
   }
-  ~Gateway() {
-    if (pid_ > 0) {
-      kill(pid_, SIGTERM);
-      waitpid(pid_, nullptr, 0);
-    }
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
-  }
-  int port() const { return port_; }
-  pid_t pid() const { return pid_; }
-  // A /proc/<pid>/status field in KiB ("VmRSS", "VmHWM"); 0 when unreadable.
-  uint64_t StatusKib(const std::string& field) const {
-    std::ifstream in("/proc/" + std::to_string(pid_) + "/status");
-    for (std::string line; std::getline(in, line);) {
-      if (line.rfind(field + ":", 0) == 0) {
-        return std::strtoull(line.c_str() + field.size() + 1, nullptr, 10);
-      }
-    }
-    return 0;
-  }
+  int port() const { return child_->port("pop3"); }
+  pid_t pid() const { return child_->pid(); }
+  uint64_t StatusKib(const std::string& field) const { return child_->StatusKib(field); }
 
  private:
   Gateway() = default;
-  std::string dir_;
-  pid_t pid_ = 0;
-  int port_ = 0;
+  std::unique_ptr<tern::bench::ChildGateway> child_;
 };
 
 // Delivers `count` messages made by `make(i)` to `accounts`, from 8 writers.
